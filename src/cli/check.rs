@@ -1,0 +1,79 @@
+//! `gongwen check`: read each file and report, like a compiler.
+
+use std::io::Write;
+
+use gongwen::diag::Outcome;
+use gongwen::intake::Limits;
+use gongwen::intake::sandbox::Isolation;
+use gongwen::model::Submission;
+use gongwen::pipeline::{self, WorkbookReader};
+
+use super::{Fault, Status};
+use crate::cli::args::CheckArgs;
+
+pub fn check(args: &CheckArgs) -> Result<Status, Fault> {
+    let reader = WorkbookReader::Isolated(Isolation::current_exe()?);
+    let limits = Limits::default();
+    let mut submissions = Vec::with_capacity(args.files.len());
+    for path in &args.files {
+        submissions.push(pipeline::read_submission(path, &reader, &limits)?);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &submissions)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        submissions
+            .iter()
+            .try_for_each(|s| write!(out, "{}", human_report(s)))
+    };
+    written.map_err(|e| Fault::new(format!("cannot write the report: {e}")))?;
+
+    let failed = submissions
+        .iter()
+        .any(|s| s.has_errors() || (args.deny_warnings && s.has_warnings()));
+    Ok(if failed {
+        Status::FileErrors
+    } else {
+        Status::Ok
+    })
+}
+
+/// The diagnostics of one file, then a one-line summary.
+pub fn human_report(s: &Submission) -> String {
+    let mut out = String::new();
+    for d in &s.diagnostics {
+        out.push_str(&d.human(&s.source.file));
+    }
+    out.push_str(&summary_line(s));
+    out.push('\n');
+    out
+}
+
+/// `西湖区.xlsx: 杭州市西湖区 · 8所学校 14项 · 县级5项 · 计划2020年 · 通过（2个警告）`
+pub fn summary_line(s: &Submission) -> String {
+    let errors = s.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = s.diagnostics.iter().filter(|d| d.is_warning()).count();
+    let county = s.county.as_ref().map_or_else(
+        || "县（市、区）未识别".to_owned(),
+        |c| format!("{}{}", c.city, c.name),
+    );
+    let plan = s.plan_year.map_or_else(
+        || "计划年份未填".to_owned(),
+        |y| format!("计划{}", y.label()),
+    );
+    let verdict = match Outcome::of(&s.diagnostics) {
+        Outcome::Ok => "通过".to_owned(),
+        Outcome::OkWithWarnings => format!("通过（{warnings}个警告）"),
+        Outcome::Failed => format!("未通过（{errors}个错误，{warnings}个警告）"),
+    };
+    format!(
+        "{}: {county} · {}所学校 {}项 · 县级{}项 · {plan} · {verdict}",
+        s.source.file,
+        s.schools.len(),
+        s.school_item_count(),
+        s.county_items.len(),
+    )
+}

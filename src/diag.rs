@@ -1,0 +1,273 @@
+//! Diagnostics a clerk can act on: every problem found in a file, each with its rule, the
+//! sheet and cell it sits in (`学校整改清单!D7`), a message in Chinese and a hint saying what
+//! to write instead. Modelled on typst's `SourceDiagnostic`, with a cell where typst has a span.
+//! This module knows neither calamine nor typst, and decides no exit codes.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// How bad a problem is. Errors reject the file; warnings are reported and the file goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    /// The word a Chinese reader sees.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Severity::Warning => "警告",
+            Severity::Error => "错误",
+        }
+    }
+}
+
+/// A cell in a sheet, zero-based, as absolute positions from the sheet's top-left corner.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    pub sheet: String,
+    pub row: u32,
+    pub col: u32,
+}
+
+impl Location {
+    pub fn new(sheet: impl Into<String>, row: u32, col: u32) -> Self {
+        Location {
+            sheet: sheet.into(),
+            row,
+            col,
+        }
+    }
+
+    /// The A1-style reference of the cell alone (`D7`).
+    pub fn a1(&self) -> String {
+        format!("{}{}", column_letters(self.col), self.row + 1)
+    }
+
+    /// Parses `Sheet!D7`; the sheet name may itself contain `!`, the last one separates.
+    pub fn parse(text: &str) -> Option<Location> {
+        let (sheet, cell) = text.rsplit_once('!')?;
+        let split = cell.find(|c: char| c.is_ascii_digit())?;
+        let (letters, digits) = cell.split_at(split);
+        if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_uppercase()) {
+            return None;
+        }
+        let col = letters
+            .chars()
+            .try_fold(0u32, |acc, c| {
+                acc.checked_mul(26)?.checked_add(c as u32 - 'A' as u32 + 1)
+            })?
+            .checked_sub(1)?;
+        let row = digits.parse::<u32>().ok()?.checked_sub(1)?;
+        Some(Location::new(sheet, row, col))
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}!{}", self.sheet, self.a1())
+    }
+}
+
+impl Serialize for Location {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Location {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Location::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a Sheet!A1 cell: {text}")))
+    }
+}
+
+/// Spreadsheet column letters for a zero-based column (0 → A, 26 → AA).
+pub fn column_letters(col: u32) -> String {
+    let mut n = col + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
+/// Every rule gongwen checks, named so tests, receipts and the JSON contract can refer to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    // The file itself.
+    FileNotSpreadsheet,
+    FileCorrupt,
+    FileEncrypted,
+    FileEmpty,
+    FileTooLarge,
+    NoForms,
+    // The county and its city.
+    UnknownCounty,
+    CountyCityMismatch,
+    CountyMissing,
+    CountySuffixMissing,
+    CountyFromFilename,
+    DivisionNotValid,
+    // Dates.
+    FiledOnMissing,
+    FiledOnInvalid,
+    DeadlineNotMonth,
+    DeadlineInvalid,
+    DeadlineAmbiguous,
+    DeadlineMissing,
+    DeadlineBeforeFiling,
+    // Items and schools.
+    MeasureMissing,
+    ShortcomingMissing,
+    SchoolNameMissing,
+    IndicatorUnmatched,
+    IndicatorWrongList,
+    SchoolMultiCampus,
+    SchoolDuplicate,
+    // The plan year.
+    PlanYearMissing,
+    PlanYearInvalid,
+    PlanYearConflict,
+    // Rendering.
+    GlyphMissing,
+}
+
+impl Rule {
+    /// The severity the rule carries everywhere it is raised.
+    pub fn severity(self) -> Severity {
+        use Rule::*;
+        match self {
+            CountySuffixMissing | CountyFromFilename | DivisionNotValid | FiledOnMissing
+            | DeadlineBeforeFiling | IndicatorUnmatched | IndicatorWrongList
+            | SchoolMultiCampus | SchoolDuplicate | PlanYearMissing | GlyphMissing => {
+                Severity::Warning
+            }
+            _ => Severity::Error,
+        }
+    }
+
+    /// The `snake_case` name used in JSON and receipts.
+    pub fn code(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+/// One problem, located where it can be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub rule: Rule,
+    /// `Sheet!A1`, absent for problems of the whole file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<Location>,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A problem with the severity its rule carries.
+    pub fn new(rule: Rule, cell: Option<Location>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: rule.severity(),
+            rule,
+            cell,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
+    }
+
+    /// Renders the diagnostic for people, like a compiler: severity and message, the file and
+    /// cell, then the hint.
+    pub fn human(&self, file: &str) -> String {
+        let mut out = format!("{}: {}\n", self.severity.label_zh(), self.message);
+        match &self.cell {
+            Some(cell) => out.push_str(&format!("  --> {file} {cell}\n")),
+            None => out.push_str(&format!("  --> {file}\n")),
+        }
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("   = 提示: {hint}\n"));
+        }
+        out
+    }
+}
+
+/// Overall outcome of one file, as a status line and the daemon tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    OkWithWarnings,
+    Failed,
+}
+
+impl Outcome {
+    pub fn of(diagnostics: &[Diagnostic]) -> Outcome {
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            Outcome::Failed
+        } else if diagnostics.is_empty() {
+            Outcome::Ok
+        } else {
+            Outcome::OkWithWarnings
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters_roll_over_like_excel() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn location_round_trips_through_text() {
+        let loc = Location::new("学校整改清单", 6, 3);
+        assert_eq!(loc.to_string(), "学校整改清单!D7");
+        assert_eq!(Location::parse("学校整改清单!D7"), Some(loc));
+        assert_eq!(
+            Location::parse("a!b!AA10"),
+            Some(Location::new("a!b", 9, 26))
+        );
+        assert_eq!(Location::parse("Sheet1!7"), None);
+        assert_eq!(Location::parse("Sheet1!D0"), None);
+    }
+
+    #[test]
+    fn rule_codes_are_snake_case() {
+        assert_eq!(Rule::DeadlineNotMonth.code(), "deadline_not_month");
+        assert_eq!(Rule::DeadlineNotMonth.severity(), Severity::Error);
+        assert_eq!(Rule::SchoolDuplicate.severity(), Severity::Warning);
+    }
+}

@@ -1,0 +1,28 @@
+//! The `gongwen` command: a thin layer over the library. Each subcommand lives in its own
+//! module under `cli/`; errors are printed and mapped to exit codes here and nowhere else.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => cli::check::check(&args),
+        Command::ReadWorkbook(args) => cli::read_workbook::read_workbook(&args),
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            for hint in err.hints() {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(cli::EXIT_FAULT)
+        }
+    }
+}

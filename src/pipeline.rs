@@ -1,0 +1,98 @@
+//! One file through the steps: intake → forms → normalize → validate (and, in later stages,
+//! render → archive). No loops, no sleeping, no printing: callers decide what to show.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::intake::sandbox::{self, Isolation, SandboxFault};
+use crate::intake::{self, IntakeError, Limits, RawWorkbook, forms};
+use crate::model::{SUBMISSION_SCHEMA, Source, Submission};
+use crate::{normalize, validate};
+
+/// How workbooks are parsed.
+#[derive(Debug, Clone)]
+pub enum WorkbookReader {
+    /// In this process, behind `catch_unwind` (tests, trusted input).
+    InProcess,
+    /// In a child process with a memory limit and a timeout (the CLI and the daemon).
+    Isolated(Isolation),
+}
+
+impl WorkbookReader {
+    fn read(
+        &self,
+        path: &Path,
+        limits: &Limits,
+    ) -> Result<Result<RawWorkbook, IntakeError>, SandboxFault> {
+        match self {
+            WorkbookReader::InProcess => Ok(intake::read_path(path, limits)),
+            WorkbookReader::Isolated(isolation) => sandbox::read_isolated(path, isolation, limits),
+        }
+    }
+}
+
+/// Reads one file into a submission. A bad file gives a submission whose diagnostics say
+/// why; only a fault of gongwen itself (the reader process cannot run) is an `Err`.
+pub fn read_submission(
+    path: &Path,
+    reader: &WorkbookReader,
+    limits: &Limits,
+) -> Result<Submission, SandboxFault> {
+    let file = intake::file_name(path);
+    let sha256 = match std::fs::read(path) {
+        Ok(bytes) => hex::encode(Sha256::digest(&bytes)),
+        Err(err) => {
+            let failure = IntakeError::Io {
+                detail: err.to_string(),
+            };
+            return Ok(failed(
+                Source {
+                    file,
+                    sha256: String::new(),
+                },
+                &failure,
+            ));
+        }
+    };
+    let source = Source { file, sha256 };
+    match reader.read(path, limits)? {
+        Ok(book) => Ok(submission_from_workbook(&book, source)),
+        Err(failure) => Ok(failed(source, &failure)),
+    }
+}
+
+/// Finds the forms in a workbook already read, normalizes and validates them.
+pub fn submission_from_workbook(book: &RawWorkbook, source: Source) -> Submission {
+    let found = forms::find(book);
+    if found.is_empty() {
+        let mut submission = empty(source);
+        submission.diagnostics.push(
+            crate::diag::Diagnostic::new(crate::diag::Rule::NoForms, None, "文件中没有找到整改清单或创建时间表")
+                .with_hint("请使用通知附件的表格：表头应有“学校名称、存在不足情况、整改提升措施、完成时限”等列"),
+        );
+        return submission;
+    }
+    let mut normalized = normalize::normalize(&found, source);
+    validate::validate(&mut normalized);
+    normalized.submission
+}
+
+fn empty(source: Source) -> Submission {
+    Submission {
+        schema: SUBMISSION_SCHEMA.to_owned(),
+        source,
+        county: None,
+        filed_on: None,
+        plan_year: None,
+        schools: Vec::new(),
+        county_items: Vec::new(),
+        diagnostics: Vec::new(),
+    }
+}
+
+fn failed(source: Source, failure: &IntakeError) -> Submission {
+    let mut submission = empty(source);
+    submission.diagnostics.push(failure.diagnostic());
+    submission
+}

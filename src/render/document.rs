@@ -1,0 +1,271 @@
+//! The one document model both backends render: a notice (公文) as a sequence of sections,
+//! each a sequence of blocks named after the parts of GB/T 9704-2012. It is built from the
+//! submission model by `compose` and serialized to JSON for the typst templates; the DOCX
+//! backend walks the same values. What the PDF says, the DOCX says, because both read this.
+//!
+//! Every string here is data: it reaches typst as JSON and DOCX as escaped XML text, never as
+//! markup.
+
+use serde::{Deserialize, Serialize};
+
+/// Schema identifier the templates check.
+pub const DOCUMENT_SCHEMA: &str = "gongwen.document/1";
+
+/// One output document (one PDF and one DOCX).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub schema: String,
+    pub kind: DocKind,
+    /// File name without extension, e.g. `附件1_学校整改清单_西湖区`.
+    pub file_stem: String,
+    pub meta: Meta,
+    /// Sections start on a new page: the notice, then each attachment.
+    pub sections: Vec<Section>,
+}
+
+/// Which of gongwen's documents this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    /// 附件1 学校整改清单 of one county.
+    SchoolList,
+    /// 附件2 县级政府整改清单 of one county.
+    CountyList,
+    /// The county's cover report to its city bureau.
+    CountyReport,
+    /// 附件3 创建时间表 of one city.
+    CityTimetable,
+    /// The city bureau's cover letter to the province office.
+    CityLetter,
+    /// The province summary of every city.
+    ProvinceSummary,
+}
+
+/// Document properties (PDF info / DOCX core properties).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub title: String,
+    /// The issuing office.
+    pub author: String,
+    /// 成文日期 as `YYYY-MM-DD`; also the fixed creation date of the files, so the same input
+    /// gives the same bytes.
+    pub date: String,
+    pub keywords: Vec<String>,
+}
+
+/// A run of blocks on pages of one orientation; every section starts on a new page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub orientation: Orientation,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Orientation {
+    Portrait,
+    /// A4 landscape, for wide tables (横排表格).
+    Landscape,
+}
+
+/// The parts of a notice, in the order GB/T 9704 places them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    /// 发文机关标志: the issuer in red, centred, 35 mm below the top of the type area.
+    RedHeader { issuer: String },
+    /// 发文字号 (centred, or left with 签发人 on the right for reports upward), then the red rule.
+    /// An empty `number` leaves the space to be filled by hand.
+    DocNumber {
+        number: String,
+        signer: Option<String>,
+    },
+    /// 标题, 2号 小标宋, centred; `lines` are the title broken at word boundaries.
+    Title { lines: Vec<String> },
+    /// 主送机关, flush left, ending with a full-width colon.
+    Addressee { text: String },
+    /// A body paragraph, indented two characters.
+    Paragraph { text: String },
+    /// A heading of level 1 (一、黑体), 2 (（一）楷体), 3 (1. 仿宋) or 4 (（1）仿宋); `text`
+    /// includes its numbering.
+    Heading { level: u8, text: String },
+    /// 附件说明: 附件：1.… with later items aligned under the first name.
+    AttachmentList { items: Vec<String> },
+    /// 发文机关署名 and 成文日期, with the seal placeholder when `seal` is set.
+    Signature {
+        office: String,
+        /// 成文日期 in Chinese form, e.g. `2019年5月20日`.
+        date: String,
+        seal: Option<Seal>,
+    },
+    /// 附注, in parentheses, one line below the date.
+    Note { text: String },
+    /// 附件N label (黑体, top left) and the attachment title centred on the third line.
+    AttachmentHead { label: String, title: String },
+    /// Label/value pairs above a form: 县（市、区）名称：西湖区  填报日期：2019年5月20日.
+    FormFields {
+        fields: Vec<FormField>,
+        /// A seal placeholder beside the fields (附件3's 设区市教育局（盖章）).
+        seal: Option<Seal>,
+    },
+    /// A form table.
+    Table(Table),
+    /// 注： and its numbered lines under a form.
+    Notes { lines: Vec<String> },
+    /// A bar chart of counts (the province summary).
+    BarChart(BarChart),
+    /// 版记: 抄送 and 印发机关/印发日期 between rules, at the foot of the last page.
+    Colophon {
+        cc: Vec<String>,
+        printer: String,
+        /// 印发日期 in Chinese form.
+        printed_on: String,
+    },
+}
+
+/// One label/value pair of [`Block::FormFields`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormField {
+    pub label: String,
+    pub value: String,
+}
+
+/// A seal placeholder: a thin dashed red circle where the stamp goes, never a seal image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Seal {
+    /// Diameter in millimetres (42 for a county or a 教育局, 45 for a city government).
+    pub diameter_mm: f64,
+    /// A light label inside the circle, such as `盖章处`.
+    pub label: String,
+}
+
+/// A form table. `group_column`, when set, is a column whose equal consecutive values are
+/// one merged cell (the school spanning its items), repeated after a page break.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub columns: Vec<TableColumn>,
+    /// Header rows, repeated on every page.
+    pub header: Vec<Vec<String>>,
+    pub rows: Vec<Vec<String>>,
+    pub group_column: Option<usize>,
+    /// Rows that close the table (合计), set apart in bold.
+    pub footer: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableColumn {
+    /// Relative width.
+    pub weight: f64,
+    pub align: Align,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Align {
+    Left,
+    Center,
+}
+
+/// Bars of counts with optional goal lines, drawn by the backend itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BarChart {
+    pub title: String,
+    pub bars: Vec<Bar>,
+    /// Horizontal goal lines, as shares of `total` (0.2 for 20%).
+    pub goals: Vec<Goal>,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    pub label: String,
+    pub value: u32,
+    /// Cumulative value, drawn as a line over the bars.
+    pub cumulative: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Goal {
+    pub label: String,
+    pub share: f64,
+}
+
+impl Document {
+    /// Every piece of text the document prints, in order: used for the missing-glyph check and
+    /// for comparing what the two backends say.
+    pub fn texts(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for section in &self.sections {
+            for block in &section.blocks {
+                block.texts(&mut out);
+            }
+        }
+        out
+    }
+}
+
+impl Block {
+    fn texts<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Block::RedHeader { issuer } => out.push(issuer),
+            Block::DocNumber { number, signer } => {
+                out.push(number);
+                if let Some(s) = signer {
+                    out.push(s);
+                }
+            }
+            Block::Title { lines } => out.extend(lines.iter().map(String::as_str)),
+            Block::Addressee { text }
+            | Block::Paragraph { text }
+            | Block::Heading { text, .. }
+            | Block::Note { text } => {
+                out.push(text);
+            }
+            Block::AttachmentList { items } => out.extend(items.iter().map(String::as_str)),
+            Block::Signature { office, date, seal } => {
+                out.push(office);
+                out.push(date);
+                if let Some(seal) = seal {
+                    out.push(&seal.label);
+                }
+            }
+            Block::AttachmentHead { label, title } => {
+                out.push(label);
+                out.push(title);
+            }
+            Block::FormFields { fields, seal } => {
+                for f in fields {
+                    out.push(&f.label);
+                    out.push(&f.value);
+                }
+                if let Some(seal) = seal {
+                    out.push(&seal.label);
+                }
+            }
+            Block::Table(t) => {
+                for row in t.header.iter().chain(&t.rows).chain(&t.footer) {
+                    out.extend(row.iter().map(String::as_str));
+                }
+            }
+            Block::Notes { lines } => out.extend(lines.iter().map(String::as_str)),
+            Block::BarChart(c) => {
+                out.push(&c.title);
+                for b in &c.bars {
+                    out.push(&b.label);
+                }
+                for g in &c.goals {
+                    out.push(&g.label);
+                }
+            }
+            Block::Colophon {
+                cc,
+                printer,
+                printed_on,
+            } => {
+                out.extend(cc.iter().map(String::as_str));
+                out.push(printer);
+                out.push(printed_on);
+            }
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! `gongwen check` end to end: what a person sees, exit codes, hostile and broken files.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{check_json, fixtures, gongwen, must_exit, run, stdout};
+use rust_xlsxwriter::Workbook;
+
+/// A small clean county workbook written from code, in the notice's layout.
+fn write_county_workbook(path: &Path) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("学校整改清单").unwrap();
+    sheet.write(0, 0, "附件1").unwrap();
+    sheet
+        .write(1, 0, "义务教育学校达到优质均衡目标整改清单")
+        .unwrap();
+    sheet
+        .write(
+            2,
+            0,
+            "县（市、区）名称：西湖区          填报日期：2019年5月20日",
+        )
+        .unwrap();
+    for (col, title) in ["学校名称", "存在不足情况", "整改提升措施", "完成时限"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(3, col as u16, *title).unwrap();
+    }
+    let rows = [
+        [
+            "1.杭州市文三街小学",
+            "1.生均体育运动场馆面积不足",
+            "改造屋顶运动场",
+            "2020年8月",
+        ],
+        [
+            "",
+            "2.县级以上骨干教师数不足",
+            "引进和培养骨干教师",
+            "2020.12",
+        ],
+        [
+            "2.杭州市保俶塔实验学校",
+            "网络多媒体教室数不足",
+            "新建录播教室",
+            "2019/09",
+        ],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            sheet.write(4 + r as u32, c as u16, *text).unwrap();
+        }
+    }
+    sheet.write(8, 0, "计划创建年份：2020年").unwrap();
+    book.save(path).unwrap();
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn clean_file_reads_and_exits_zero() {
+    let dir = temp();
+    let path = dir.path().join("西湖区.xlsx");
+    write_county_workbook(&path);
+    let (out, json) = check_json(&[&path]);
+    must_exit(&out, 0);
+    let s = &json[0];
+    assert_eq!(s["schema"], "gongwen.submission/1");
+    assert_eq!(s["county"]["code"], "330106");
+    assert_eq!(s["county"]["city"], "杭州市");
+    assert_eq!(s["filed_on"], "2019-05-20");
+    assert_eq!(s["plan_year"], "2020");
+    assert_eq!(s["schools"][0]["name"], "杭州市文三街小学");
+    assert_eq!(s["schools"][0]["items"][0]["indicator"], "R5");
+    assert_eq!(s["schools"][0]["items"][0]["deadline"], "2020-08");
+    assert_eq!(s["schools"][0]["items"][0]["cell"], "学校整改清单!B5");
+    assert_eq!(
+        s["schools"][0]["items"][1]["shortcoming"],
+        "县级以上骨干教师数不足"
+    );
+    assert_eq!(s["schools"][0]["items"][1]["deadline"], "2020-12");
+    assert_eq!(s["schools"][1]["items"][0]["indicator"], "R7");
+    assert_eq!(s["diagnostics"], serde_json::json!([]));
+    assert_eq!(s["source"]["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn human_report_names_file_cell_and_hint() {
+    let dir = temp();
+    let path = dir.path().join("上城区.csv");
+    std::fs::write(
+        &path,
+        "县（市、区）名称：上城区,,填报日期：2019年5月20日,\n学校名称,存在不足情况,整改提升措施,完成时限\n甲小学,班额超过45人,分班,2020年\n",
+    )
+    .unwrap();
+    let out = run(gongwen().arg("check").arg(&path));
+    must_exit(&out, 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("错误: 完成时限「2020年」没有精确到月份"),
+        "{text}"
+    );
+    assert!(text.contains("--> 上城区.csv 上城区!D3"), "{text}");
+    assert!(text.contains("提示: 通知要求完成时限精确到月份"), "{text}");
+    assert!(
+        text.contains("上城区.csv: 杭州市上城区 · 1所学校 1项"),
+        "{text}"
+    );
+    assert!(text.contains("未通过（1个错误"), "{text}");
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_failure() {
+    let dir = temp();
+    let path = dir.path().join("x.csv");
+    // No plan year anywhere: a warning only.
+    std::fs::write(
+        &path,
+        "县（市、区）名称：西湖区,填报日期：2019年5月20日\n存在不足情况,整改提升措施,完成时限\n教职工编制统筹不到位,统筹调配,2019年12月\n",
+    )
+    .unwrap();
+    must_exit(&run(gongwen().arg("check").arg(&path)), 0);
+    must_exit(
+        &run(gongwen().arg("check").arg("--deny-warnings").arg(&path)),
+        1,
+    );
+}
+
+#[test]
+fn bad_usage_exits_two() {
+    must_exit(&run(gongwen().arg("check")), 2);
+    must_exit(&run(gongwen().arg("no-such-command")), 2);
+}
+
+#[test]
+fn missing_file_is_reported_not_fatal() {
+    let dir = temp();
+    let good = dir.path().join("西湖区.xlsx");
+    write_county_workbook(&good);
+    let missing = dir.path().join("不存在.xlsx");
+    let (out, json) = check_json(&[&missing, &good]);
+    must_exit(&out, 1);
+    assert_eq!(json.len(), 2);
+    assert_eq!(json[0]["diagnostics"][0]["rule"], "file_corrupt");
+    assert_eq!(json[1]["diagnostics"], serde_json::json!([]));
+}
+
+#[test]
+fn oversized_file_and_zip_bomb_are_refused_with_bounded_memory() {
+    let dir = temp();
+    let big = dir.path().join("big.xlsx");
+    std::fs::write(&big, vec![b'P'; 33 * 1024 * 1024]).unwrap();
+
+    // 300 MB of zeros declared inside a zip of a few hundred kilobytes.
+    let bomb = dir.path().join("bomb.xlsx");
+    {
+        let file = std::fs::File::create(&bomb).unwrap();
+        let mut zip = zip::ZipWriter::new(file);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        zip.start_file("xl/workbook.xml", opts).unwrap();
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..300 {
+            std::io::Write::write_all(&mut zip, &zeros).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    let (out, json) = check_json(&[&big, &bomb]);
+    must_exit(&out, 1);
+    for s in &json {
+        assert_eq!(s["diagnostics"].as_array().unwrap().len(), 1, "{s}");
+        assert_eq!(s["diagnostics"][0]["rule"], "file_too_large", "{s}");
+    }
+}
+
+/// A small deterministic generator, so a failing mutant can be reproduced from its seed.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Bases for mutation: the generated workbook plus every xls/ods/csv fixture present.
+fn mutation_bases(dir: &Path) -> Vec<PathBuf> {
+    let generated = dir.join("base.xlsx");
+    write_county_workbook(&generated);
+    let mut bases = vec![generated];
+    for ext in ["xls", "ods", "csv", "xlsx"] {
+        if let Some(found) = find_fixture(&fixtures().join("formats"), ext) {
+            bases.push(found);
+        }
+    }
+    bases
+}
+
+fn find_fixture(dir: &Path, ext: &str) -> Option<PathBuf> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).ok()?.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == ext) {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Random, truncated and mutated files never crash gongwen: each gets a JSON answer and exit
+/// status 0 or 1 (calamine's own panics and aborts stay inside the sandboxed reader).
+#[test]
+fn random_truncated_and_mutated_files_never_crash() {
+    let dir = temp();
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut files = Vec::new();
+    for base in mutation_bases(dir.path()) {
+        let bytes = std::fs::read(&base).unwrap();
+        let ext = base.extension().unwrap().to_string_lossy().into_owned();
+        for i in 0..24 {
+            let mut m = bytes.clone();
+            match i % 3 {
+                0 => m.truncate(rng.below(m.len())),
+                1 => {
+                    for _ in 0..1 + rng.below(16) {
+                        let at = rng.below(m.len());
+                        m[at] = rng.next() as u8;
+                    }
+                }
+                _ => {
+                    let at = rng.below(m.len());
+                    let len = rng.below(64);
+                    let junk: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+                    m.splice(at..at, junk);
+                }
+            }
+            let path = dir.path().join(format!("mutant-{}-{i}.{ext}", files.len()));
+            std::fs::write(&path, m).unwrap();
+            files.push(path);
+        }
+    }
+    let noise = dir.path().join("noise.xls");
+    std::fs::write(
+        &noise,
+        (0..4096).map(|_| rng.next() as u8).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    files.push(noise);
+
+    for chunk in files.chunks(16) {
+        let refs: Vec<&Path> = chunk.iter().map(PathBuf::as_path).collect();
+        let (out, json) = check_json(&refs);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{:?} on {chunk:?}",
+            out.status
+        );
+        assert_eq!(json.len(), chunk.len());
+    }
+}

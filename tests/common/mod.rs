@@ -1,0 +1,137 @@
+//! Helpers shared by the end-to-end tests: the real binary, fixtures, and a JSON subset match.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of these helpers"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The `gongwen` binary cargo built for this test run.
+pub fn gongwen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gongwen"))
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixtures() -> PathBuf {
+    repo_root().join("tests").join("fixtures")
+}
+
+/// Runs the command and returns its output, panicking with both streams when it could not run.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing both streams when it differs.
+pub fn must_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "exit status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// `gongwen check --json FILE...` parsed.
+pub fn check_json(files: &[&Path]) -> (Output, Vec<Value>) {
+    let out = run(gongwen().arg("check").arg("--json").args(files));
+    let parsed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check --json printed no JSON array ({e}):\n{}\n{}",
+            stdout(&out),
+            stderr(&out)
+        )
+    });
+    (out, parsed)
+}
+
+/// Compares `expected` as a subset of `actual`: objects key by key for the keys expected,
+/// arrays of equal length element by element, everything else equal. Collects every mismatch.
+pub fn subset_mismatches(expected: &Value, actual: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    walk(expected, actual, "$", &mut out);
+    out
+}
+
+fn walk(expected: &Value, actual: &Value, path: &str, out: &mut Vec<String>) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (key, ev) in e {
+                match a.get(key) {
+                    Some(av) => walk(ev, av, &format!("{path}.{key}"), out),
+                    None => out.push(format!("{path}.{key}: missing (expected {ev})")),
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            if e.len() != a.len() {
+                out.push(format!(
+                    "{path}: expected {} elements, got {}:\n    expected {}\n    actual   {}",
+                    e.len(),
+                    a.len(),
+                    Value::Array(e.clone()),
+                    compact(actual)
+                ));
+                return;
+            }
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                walk(ev, av, &format!("{path}[{i}]"), out);
+            }
+        }
+        (Value::Number(e), Value::Number(a)) if e.as_f64() == a.as_f64() => {}
+        (e, a) if e == a => {}
+        (e, a) => out.push(format!("{path}: expected {e}, got {a}")),
+    }
+}
+
+/// An array of diagnostics shown without messages, to keep failure output readable.
+fn compact(value: &Value) -> String {
+    match value {
+        Value::Array(items) => {
+            let shown: Vec<String> = items
+                .iter()
+                .map(|item| match item {
+                    Value::Object(map) if map.contains_key("rule") => format!(
+                        "{{{} {} {}}}",
+                        map.get("severity").unwrap_or(&Value::Null),
+                        map.get("rule").unwrap_or(&Value::Null),
+                        map.get("cell").unwrap_or(&Value::Null)
+                    ),
+                    other => other.to_string(),
+                })
+                .collect();
+            format!("[{}]", shown.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Skips a test, saying why, when a tool is not installed.
+pub fn have_tool(name: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("skipped: `{name}` is not installed");
+    }
+    found
+}
