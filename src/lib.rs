@@ -4,6 +4,7 @@
 //! them as formal notices. The binary is a thin layer over this library; each module owns one
 //! step of the data flow.
 
+pub mod archive;
 pub mod diag;
 pub mod domain;
 pub mod intake;
