@@ -68,3 +68,134 @@ mod tests {
         assert_eq!(names, vec![std::ffi::OsString::from("b.pdf")]);
     }
 }
+
+/// The folders under a gongwen root.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub root: PathBuf,
+    /// Clerks drop files here, in subfolders if they like.
+    pub inbox: PathBuf,
+    /// The latest documents, what bureaus print.
+    pub outbox: PathBuf,
+    /// Every accepted original under its SHA-256, with its JSON, documents and manifest.
+    pub archive: PathBuf,
+    /// Every file that could not be accepted, with its receipt.
+    pub rejected: PathBuf,
+    /// Files claimed and being processed; a restart finishes what it finds here.
+    pub work: PathBuf,
+}
+
+impl Layout {
+    pub fn new(root: &Path) -> Layout {
+        Layout {
+            root: root.to_path_buf(),
+            inbox: root.join("inbox"),
+            outbox: root.join("outbox"),
+            archive: root.join("archive"),
+            rejected: root.join("rejected"),
+            work: root.join("work"),
+        }
+    }
+
+    /// Creates the folders and proves the archive is writable, so a daemon that cannot keep
+    /// what it takes stops before taking anything.
+    pub fn prepare(&self) -> io::Result<()> {
+        for dir in [
+            &self.inbox,
+            &self.outbox,
+            &self.archive,
+            &self.rejected,
+            &self.work,
+        ] {
+            fs::create_dir_all(dir)?;
+        }
+        let probe = self
+            .archive
+            .join(format!(".probe.{}{TEMP_SUFFIX}", std::process::id()));
+        fs::write(&probe, b"probe")?;
+        fs::remove_file(&probe)
+    }
+
+    /// `archive/<sha256>/`.
+    pub fn archived(&self, sha256: &str) -> PathBuf {
+        self.archive.join(sha256)
+    }
+
+    /// A path relative to the root, with forward slashes, for receipts and manifests.
+    pub fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/")
+    }
+
+    pub fn state_path(&self) -> PathBuf {
+        self.archive.join("state.json")
+    }
+
+    /// Takes the archive lock: one process at a time commits results, so two daemons on one
+    /// share never interleave their state updates. Released when the guard drops.
+    pub fn lock(&self) -> io::Result<File> {
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.archive.join(".lock"))?;
+        file.lock()?;
+        Ok(file)
+    }
+
+    /// The marker written once a file's results are all in place: its bytes are then a
+    /// duplicate if dropped again.
+    pub fn done_marker(&self, sha256: &str) -> PathBuf {
+        self.archived(sha256).join("done")
+    }
+}
+
+/// Where each county stands: its latest accepted file and its latest rejected one.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct State {
+    pub schema: String,
+    /// By county code.
+    pub accepted: std::collections::BTreeMap<String, Entry>,
+    /// By county code, the latest rejected file that named the county.
+    pub rejected: std::collections::BTreeMap<String, Entry>,
+}
+
+/// One file's place in the state.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Entry {
+    pub sha256: String,
+    pub file: String,
+    pub at: String,
+    /// Where its receipt is, relative to the root.
+    pub receipt: String,
+    pub warnings: usize,
+}
+
+impl State {
+    pub const SCHEMA: &str = "gongwen.state/1";
+
+    pub fn load(layout: &Layout) -> io::Result<State> {
+        match fs::read(layout.state_path()) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(io::Error::other),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(State {
+                schema: State::SCHEMA.to_owned(),
+                ..State::default()
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn save(&self, layout: &Layout) -> io::Result<()> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
+        write_atomic(&layout.state_path(), &bytes)
+    }
+}
+
+/// Writes a value as pretty JSON, atomically.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> io::Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    write_atomic(path, &bytes)
+}

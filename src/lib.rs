@@ -11,5 +11,7 @@ pub mod intake;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;
+pub mod receipt;
 pub mod render;
 pub mod validate;
+pub mod watch;
