@@ -5,6 +5,7 @@
 //! step of the data flow.
 
 pub mod archive;
+pub mod config;
 pub mod diag;
 pub mod domain;
 pub mod intake;

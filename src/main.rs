@@ -13,6 +13,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => cli::check::check(&args),
+        Command::Render(args) => cli::render::render(&args),
+        Command::Rollup(args) => cli::rollup::rollup(&args),
+        Command::Watch(args) => cli::watch::watch(&args),
         Command::ReadWorkbook(args) => cli::read_workbook::read_workbook(&args),
     };
     match result {

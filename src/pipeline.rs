@@ -107,8 +107,12 @@ pub struct RenderedFile {
 /// What the daemon renders. Implemented over the typst and docx backends; tests may supply
 /// their own.
 pub trait Outputs {
-    /// One county's documents, for `outbox/<市>/<县>/`.
-    fn county(&mut self, submission: &Submission) -> Result<Vec<RenderedFile>, String>;
+    /// One county's documents, for `outbox/<市>/<县>/`, and the warnings rendering raised
+    /// about the clerk's text (characters no font covers).
+    fn county(
+        &mut self,
+        submission: &Submission,
+    ) -> Result<(Vec<RenderedFile>, Vec<crate::diag::Diagnostic>), String>;
     /// One city's documents from its counties' latest submissions, for `outbox/<市>/`.
     fn city(&mut self, city: &str, submissions: &[Submission])
     -> Result<Vec<RenderedFile>, String>;
@@ -255,7 +259,7 @@ impl<O: Outputs> Processor<O> {
         }
 
         let submission = read_submission(&claimed.path, &self.reader, &self.limits)?;
-        let submission = Submission {
+        let mut submission = Submission {
             source: Source {
                 file: name.clone(),
                 sha256: sha.clone(),
@@ -267,7 +271,10 @@ impl<O: Outputs> Processor<O> {
             None
         } else {
             match self.outputs.county(&submission) {
-                Ok(docs) => Some(docs),
+                Ok((docs, warnings)) => {
+                    submission.diagnostics.extend(warnings);
+                    Some(docs)
+                }
                 Err(err) => {
                     tracing::error!(file = %claimed.original, error = %err, "rendering failed; rejecting the file");
                     let mut rejected = submission.clone();

@@ -17,6 +17,14 @@ pub struct Cli {
 pub enum Command {
     /// Read county spreadsheets and report every problem (检查报送表格).
     Check(CheckArgs),
+    /// Render each county's 附件1, 附件2 and cover report as PDF/A (and DOCX) (生成县级文件).
+    Render(RenderArgs),
+    /// Roll counties up into each city's 附件3 and cover report, and a province summary
+    /// when several cities are given (生成市级汇总).
+    Rollup(RollupArgs),
+    /// Watch the inbox: take each dropped file, archive or reject it with a receipt, and
+    /// keep every county's, city's and the province's documents current (收件守护进程).
+    Watch(WatchArgs),
     /// Internal: parse one workbook in a sandboxed child process and answer in JSON.
     #[command(name = "__read-workbook", hide = true)]
     ReadWorkbook(ReadWorkbookArgs),
@@ -44,4 +52,78 @@ pub struct ReadWorkbookArgs {
     #[arg(long)]
     pub limits: String,
     pub path: PathBuf,
+}
+
+/// What `render`, `rollup` and `watch` share: how documents are made.
+#[derive(Debug, Args)]
+pub struct RenderOptions {
+    /// The seal placeholder: a thin dashed red circle (outline), or nothing with the room for
+    /// a hand stamp kept (none). Overrides `[seal] style` of the configuration.
+    #[arg(long, value_enum, value_name = "STYLE")]
+    pub seal: Option<SealArg>,
+    /// More font folders, searched with fonts/; licensed faces found there (仿宋, 小标宋, 黑体,
+    /// 楷体) are preferred by name over the shipped stand-ins.
+    #[arg(
+        long = "font-path",
+        value_name = "DIR",
+        env = "GONGWEN_FONT_PATHS",
+        value_delimiter = ':'
+    )]
+    pub font_paths: Vec<PathBuf>,
+    /// The configuration (issuers, 发文字号, 签发人, dates, 抄送, seal size); default
+    /// ./gongwen.toml when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The templates folder; default templates/ of the installation.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SealArg {
+    Outline,
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Output folder: county documents go to DIR/<市>/<县>/.
+    #[arg(long, value_name = "DIR", default_value = "outbox")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub options: RenderOptions,
+    /// County spreadsheets (xlsx, xlsm, xlsb, xls, ods, csv).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollupArgs {
+    /// Output folder: city documents go to DIR/<市>/, the province summary to DIR/.
+    #[arg(long, value_name = "DIR", default_value = "outbox")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub options: RenderOptions,
+    /// County spreadsheets of one or more cities; the latest of each county counts.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The shared folder holding inbox/, outbox/, archive/, rejected/ and work/.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
+    /// Rescan on a timer instead of file events, every MS milliseconds (default 2000): for
+    /// SMB/NFS shares, where remote writes raise no events.
+    #[arg(long, value_name = "MS", num_args = 0..=1, default_missing_value = "2000")]
+    pub poll: Option<u64>,
+    /// How long a file's size and modification time must hold still before it is read.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub settle: u64,
+    /// Process what is in the inbox, then exit with the status of the worst file.
+    #[arg(long)]
+    pub once: bool,
+    #[command(flatten)]
+    pub options: RenderOptions,
 }

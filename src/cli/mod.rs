@@ -3,6 +3,9 @@
 pub mod args;
 pub mod check;
 pub mod read_workbook;
+pub mod render;
+pub mod rollup;
+pub mod watch;
 
 use std::process::ExitCode;
 

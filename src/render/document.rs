@@ -89,7 +89,8 @@ pub enum Block {
     /// A heading of level 1 (一、黑体), 2 (（一）楷体), 3 (1. 仿宋) or 4 (（1）仿宋); `text`
     /// includes its numbering.
     Heading { level: u8, text: String },
-    /// 附件说明: 附件：1.… with later items aligned under the first name.
+    /// 附件说明: 附件：1.… with later items aligned under the first name. `items` are the
+    /// names alone; backends number them (1. 2. …) when there are several.
     AttachmentList { items: Vec<String> },
     /// 发文机关署名 and 成文日期, with the seal placeholder when `seal` is set.
     Signature {
@@ -98,7 +99,8 @@ pub enum Block {
         date: String,
         seal: Option<Seal>,
     },
-    /// 附注, in parentheses, one line below the date.
+    /// 附注 one line below the date; `text` as printed, parentheses included
+    /// (`（此件依申请公开）`).
     Note { text: String },
     /// 附件N label (黑体, top left) and the attachment title centred on the third line.
     AttachmentHead { label: String, title: String },
@@ -202,6 +204,18 @@ impl Document {
         }
         out
     }
+
+    /// The same texts as [`Document::texts`], in the same order, for editing in place (the
+    /// PDF backend replaces characters no font covers).
+    pub fn texts_mut(&mut self) -> Vec<&mut String> {
+        let mut out = Vec::new();
+        for section in &mut self.sections {
+            for block in &mut section.blocks {
+                block.texts_mut(&mut out);
+            }
+        }
+        out
+    }
 }
 
 impl Block {
@@ -263,6 +277,70 @@ impl Block {
                 printed_on,
             } => {
                 out.extend(cc.iter().map(String::as_str));
+                out.push(printer);
+                out.push(printed_on);
+            }
+        }
+    }
+
+    fn texts_mut<'a>(&'a mut self, out: &mut Vec<&'a mut String>) {
+        match self {
+            Block::RedHeader { issuer } => out.push(issuer),
+            Block::DocNumber { number, signer } => {
+                out.push(number);
+                if let Some(s) = signer {
+                    out.push(s);
+                }
+            }
+            Block::Title { lines } => out.extend(lines.iter_mut()),
+            Block::Addressee { text }
+            | Block::Paragraph { text }
+            | Block::Heading { text, .. }
+            | Block::Note { text } => {
+                out.push(text);
+            }
+            Block::AttachmentList { items } => out.extend(items.iter_mut()),
+            Block::Signature { office, date, seal } => {
+                out.push(office);
+                out.push(date);
+                if let Some(seal) = seal {
+                    out.push(&mut seal.label);
+                }
+            }
+            Block::AttachmentHead { label, title } => {
+                out.push(label);
+                out.push(title);
+            }
+            Block::FormFields { fields, seal } => {
+                for f in fields {
+                    out.push(&mut f.label);
+                    out.push(&mut f.value);
+                }
+                if let Some(seal) = seal {
+                    out.push(&mut seal.label);
+                }
+            }
+            Block::Table(t) => {
+                for row in t.header.iter_mut().chain(&mut t.rows).chain(&mut t.footer) {
+                    out.extend(row.iter_mut());
+                }
+            }
+            Block::Notes { lines } => out.extend(lines.iter_mut()),
+            Block::BarChart(c) => {
+                out.push(&mut c.title);
+                for b in &mut c.bars {
+                    out.push(&mut b.label);
+                }
+                for g in &mut c.goals {
+                    out.push(&mut g.label);
+                }
+            }
+            Block::Colophon {
+                cc,
+                printer,
+                printed_on,
+            } => {
+                out.extend(cc.iter_mut());
                 out.push(printer);
                 out.push(printed_on);
             }

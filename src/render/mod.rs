@@ -1,5 +1,12 @@
 //! Rendering: the document model ([`document`]) built from submissions ([`compose`]) and its
 //! two backends, typst for PDF ([`world`], [`pdf`]) and docx-rs for Word ([`docx`]). Backends
-//! return bytes; writing files is the archive's job.
+//! return bytes; writing files is the archive's job. [`renderer`] ties them together for the
+//! CLI and the daemon.
 
+pub mod compose;
 pub mod document;
+pub mod docx;
+pub mod fonts;
+pub mod pdf;
+pub mod renderer;
+pub mod world;

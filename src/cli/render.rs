@@ -1,0 +1,160 @@
+//! `gongwen render`: each county's 附件1, 附件2 and cover report, as PDF/A (and DOCX), into
+//! `DIR/<市>/<县>/`. A file with errors is reported like `check` and skipped; the others go
+//! on. Every document of a file is rendered before any is written, and each is written
+//! atomically, so the output folder never holds half a job.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use gongwen::archive;
+use gongwen::config::{Config, SealStyle};
+use gongwen::intake::Limits;
+use gongwen::intake::sandbox::Isolation;
+use gongwen::model::Submission;
+use gongwen::pipeline::{self, RenderedFile, WorkbookReader};
+use gongwen::render::renderer::{Formats, RenderError, Rendered, Renderer};
+use gongwen::render::world::{GongwenWorld, Templates, WorldError};
+
+use super::{Fault, Status};
+use crate::cli::args::{RenderArgs, RenderOptions, SealArg};
+use crate::cli::check::human_report;
+
+pub fn render(args: &RenderArgs) -> Result<Status, Fault> {
+    let mut renderer = open_renderer(&args.options)?;
+    let reader = WorkbookReader::Isolated(Isolation::current_exe()?);
+    let limits = Limits::default();
+    let mut status = Status::Ok;
+    for path in &args.files {
+        let sub = pipeline::read_submission(path, &reader, &limits)?;
+        print_stdout(&human_report(&sub))?;
+        if sub.has_errors() {
+            status = Status::FileErrors;
+            continue;
+        }
+        let Some(county) = sub.county.clone() else {
+            status = Status::FileErrors;
+            continue;
+        };
+        let rendered = match renderer.county(&sub) {
+            Ok(rendered) => rendered,
+            Err(RenderError::Compose(err)) => {
+                eprintln!("错误: {err}");
+                status = Status::FileErrors;
+                continue;
+            }
+            Err(err) => return Err(render_fault(&err)),
+        };
+        let dir = args.out.join(&county.city).join(&county.name);
+        report_and_write(&sub, &rendered, &dir)?;
+    }
+    Ok(status)
+}
+
+/// Prints what the renderer noticed, then writes the files into `dir`.
+pub fn report_and_write(sub: &Submission, rendered: &Rendered, dir: &Path) -> Result<(), Fault> {
+    let mut out = String::new();
+    for d in &rendered.diagnostics {
+        out.push_str(&d.human(&sub.source.file));
+    }
+    print_stdout(&out)?;
+    warn_template(&rendered.typst_warnings);
+    write_files(&rendered.files, dir)
+}
+
+/// typst's warnings are about our templates: shown on stderr, they change nothing.
+pub fn warn_template(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: template: {w}");
+    }
+}
+
+/// Writes every file atomically into `dir` and names it on stdout.
+pub fn write_files(files: &[RenderedFile], dir: &Path) -> Result<(), Fault> {
+    for file in files {
+        let path = dir.join(&file.name);
+        archive::write_atomic(&path, &file.bytes).map_err(|e| {
+            Fault::new(format!("cannot write {}: {e}", path.display()))
+                .hint("check that the output folder (--out) is writable")
+        })?;
+        print_stdout(&format!("  → {}\n", path.display()))?;
+    }
+    Ok(())
+}
+
+pub fn print_stdout(text: &str) -> Result<(), Fault> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Fault::new(format!("cannot write the report: {e}")))
+}
+
+pub fn render_fault(err: &RenderError) -> Fault {
+    Fault::new(err.to_string()).hint(
+        "this is a fault of gongwen's templates or fonts, not of the spreadsheet; please report it",
+    )
+}
+
+/// The configuration, the templates and the fonts, checked, as one renderer kept for every
+/// file of the run.
+pub fn open_renderer(options: &RenderOptions) -> Result<Renderer, Fault> {
+    let mut config = load_config(options.config.as_deref())?;
+    if let Some(seal) = options.seal {
+        config.seal.style = match seal {
+            SealArg::Outline => SealStyle::Outline,
+            SealArg::None => SealStyle::None,
+        };
+    }
+    let root = install_root();
+    let templates = match (&options.templates, &root) {
+        (Some(dir), _) => Templates::Dir(dir.clone()),
+        (None, Some(root)) if root.join("templates").join("main.typ").is_file() => {
+            Templates::Dir(root.join("templates"))
+        }
+        (None, _) => Templates::Builtin,
+    };
+    let mut font_dirs: Vec<PathBuf> = root.iter().map(|r| r.join("fonts")).collect();
+    font_dirs.extend(options.font_paths.iter().cloned());
+    let world = GongwenWorld::new(&templates, &font_dirs).map_err(|e| match e {
+        WorldError::Fonts(missing) => Fault::new(missing.to_string()).hint(
+            "put the fonts into fonts/ (see fonts/README.md) or name a folder that has them with --font-path, e.g. --font-path /usr/share/fonts/opentype/noto --font-path /usr/share/fonts/truetype/lxgw-wenkai",
+        ),
+        other => Fault::new(other.to_string()),
+    })?;
+    Ok(Renderer::new(world, config, Formats::default()))
+}
+
+/// `--config FILE`, else `./gongwen.toml` when it exists, else the defaults.
+fn load_config(path: Option<&Path>) -> Result<Config, Fault> {
+    let default = Path::new("gongwen.toml");
+    let path = match path {
+        Some(path) => path,
+        None if default.is_file() => default,
+        None => return Ok(Config::default()),
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fault::new(format!("cannot read {}: {e}", path.display())))?;
+    Config::parse(&text).map_err(|e| {
+        let mut fault = Fault::new(format!("{}: invalid configuration", path.display()));
+        for problem in e.problems {
+            fault = fault.hint(problem);
+        }
+        fault
+    })
+}
+
+/// The folder holding `templates/` and `fonts/`: the current folder, the executable's folder
+/// or one above it, or the source tree the binary was built from.
+fn install_root() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Ok(cwd) = std::env::current_dir() {
+        candidates.push(cwd);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        candidates.extend(exe.ancestors().skip(1).map(Path::to_path_buf));
+    }
+    candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    candidates
+        .into_iter()
+        .find(|c| c.join("templates").join("main.typ").is_file() || c.join("fonts").is_dir())
+}

@@ -1,0 +1,176 @@
+//! The documents of a county, a city or the province, composed and rendered to files in
+//! memory with one long-lived typst world. The CLI and the daemon both use it; neither
+//! writes a byte until everything of a job has rendered.
+
+use crate::config::{Config, SealStyle};
+use crate::diag::Diagnostic;
+use crate::model::Submission;
+use crate::pipeline::{Outputs, RenderedFile};
+
+use super::compose::{self, ComposeError};
+use super::document::Document;
+use super::docx::{self, DocxOptions};
+use super::pdf::{self, PdfError, PdfRenderOptions};
+use super::world::GongwenWorld;
+
+/// Which files each document becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    pub pdf: bool,
+    pub docx: bool,
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats {
+            pdf: true,
+            docx: true,
+        }
+    }
+}
+
+/// The files of one job and what was noticed while making them.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// File names (no folders) and bytes, in document order, PDF before DOCX.
+    pub files: Vec<RenderedFile>,
+    /// For the clerk: characters no font covers, located where possible.
+    pub diagnostics: Vec<Diagnostic>,
+    /// For us: typst's warnings about the templates.
+    pub typst_warnings: Vec<String>,
+}
+
+/// A job that could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The input cannot make documents (it has errors, or names no county).
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    /// The templates or fonts failed: a fault of gongwen.
+    #[error(transparent)]
+    Pdf(#[from] PdfError),
+    #[error("DOCX export failed for {file_stem}: {message}")]
+    Docx { file_stem: String, message: String },
+}
+
+/// Composes and renders documents with one world kept warm across jobs.
+pub struct Renderer {
+    world: GongwenWorld,
+    config: Config,
+    formats: Formats,
+}
+
+impl Renderer {
+    pub fn new(world: GongwenWorld, config: Config, formats: Formats) -> Renderer {
+        Renderer {
+            world,
+            config,
+            formats,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn world(&self) -> &GongwenWorld {
+        &self.world
+    }
+
+    /// 附件1, 附件2 (when the county has county items) and the cover report of one county.
+    pub fn county(&mut self, sub: &Submission) -> Result<Rendered, RenderError> {
+        let docs = compose::county_documents(sub, &self.config)?;
+        self.documents(&docs, Some(sub))
+    }
+
+    /// 附件3 and the cover report of `city`, from the latest submission of each county.
+    pub fn city(&mut self, city: &str, subs: &[Submission]) -> Result<Rendered, RenderError> {
+        let docs = compose::city_documents(city, subs, &self.config)?;
+        self.documents(&docs, None)
+    }
+
+    /// The province summary.
+    pub fn province(&mut self, subs: &[Submission]) -> Result<Rendered, RenderError> {
+        let doc = compose::province_summary(subs, &self.config)?;
+        self.documents(std::slice::from_ref(&doc), None)
+    }
+
+    /// Renders each document to the configured formats. `source` maps characters no font
+    /// covers back to the workbook cells they came from.
+    pub fn documents(
+        &mut self,
+        docs: &[Document],
+        source: Option<&Submission>,
+    ) -> Result<Rendered, RenderError> {
+        let mut out = Rendered::default();
+        for doc in docs {
+            if self.formats.pdf {
+                let options = PdfRenderOptions {
+                    seal: self.config.seal.style,
+                };
+                let pdf = pdf::render_pdf(&mut self.world, doc, &options)?;
+                for missing in &pdf.missing {
+                    let located = source.and_then(|s| compose::locate_char(s, missing.ch));
+                    let diagnostic = match located {
+                        Some((cell, column)) => missing.diagnostic(Some(cell), Some(column)),
+                        None => missing.diagnostic(None, None),
+                    };
+                    // One warning per character and place, however many documents print it.
+                    if !out.diagnostics.contains(&diagnostic) {
+                        out.diagnostics.push(diagnostic);
+                    }
+                }
+                out.typst_warnings.extend(pdf.typst_warnings);
+                out.files.push(RenderedFile {
+                    name: format!("{}.pdf", doc.file_stem),
+                    bytes: pdf.bytes,
+                });
+            }
+            if self.formats.docx {
+                out.files.push(RenderedFile {
+                    name: format!("{}.docx", doc.file_stem),
+                    bytes: docx_bytes(doc, self.config.seal.style)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The Word backend, with the same seal choice as the PDF.
+fn docx_bytes(doc: &Document, seal: SealStyle) -> Result<Vec<u8>, RenderError> {
+    let options = DocxOptions {
+        seal: seal == SealStyle::Outline,
+    };
+    docx::render_docx(doc, &options).map_err(|e| RenderError::Docx {
+        file_stem: doc.file_stem.clone(),
+        message: e.to_string(),
+    })
+}
+
+impl Outputs for Renderer {
+    fn county(
+        &mut self,
+        submission: &Submission,
+    ) -> Result<(Vec<RenderedFile>, Vec<Diagnostic>), String> {
+        Renderer::county(self, submission)
+            .map(|r| (r.files, r.diagnostics))
+            .map_err(|e| e.to_string())
+    }
+
+    fn city(
+        &mut self,
+        city: &str,
+        submissions: &[Submission],
+    ) -> Result<Vec<RenderedFile>, String> {
+        Renderer::city(self, city, submissions)
+            .map(|r| r.files)
+            .map_err(|e| e.to_string())
+    }
+
+    fn province(&mut self, submissions: &[Submission]) -> Result<Vec<RenderedFile>, String> {
+        Renderer::province(self, submissions)
+            .map(|r| r.files)
+            .map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,1395 @@
+//! The PDF backend end to end: documents composed from submissions, typeset with the real
+//! templates and fonts, then read back with poppler (`pdftotext -bbox`, `pdftoppm`) and qpdf
+//! to check the measurable rules of GB/T 9704-2012 within ±1 mm, the literalness of
+//! spreadsheet text, byte-for-byte reproducibility and PDF/A. Tests that need a tool skip
+//! with a printed reason when it is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::Instant;
+
+use gongwen::config::{Config, SealStyle};
+use gongwen::diag::{Rule, Severity};
+use gongwen::model::{CountyRef, Item, PlanYear, SUBMISSION_SCHEMA, School, Source, Submission};
+use gongwen::render::compose;
+use gongwen::render::document::{
+    Block, DOCUMENT_SCHEMA, DocKind, Document, Meta, Orientation, Section,
+};
+use gongwen::render::fonts::STAND_INS;
+use gongwen::render::pdf::{self, PdfOutput, PdfRenderOptions};
+use gongwen::render::world::{GongwenWorld, Templates};
+
+// ---------------------------------------------------------------------------------------
+// Units: poppler reports PDF points (1/72 in), origin top left.
+
+const MM: f64 = 72.0 / 25.4;
+const TOL: f64 = 1.0 * MM;
+const PAGE_W: f64 = 210.0 * MM;
+const PAGE_H: f64 = 297.0 * MM;
+const TOP: f64 = 37.0 * MM;
+const LEFT: f64 = 28.0 * MM;
+const TYPE_W: f64 = 156.0 * MM;
+const TYPE_H: f64 = 225.0 * MM;
+const PITCH: f64 = TYPE_H / 22.0;
+const CELL: f64 = TYPE_W / 28.0;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// fonts/ when it holds every stand-in, else the Debian packages' folders.
+fn font_dirs() -> Option<Vec<PathBuf>> {
+    let shipped = repo().join("fonts");
+    if STAND_INS.iter().all(|s| shipped.join(s.file).is_file()) {
+        return Some(vec![shipped]);
+    }
+    let system: Vec<PathBuf> = [
+        "/usr/share/fonts/opentype/noto",
+        "/usr/share/fonts/truetype/lxgw-wenkai",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .filter(|d| d.is_dir())
+    .collect();
+    (system.len() == 2).then_some(system)
+}
+
+/// One world for the whole test binary, as in the CLI: built once, reused warm.
+fn world() -> Option<MutexGuard<'static, GongwenWorld>> {
+    static WORLD: OnceLock<Option<Mutex<GongwenWorld>>> = OnceLock::new();
+    let world = WORLD.get_or_init(|| {
+        let dirs = font_dirs()?;
+        let started = Instant::now();
+        let world = GongwenWorld::new(&Templates::Dir(repo().join("templates")), &dirs)
+            .unwrap_or_else(|e| panic!("cannot build the world: {e}"));
+        eprintln!("world built in {:?} from {dirs:?}", started.elapsed());
+        Some(Mutex::new(world))
+    });
+    match world {
+        Some(w) => Some(w.lock().unwrap_or_else(|e| e.into_inner())),
+        None => {
+            eprintln!(
+                "skipped: no fonts (fonts/ incomplete and fonts-noto-cjk/lxgw-wenkai absent)"
+            );
+            None
+        }
+    }
+}
+
+fn render(doc: &Document) -> Option<PdfOutput> {
+    render_with(doc, SealStyle::Outline)
+}
+
+fn render_with(doc: &Document, seal: SealStyle) -> Option<PdfOutput> {
+    let mut world = world()?;
+    let started = Instant::now();
+    let out = pdf::render_pdf(&mut world, doc, &PdfRenderOptions { seal })
+        .unwrap_or_else(|e| panic!("render failed: {e}"));
+    eprintln!(
+        "{}: {} bytes in {:?}",
+        doc.file_stem,
+        out.bytes.len(),
+        started.elapsed()
+    );
+    assert!(
+        out.typst_warnings.is_empty(),
+        "template warnings: {:?}",
+        out.typst_warnings
+    );
+    Some(out)
+}
+
+fn has_tool(name: &str) -> bool {
+    let found = Command::new(name).arg("-v").output().is_ok();
+    if !found {
+        eprintln!("skipped: {name} is not installed (poppler-utils / qpdf)");
+    }
+    found
+}
+
+fn temp_pdf(bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading the PDF back.
+
+#[derive(Debug, Clone)]
+struct Word {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+    text: String,
+}
+
+#[derive(Debug)]
+struct Page {
+    width: f64,
+    height: f64,
+    words: Vec<Word>,
+}
+
+impl Page {
+    /// Words grouped into lines by their top edge, top to bottom.
+    fn lines(&self) -> Vec<Vec<Word>> {
+        let mut lines: Vec<Vec<Word>> = Vec::new();
+        let mut words = self.words.clone();
+        words.sort_by(|a, b| a.y0.total_cmp(&b.y0).then(a.x0.total_cmp(&b.x0)));
+        for w in words {
+            match lines.last_mut() {
+                Some(line) if (line[0].y0 - w.y0).abs() < 1.0 => line.push(w),
+                _ => lines.push(vec![w]),
+            }
+        }
+        lines
+    }
+
+    fn find(&self, text: &str) -> Option<&Word> {
+        self.words.iter().find(|w| w.text.contains(text))
+    }
+}
+
+fn line_text(line: &[Word]) -> String {
+    line.iter().map(|w| w.text.as_str()).collect()
+}
+
+fn attr(tag: &str, name: &str) -> f64 {
+    let key = format!("{name}=\"");
+    let start = tag.find(&key).unwrap() + key.len();
+    let end = start + tag[start..].find('"').unwrap();
+    tag[start..end].parse().unwrap()
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// `pdftotext -bbox` parsed.
+fn bbox(pdf: &Path) -> Vec<Page> {
+    let out = Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let html = String::from_utf8(out.stdout).unwrap();
+    let mut pages = Vec::new();
+    for chunk in html.split("<page ").skip(1) {
+        let head = &chunk[..chunk.find('>').unwrap()];
+        let mut page = Page {
+            width: attr(head, "width"),
+            height: attr(head, "height"),
+            words: Vec::new(),
+        };
+        for word in chunk.split("<word ").skip(1) {
+            let tag_end = word.find('>').unwrap();
+            let tag = &word[..tag_end];
+            let text = &word[tag_end + 1..word.find("</word>").unwrap()];
+            page.words.push(Word {
+                x0: attr(tag, "xMin"),
+                y0: attr(tag, "yMin"),
+                x1: attr(tag, "xMax"),
+                y1: attr(tag, "yMax"),
+                text: unescape(text),
+            });
+        }
+        pages.push(page);
+    }
+    pages
+}
+
+fn plain_text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// One page as RGB pixels at `dpi`.
+struct Raster {
+    width: usize,
+    height: usize,
+    scale: f64,
+    rgb: Vec<u8>,
+}
+
+impl Raster {
+    fn pixel(&self, x: usize, y: usize) -> (u8, u8, u8) {
+        let i = (y * self.width + x) * 3;
+        (self.rgb[i], self.rgb[i + 1], self.rgb[i + 2])
+    }
+
+    /// Points of pixels matching `pred`, as (x, y) in PDF points.
+    fn points(&self, pred: impl Fn((u8, u8, u8)) -> bool) -> Vec<(f64, f64)> {
+        let mut out = Vec::new();
+        for y in 0..self.height {
+            for x in 0..self.width {
+                if pred(self.pixel(x, y)) {
+                    out.push((x as f64 / self.scale, y as f64 / self.scale));
+                }
+            }
+        }
+        out
+    }
+
+    /// Rows (in points) where matching pixels run for at least `min_len` points, with the
+    /// run's start and end.
+    fn runs(&self, pred: impl Fn((u8, u8, u8)) -> bool, min_len: f64) -> Vec<(f64, f64, f64)> {
+        let mut out = Vec::new();
+        for y in 0..self.height {
+            let mut start = None;
+            for x in 0..=self.width {
+                let hit = x < self.width && pred(self.pixel(x, y));
+                match (hit, start) {
+                    (true, None) => start = Some(x),
+                    (false, Some(s)) => {
+                        let len = (x - s) as f64 / self.scale;
+                        if len >= min_len {
+                            out.push((
+                                y as f64 / self.scale,
+                                s as f64 / self.scale,
+                                x as f64 / self.scale,
+                            ));
+                        }
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+fn raster(pdf: &Path, page: usize, dpi: u32) -> Raster {
+    let dir = pdf.parent().unwrap();
+    let prefix = dir.join(format!("page{page}"));
+    let status = Command::new("pdftoppm")
+        .args([
+            "-r",
+            &dpi.to_string(),
+            "-f",
+            &page.to_string(),
+            "-l",
+            &page.to_string(),
+        ])
+        .arg(pdf)
+        .arg(&prefix)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let file = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("page{page}-"))
+                && p.extension().is_some_and(|e| e == "ppm")
+        })
+        .unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    // P6, width, height, maxval, one whitespace byte, then pixels.
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
+    }
+    assert_eq!(fields[0], "P6");
+    let width: usize = fields[1].parse().unwrap();
+    let height: usize = fields[2].parse().unwrap();
+    Raster {
+        width,
+        height,
+        scale: f64::from(dpi) / 72.0,
+        rgb: bytes[i + 1..i + 1 + width * height * 3].to_vec(),
+    }
+}
+
+fn is_red(p: (u8, u8, u8)) -> bool {
+    p.0 > 180 && p.1 < 110 && p.2 < 110
+}
+
+fn is_dark(p: (u8, u8, u8)) -> bool {
+    p.0 < 90 && p.1 < 90 && p.2 < 90
+}
+
+#[track_caller]
+fn near(actual: f64, expected: f64, what: &str) {
+    assert!(
+        (actual - expected).abs() <= TOL,
+        "{what}: {actual:.2} pt, expected {expected:.2} pt ± 1 mm (off by {:.2} mm)",
+        (actual - expected) / MM
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Inputs.
+
+fn county(name: &str) -> CountyRef {
+    match gongwen::domain::registry().county(name, None) {
+        gongwen::domain::CountyMatch::Exact(d) => d.to_ref(),
+        _ => panic!("{name}"),
+    }
+}
+
+fn item(shortcoming: &str, measure: &str, deadline: &str, row: usize) -> Item {
+    Item {
+        shortcoming: shortcoming.to_owned(),
+        indicator: None,
+        measure: measure.to_owned(),
+        deadline: Some(deadline.to_owned()),
+        cell: format!("学校整改清单!B{row}"),
+    }
+}
+
+fn submission(schools: Vec<School>, county_items: Vec<Item>) -> Submission {
+    Submission {
+        schema: SUBMISSION_SCHEMA.to_owned(),
+        source: Source {
+            file: "西湖区.xlsx".to_owned(),
+            sha256: String::new(),
+        },
+        county: Some(county("西湖区")),
+        filed_on: Some("2019-05-20".to_owned()),
+        plan_year: Some(PlanYear::Y2020),
+        schools,
+        county_items,
+        diagnostics: Vec::new(),
+    }
+}
+
+fn sample_submission() -> Submission {
+    submission(
+        vec![
+            School {
+                name: "杭州市文三街小学".to_owned(),
+                items: vec![
+                    item(
+                        "生均体育运动场馆面积不足",
+                        "与周边社区体育场地错时共享，改造屋顶运动场",
+                        "2020-08",
+                        5,
+                    ),
+                    item(
+                        "每百名学生拥有网络多媒体教室数不足",
+                        "新建录播教室1间",
+                        "2019-12",
+                        6,
+                    ),
+                ],
+            },
+            School {
+                name: "杭州市学军小学".to_owned(),
+                items: vec![item(
+                    "美术专用教室面积不足90平方米",
+                    "合并相邻两间教室改建美术专用教室",
+                    "2019-08",
+                    7,
+                )],
+            },
+        ],
+        vec![item(
+            "教师交流轮岗比例不足10%",
+            "制定教师交流轮岗实施办法",
+            "2020-08",
+            5,
+        )],
+    )
+}
+
+fn county_docs(sub: &Submission) -> Vec<Document> {
+    compose::county_documents(sub, &Config::default()).unwrap()
+}
+
+fn doc_of(docs: &[Document], kind: DocKind) -> &Document {
+    docs.iter().find(|d| d.kind == kind).unwrap()
+}
+
+/// A portrait document of plain full-width paragraphs, long enough to fill page 2.
+fn long_document() -> Document {
+    // Full-width commas and enumeration marks, which typst would squeeze to fit one more
+    // character if lines were justified: the grid must hold 28 cells a line regardless.
+    let sentence = "义务教育是教育工作的重中之重，各地要高度重视自查自评和整改工作、加强领导，明确分工，落实责任，扎实推进义务教育优质均衡发展";
+    let mut blocks = vec![Block::Title {
+        lines: vec!["关于网格测试的报告".to_owned()],
+    }];
+    for _ in 0..20 {
+        blocks.push(Block::Paragraph {
+            text: sentence.repeat(3),
+        });
+    }
+    Document {
+        schema: DOCUMENT_SCHEMA.to_owned(),
+        kind: DocKind::CountyReport,
+        file_stem: "grid".to_owned(),
+        meta: Meta {
+            title: "网格".to_owned(),
+            author: "测试".to_owned(),
+            date: "2019-05-20".to_owned(),
+            keywords: Vec::new(),
+        },
+        sections: vec![Section {
+            orientation: Orientation::Portrait,
+            blocks,
+        }],
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// GB/T 9704 measures.
+
+/// 5.2: A4, 天头 37 mm, 订口 28 mm, 版心 156 × 225 mm; 22 lines at 28.99 pt, 28 characters a
+/// line, 3号 (16 pt) text.
+#[test]
+fn body_fills_the_type_area_on_a_22_by_28_grid() {
+    let Some(out) = render(&long_document()) else {
+        return;
+    };
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let pages = bbox(&path);
+    assert!(pages.len() >= 3, "the test document spans pages");
+    let page = &pages[1];
+    near(page.width, PAGE_W, "page width");
+    near(page.height, PAGE_H, "page height");
+    let lines: Vec<Vec<Word>> = page
+        .lines()
+        .into_iter()
+        .filter(|l| l[0].y0 < TOP + TYPE_H)
+        .collect();
+    assert_eq!(lines.len(), 22, "lines on a full page");
+    near(lines[0][0].y0, TOP, "top of the first line (天头)");
+    assert!(
+        lines[21][0].y1 <= TOP + TYPE_H + TOL,
+        "last line inside the type area"
+    );
+    for pair in lines.windows(2) {
+        let pitch = pair[1][0].y0 - pair[0][0].y0;
+        assert!(
+            (pitch - PITCH).abs() < 0.3,
+            "line pitch {pitch:.2} pt, expected {PITCH:.2}"
+        );
+    }
+    for line in &lines {
+        let x0 = line[0].x0;
+        let x1 = line.last().unwrap().x1;
+        assert!(
+            x0 >= LEFT - TOL && x1 <= LEFT + TYPE_W + TOL,
+            "line within the type area"
+        );
+        assert!(
+            (line[0].y1 - line[0].y0 - 16.0).abs() < 0.6,
+            "3号 text is 16 pt"
+        );
+    }
+    // A line that is not a paragraph's first or last holds exactly 28 characters, commas at
+    // full width, flush with both edges of the type area.
+    for pair in lines.windows(2) {
+        let (line, next) = (&pair[0], &pair[1]);
+        if line[0].x0 < LEFT + CELL && next[0].x0 < LEFT + CELL {
+            assert_eq!(line_text(line).chars().count(), 28, "{}", line_text(line));
+        }
+    }
+    let full = &lines[3];
+    assert_eq!(line_text(full).chars().count(), 28, "{}", line_text(full));
+    near(full[0].x0, LEFT, "订口 (left edge of the text)");
+    near(
+        full.last().unwrap().x1,
+        LEFT + TYPE_W,
+        "right edge of a full line",
+    );
+    // A paragraph's first line is indented two characters.
+    let first_lines: Vec<_> = lines.iter().filter(|l| l[0].x0 > LEFT + CELL).collect();
+    assert!(!first_lines.is_empty());
+    for l in first_lines {
+        near(l[0].x0, LEFT + 2.0 * CELL, "two-character indent");
+    }
+}
+
+/// 7.2: the red 发文机关标志 35 mm below the top of the type area, the 发文字号 line two lines
+/// below it, the red rule 4 mm under the number as wide as the type area; 7.5 page numbers;
+/// 7.3.5 the date four characters from the right and the seal over it; 7.4 the 版记's last rule
+/// on the bottom edge of the type area.
+#[test]
+fn report_head_signature_colophon_and_page_numbers() {
+    let docs = county_docs(&sample_submission());
+    let report = doc_of(&docs, DocKind::CountyReport);
+    let Some(out) = render(report) else { return };
+    if !has_tool("pdftotext") || !has_tool("pdftoppm") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let pages = bbox(&path);
+    let first = &pages[0];
+
+    let mark = first.find("西湖区教育局文件").expect("red header");
+    near(mark.y0, TOP + 35.0 * MM, "发文机关标志 top");
+    near(
+        (mark.x0 + mark.x1) / 2.0,
+        LEFT + TYPE_W / 2.0,
+        "发文机关标志 centred",
+    );
+
+    let signer = first.find("签发人").expect("签发人");
+    near(
+        signer.y0 - mark.y1,
+        12.99 + 2.0 * PITCH,
+        "发文字号 two lines below the mark",
+    );
+    // A blank 签发人 keeps four characters to sign in, ending one character from the right.
+    near(
+        signer.x1 + 4.0 * CELL,
+        LEFT + TYPE_W - CELL,
+        "签发人 one character from the right",
+    );
+
+    let page1 = raster(&path, 1, 144);
+    let rules: Vec<_> = page1
+        .runs(is_red, TYPE_W * 0.9)
+        .into_iter()
+        .filter(|(y, _, _)| *y > mark.y1 + 5.0)
+        .collect();
+    assert!(!rules.is_empty(), "no red rule below the mark");
+    let (rule_y, rule_x0, rule_x1) = rules[0];
+    near(
+        rule_y - signer.y1,
+        4.0 * MM,
+        "red rule 4 mm under the 发文字号",
+    );
+    near(rule_x0, LEFT, "red rule starts at the type area");
+    near(rule_x1, LEFT + TYPE_W, "red rule ends at the type area");
+
+    let title = first.find("关于报送西湖区").expect("title");
+    assert!(
+        (title.y1 - title.y0 - 22.0).abs() < 0.8,
+        "title in 2号 (22 pt)"
+    );
+    near(
+        (title.x0 + title.x1) / 2.0,
+        LEFT + TYPE_W / 2.0,
+        "title centred",
+    );
+
+    // Page numbers: — n — 7 mm under the type area, odd right and even left, one
+    // character in.
+    for (i, page) in pages.iter().enumerate() {
+        let n = i + 1;
+        let line = page
+            .lines()
+            .into_iter()
+            .find(|l| l[0].y0 > TOP + TYPE_H)
+            .unwrap_or_else(|| panic!("page {n} has no number"));
+        assert_eq!(line_text(&line), format!("—{n}—"));
+        assert!(
+            (line[0].y1 - line[0].y0 - 14.0).abs() < 0.6,
+            "page number in 4号 (14 pt)"
+        );
+        near(
+            line[0].y0,
+            TOP + TYPE_H + 7.0 * MM,
+            "page number 7 mm below the type area",
+        );
+        if n % 2 == 1 {
+            near(
+                line.last().unwrap().x1,
+                LEFT + TYPE_W - 14.0,
+                "odd page number one character from the right",
+            );
+        } else {
+            near(
+                line[0].x0,
+                LEFT + 14.0,
+                "even page number one character from the left",
+            );
+        }
+    }
+
+    // The signature page: date four characters from the right, office centred over it, the
+    // seal centred on both and its top within a line of the 附件说明.
+    let (sig_index, sig_page) = pages
+        .iter()
+        .enumerate()
+        .find(|(_, p)| {
+            p.find("2019年5月20日")
+                .is_some_and(|w| w.y0 < TOP + TYPE_H - 60.0)
+        })
+        .expect("signature page");
+    let date = sig_page.find("2019年5月20日").unwrap();
+    let office = sig_page
+        .words
+        .iter()
+        .find(|w| w.text == "西湖区教育局" && w.y1 <= date.y0)
+        .expect("office name");
+    near(
+        date.x1,
+        LEFT + TYPE_W - 4.0 * CELL,
+        "成文日期 four characters from the right",
+    );
+    let centre_x = (date.x0 + date.x1) / 2.0;
+    near(
+        (office.x0 + office.x1) / 2.0,
+        centre_x,
+        "署名 centred over the date",
+    );
+    near(
+        date.y0 - office.y0,
+        PITCH,
+        "date on the line below the office",
+    );
+    let attachments = sig_page
+        .lines()
+        .into_iter()
+        .rev()
+        .find(|l| l[0].y1 < office.y0 && line_text(l).contains("整改清单"))
+        .expect("附件说明 above the signature");
+    let body_bottom = attachments[0].y1;
+
+    let raster = raster(&path, sig_index + 1, 144);
+    // The dashed circle: light-red pixels away from the label.
+    let seal: Vec<(f64, f64)> = raster.points(|p| p.0 > 200 && p.1 < 120 && p.2 < 120);
+    assert!(!seal.is_empty(), "no seal outline");
+    let min_x = seal.iter().map(|p| p.0).fold(f64::MAX, f64::min);
+    let max_x = seal.iter().map(|p| p.0).fold(f64::MIN, f64::max);
+    let min_y = seal.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+    let max_y = seal.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+    near(max_x - min_x, 42.0 * MM, "seal diameter (x)");
+    near(max_y - min_y, 42.0 * MM, "seal diameter (y)");
+    near((min_x + max_x) / 2.0, centre_x, "seal centred on the date");
+    let centre_y = (min_y + max_y) / 2.0;
+    let text_middle = (office.y0 + date.y1) / 2.0;
+    assert!(
+        text_middle > centre_y && text_middle - centre_y < PITCH,
+        "署名 and date sit a little below the seal's centre ({text_middle:.1} vs {centre_y:.1})"
+    );
+    assert!(
+        min_y > body_bottom && min_y - body_bottom <= PITCH,
+        "seal top within one line of the body ({:.1} pt below it)",
+        min_y - body_bottom
+    );
+
+    // 版记: the last page ends with a thick rule on the bottom edge of the type area.
+    let last = pages.len();
+    let raster = raster_last(&path, last);
+    let rules = raster.runs(is_dark, TYPE_W * 0.95);
+    let bottom = rules.iter().map(|r| r.0).fold(f64::MIN, f64::max);
+    near(
+        bottom,
+        TOP + TYPE_H,
+        "版记's last rule on the type area's bottom edge",
+    );
+    if sig_index + 1 == last {
+        let top_rule = rules.iter().map(|r| r.0).fold(f64::MAX, f64::min);
+        assert!(
+            top_rule > max_y,
+            "the 版记 runs into the seal ({top_rule:.1} < {max_y:.1})"
+        );
+    }
+    let printed = pages[last - 1].find("印发").expect("印发 line");
+    assert!(
+        (printed.y1 - printed.y0 - 14.0).abs() < 0.6,
+        "版记 in 4号 (14 pt)"
+    );
+    assert!(printed.y1 < TOP + TYPE_H && printed.y0 > TOP + TYPE_H - PITCH - TOL);
+}
+
+fn raster_last(path: &Path, page: usize) -> Raster {
+    raster(path, page, 144)
+}
+
+/// 8: an attachment starts with 附件N at the top left and its title centred on the third line;
+/// the table header repeats and a school running onto a new page is named again.
+#[test]
+fn attachment_tables_repeat_header_and_school() {
+    let long_measure = "加强薄弱学科教研，开展教学视导，".repeat(3);
+    let items: Vec<Item> = (0..24)
+        .map(|i| {
+            item(
+                &format!("第{i}项不足，指标未达到要求"),
+                &long_measure,
+                "2020-06",
+                5 + i,
+            )
+        })
+        .collect();
+    let mut sub = submission(
+        vec![
+            School {
+                name: "杭州市文三街小学".to_owned(),
+                items: items[..2].to_vec(),
+            },
+            School {
+                name: "杭州市西湖区三墩镇中心小学".to_owned(),
+                items: items[2..].to_vec(),
+            },
+        ],
+        Vec::new(),
+    );
+    // A measure far taller than a page must still print whole, across pages.
+    sub.schools[1].items[20].measure = "超长的整改措施文字".repeat(200);
+    let docs = county_docs(&sub);
+    let list = doc_of(&docs, DocKind::SchoolList);
+    let Some(out) = render(list) else { return };
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let pages = bbox(&path);
+    assert!(pages.len() >= 3);
+    // Landscape: the type area turned, 225 × 156 mm.
+    near(pages[0].width, PAGE_H, "landscape width");
+    let label = pages[0].find("附件1").unwrap();
+    near(label.x0, 37.0 * MM, "附件1 at the left of the type area");
+    near(label.y0, 28.0 * MM, "附件1 on the first line");
+    let title = pages[0]
+        .find("义务教育学校达到优质均衡目标整改清单")
+        .unwrap();
+    near(
+        title.y0,
+        28.0 * MM + 2.0 * PITCH,
+        "attachment title on the third line",
+    );
+    near(
+        (title.x0 + title.x1) / 2.0,
+        37.0 * MM + 225.0 * MM / 2.0,
+        "title centred",
+    );
+    for (i, page) in pages.iter().enumerate() {
+        let has_rows = page
+            .words
+            .iter()
+            .any(|w| w.text.contains("项不足") || w.text.contains("超长"));
+        assert!(
+            !has_rows || page.find("学校名称").is_some(),
+            "header on page {}",
+            i + 1
+        );
+        for w in &page.words {
+            assert!(
+                w.x0 >= 37.0 * MM - TOL && w.x1 <= PAGE_H - 35.0 * MM + TOL,
+                "{} runs out of the type area on page {}",
+                w.text,
+                i + 1
+            );
+            assert!(
+                w.y1 <= PAGE_W - 26.0 * MM + 12.0 * MM,
+                "{} below the page number",
+                w.text
+            );
+        }
+    }
+    let text: Vec<String> = pages
+        .iter()
+        .map(|p| p.words.iter().map(|w| w.text.as_str()).collect())
+        .collect();
+    // The school's name and （续） at the top of the next page (the name wraps in its cell).
+    let name = pages[1]
+        .find("2.杭州市西湖区三墩镇")
+        .expect("school named again");
+    let first_item = pages[1]
+        .words
+        .iter()
+        .filter(|w| w.text.contains("项不足"))
+        .map(|w| w.y0)
+        .fold(f64::MAX, f64::min);
+    assert!(
+        name.y0 <= first_item + 1.0,
+        "the name is on the page's first row"
+    );
+    assert!(text[1].contains("（续）"), "{}", text[1]);
+    let all: String = text.concat();
+    assert_eq!(all.matches('超').count(), 200, "long cell printed whole");
+}
+
+// ---------------------------------------------------------------------------------------
+// Text is data.
+
+/// A cell must print exactly as written: the data is JSON, never evaluated.
+#[test]
+fn hostile_text_prints_verbatim() {
+    let hostile = [
+        "#read(\"/etc/passwd\")",
+        "]",
+        "$x$",
+        "*",
+        "<lbl>",
+        "#eval(\"1+1\")",
+        "@ref",
+        "// not a comment",
+        "\\u{41} _under_ `raw`",
+    ];
+    let sub = submission(
+        vec![School {
+            name: "#import \"@preview/evil:0.1.0\"".to_owned(),
+            items: hostile
+                .iter()
+                .enumerate()
+                .map(|(i, h)| item(h, &format!("措施{h}"), "2020-06", 5 + i))
+                .collect(),
+        }],
+        Vec::new(),
+    );
+    let docs = county_docs(&sub);
+    let Some(out) = render(doc_of(&docs, DocKind::SchoolList)) else {
+        return;
+    };
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let text: String = plain_text(&path).split_whitespace().collect();
+    for h in hostile {
+        let squeezed: String = h.split_whitespace().collect();
+        assert!(
+            text.contains(&squeezed),
+            "{h} not printed verbatim in:\n{text}"
+        );
+    }
+    assert!(text.contains("#import\"@preview/evil:0.1.0\""));
+    assert!(!text.contains("root:x:0"), "a file was read");
+}
+
+/// The world refuses reads outside the templates, symlinks out of them and packages.
+#[test]
+fn templates_cannot_reach_outside_their_folder() {
+    let Some(dirs) = font_dirs() else {
+        eprintln!("skipped: no fonts");
+        return;
+    };
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+    let cases = [
+        ("#read(\"/etc/passwd\")", "/etc/passwd"),
+        ("#read(\"../secret.txt\")", "escapes"),
+        ("#import \"@preview/cetz:0.3.0\"", "package"),
+        ("#read(\"link.txt\")", "link"),
+    ];
+    for (source, what) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let templates = dir.path().join("templates");
+        std::fs::create_dir(&templates).unwrap();
+        std::fs::write(templates.join("main.typ"), source).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.txt"),
+            templates.join("link.txt"),
+        )
+        .unwrap();
+        let mut world = GongwenWorld::new(&Templates::Dir(templates), &dirs).unwrap();
+        let result = pdf::render_pdf(&mut world, &long_document(), &PdfRenderOptions::default());
+        assert!(
+            matches!(result, Err(pdf::PdfError::Compile { .. })),
+            "{what}: {source} was allowed"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Fonts.
+
+/// A character no font covers becomes a located warning and prints as 〓; PDF/A export
+/// does not fail on it.
+#[test]
+fn missing_glyph_is_a_warning_and_prints_geta() {
+    let mut sub = sample_submission();
+    sub.schools[1].items[0].measure = "改建\u{E000}美术教室".to_owned();
+    let docs = county_docs(&sub);
+    let list = doc_of(&docs, DocKind::SchoolList);
+    let Some(out) = render(list) else { return };
+    assert_eq!(out.missing.len(), 1);
+    assert_eq!(out.missing[0].ch, '\u{E000}');
+    assert_eq!(out.missing[0].text, "改建\u{E000}美术教室");
+    let located = compose::locate_char(&sub, '\u{E000}').unwrap();
+    let diag = out.missing[0].diagnostic(Some(located.0), Some(located.1));
+    assert_eq!(diag.rule, Rule::GlyphMissing);
+    assert_eq!(diag.severity, Severity::Warning);
+    assert_eq!(diag.cell.unwrap().to_string(), "学校整改清单!B7");
+    assert!(diag.message.contains("U+E000"), "{}", diag.message);
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let text = plain_text(&path);
+    assert!(text.contains("改建〓美术教室"), "{text}");
+}
+
+/// A licensed face named only in Chinese (`仿宋_GB2312`) is found by that name and preferred
+/// over the stand-in: the template's lists carry both spellings.
+#[test]
+fn licensed_font_with_a_chinese_name_only_is_preferred() {
+    let Some(mut dirs) = font_dirs() else {
+        eprintln!("skipped: no fonts");
+        return;
+    };
+    let source = dirs
+        .iter()
+        .flat_map(|d| walk(d))
+        .find(|p| p.file_name().is_some_and(|n| n == "LXGWWenKai-Regular.ttf"))
+        .expect("LXGW WenKai Regular");
+    let licensed = tempfile::tempdir().unwrap();
+    let renamed = rename_font(
+        &std::fs::read(&source).unwrap(),
+        "仿宋_GB2312",
+        "GongwenTestFangSong",
+    );
+    std::fs::write(licensed.path().join("fangsong.ttf"), renamed).unwrap();
+    dirs.push(licensed.path().to_path_buf());
+    let mut world = GongwenWorld::new(&Templates::Dir(repo().join("templates")), &dirs).unwrap();
+    let book = world.font_book();
+    let found = (0..)
+        .map_while(|i| book.info(i))
+        .any(|info| info.family == "仿宋_GB2312");
+    assert!(found, "typst reads the Chinese family name");
+    let docs = county_docs(&sample_submission());
+    let out = pdf::render_pdf(
+        &mut world,
+        doc_of(&docs, DocKind::CountyReport),
+        &PdfRenderOptions::default(),
+    )
+    .unwrap();
+    if !has_tool("pdffonts") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let fonts = Command::new("pdffonts").arg(&path).output().unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    assert!(fonts.contains("GongwenTestFangSong"), "{fonts}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// A copy of a TrueType font whose name table holds only Chinese (PRC) names: family and
+/// full name `family`, PostScript name `ps`. The new table goes at the end of the file and
+/// the table directory points at it (typst checks no checksums).
+fn rename_font(font: &[u8], family: &str, ps: &str) -> Vec<u8> {
+    let u16_at = |b: &[u8], i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
+    let num_tables = usize::from(u16_at(font, 4));
+    let mut out = font.to_vec();
+    while !out.len().is_multiple_of(4) {
+        out.push(0);
+    }
+    let records: Vec<(u16, u16, u16, String)> = vec![
+        (3, 1, 1, family.to_owned()),
+        (3, 1, 2, "Regular".to_owned()),
+        (3, 1, 4, family.to_owned()),
+        (3, 1, 6, ps.to_owned()),
+    ];
+    let mut strings = Vec::new();
+    let mut table = Vec::new();
+    table.extend_from_slice(&0u16.to_be_bytes());
+    table.extend_from_slice(&(records.len() as u16).to_be_bytes());
+    table.extend_from_slice(&((6 + 12 * records.len()) as u16).to_be_bytes());
+    for (platform, encoding, name_id, text) in &records {
+        let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for v in [
+            *platform,
+            *encoding,
+            0x0804,
+            *name_id,
+            utf16.len() as u16,
+            strings.len() as u16,
+        ] {
+            table.extend_from_slice(&v.to_be_bytes());
+        }
+        strings.extend(utf16);
+    }
+    table.extend(strings);
+    let offset = out.len() as u32;
+    out.extend_from_slice(&table);
+    for t in 0..num_tables {
+        let entry = 12 + 16 * t;
+        if &font[entry..entry + 4] == b"name" {
+            out[entry + 8..entry + 12].copy_from_slice(&offset.to_be_bytes());
+            out[entry + 12..entry + 16].copy_from_slice(&(table.len() as u32).to_be_bytes());
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Reproducibility and PDF/A.
+
+#[test]
+fn same_input_gives_the_same_bytes() {
+    let docs = county_docs(&sample_submission());
+    let report = doc_of(&docs, DocKind::CountyReport);
+    let Some(a) = render(report) else { return };
+    // Something else in between, as a daemon would.
+    render(doc_of(&docs, DocKind::SchoolList));
+    let b = render(report).unwrap();
+    assert!(a.bytes == b.bytes, "warm renders differ");
+    let dirs = font_dirs().unwrap();
+    let mut fresh = GongwenWorld::new(&Templates::Dir(repo().join("templates")), &dirs).unwrap();
+    let c = pdf::render_pdf(&mut fresh, report, &PdfRenderOptions::default()).unwrap();
+    assert!(a.bytes == c.bytes, "a fresh world renders different bytes");
+    let mut builtin = GongwenWorld::new(&Templates::Builtin, &dirs).unwrap();
+    let d = pdf::render_pdf(&mut builtin, report, &PdfRenderOptions::default()).unwrap();
+    assert!(
+        a.bytes == d.bytes,
+        "the built-in templates differ from templates/"
+    );
+}
+
+#[test]
+fn pdf_is_pdf_a_2b_and_valid() {
+    let docs = county_docs(&sample_submission());
+    for doc in &docs {
+        let Some(out) = render(doc) else { return };
+        let text = String::from_utf8_lossy(&out.bytes);
+        assert!(
+            text.contains("pdfaid:part>2<") || text.contains("pdfaid:part=\"2\""),
+            "PDF/A part"
+        );
+        assert!(
+            text.contains("pdfaid:conformance>B<") || text.contains("pdfaid:conformance=\"B\""),
+            "PDF/A conformance"
+        );
+        assert!(
+            text.contains("2019-05-20"),
+            "creation date is the document date"
+        );
+        if !has_tool("qpdf") {
+            return;
+        }
+        let (_dir, path) = temp_pdf(&out.bytes);
+        let check = Command::new("qpdf")
+            .arg("--check")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "qpdf --check: {}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+    }
+}
+
+/// `--seal none` keeps the sealed layout and draws nothing red.
+#[test]
+fn seal_none_keeps_the_layout_and_draws_nothing() {
+    let docs = county_docs(&sample_submission());
+    let report = doc_of(&docs, DocKind::CountyReport);
+    let Some(with) = render(report) else { return };
+    let without = render_with(report, SealStyle::None).unwrap();
+    if !has_tool("pdftotext") || !has_tool("pdftoppm") {
+        return;
+    }
+    let (_a, with_path) = temp_pdf(&with.bytes);
+    let (_b, without_path) = temp_pdf(&without.bytes);
+    let date = |path: &Path| {
+        let pages = bbox(path);
+        let last = pages.iter().rev().find_map(|p| {
+            p.find("2019年5月20日")
+                .filter(|w| w.y0 < TOP + TYPE_H - 60.0)
+                .cloned()
+        });
+        last.unwrap()
+    };
+    let (a, b) = (date(&with_path), date(&without_path));
+    assert!(
+        (a.x0 - b.x0).abs() < 0.01 && (a.y0 - b.y0).abs() < 0.01,
+        "same layout"
+    );
+    let pages = bbox(&without_path).len();
+    for page in 2..=pages {
+        let r = raster(&without_path, page, 72);
+        assert!(
+            r.points(|p| p.0 > 200 && p.1 < 120 && p.2 < 120).is_empty(),
+            "red on page {page}"
+        );
+    }
+}
+
+/// Warm renders reuse the world: measured and printed (`cargo test -- --nocapture`).
+#[test]
+fn warm_renders_are_fast() {
+    let docs = county_docs(&sample_submission());
+    let report = doc_of(&docs, DocKind::CountyReport);
+    if render(report).is_none() {
+        return;
+    }
+    let started = Instant::now();
+    for _ in 0..5 {
+        render(report);
+    }
+    let per = started.elapsed() / 5;
+    eprintln!("warm render of the report: {per:?} each");
+    assert!(per.as_secs_f64() < 2.0, "warm render took {per:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// City and province.
+
+#[test]
+fn city_and_province_documents_render() {
+    let mut subs = vec![sample_submission()];
+    let mut other = sample_submission();
+    other.county = Some(county("鹿城区"));
+    other.plan_year = Some(PlanYear::Later);
+    subs.push(other);
+    let config = Config::default();
+    let mut docs = compose::city_documents("杭州市", &subs, &config).unwrap();
+    docs.push(compose::province_summary(&subs, &config).unwrap());
+    for doc in &docs {
+        let Some(out) = render(doc) else { return };
+        assert!(out.missing.is_empty());
+        if has_tool("pdftotext") {
+            let (_dir, path) = temp_pdf(&out.bytes);
+            let text = plain_text(&path);
+            match doc.kind {
+                DocKind::CityTimetable => {
+                    assert!(text.contains("合计（个）"), "{text}");
+                    assert!(text.contains("杭州市教育局（盖章）"), "{text}");
+                }
+                DocKind::CityLetter => assert!(
+                    text.contains("浙江省人民政府教育督导委员会办公室："),
+                    "{text}"
+                ),
+                DocKind::ProvinceSummary => assert!(text.contains("2022年目标50%"), "{text}"),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Regenerates the samples a designer previews the templates with:
+/// `cargo test --test render_pdf -- --ignored write_template_samples`.
+#[test]
+#[ignore = "writes templates/data.json and templates/samples/"]
+fn write_template_samples() {
+    let reader = gongwen::pipeline::WorkbookReader::InProcess;
+    let limits = gongwen::intake::Limits::default();
+    let read = |p: &Path| gongwen::pipeline::read_submission(p, &reader, &limits).unwrap();
+    let mut subs = vec![read(&repo().join("examples/西湖区.xlsx"))];
+    for e in std::fs::read_dir(repo().join("examples/杭州市")).unwrap() {
+        subs.push(read(&e.unwrap().path()));
+    }
+    // Filled in as a bureau would, so the preview shows every part.
+    let config = Config::parse(
+        r#"
+        [defaults]
+        note = "此件依申请公开"
+        [county."西湖区"]
+        issuer = "杭州市西湖区教育局"
+        red_header = "杭州市西湖区教育局文件"
+        doc_number = "西教〔2019〕12号"
+        signer = "王建国"
+        cc = ["杭州市西湖区人民政府", "杭州市人民政府教育督导委员会办公室"]
+        [city."杭州市"]
+        doc_number = "杭教督〔2019〕8号"
+        signer = "李明"
+        "#,
+    )
+    .unwrap();
+    let county_docs = compose::county_documents(&subs[0], &config).unwrap();
+    let city_docs = compose::city_documents("杭州市", &subs, &config).unwrap();
+    let province = compose::province_summary(&subs, &config).unwrap();
+    let samples = repo().join("templates/samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    let write = |path: PathBuf, doc: &Document| {
+        let mut json = serde_json::to_string_pretty(doc).unwrap();
+        json.push('\n');
+        std::fs::write(path, json).unwrap();
+    };
+    write(
+        repo().join("templates/data.json"),
+        doc_of(&county_docs, DocKind::CountyReport),
+    );
+    let names = [
+        (DocKind::CountyReport, "county-report"),
+        (DocKind::SchoolList, "school-list"),
+        (DocKind::CountyList, "county-list"),
+    ];
+    for (kind, name) in names {
+        write(
+            samples.join(format!("{name}.json")),
+            doc_of(&county_docs, kind),
+        );
+    }
+    write(
+        samples.join("city-timetable.json"),
+        doc_of(&city_docs, DocKind::CityTimetable),
+    );
+    write(
+        samples.join("city-letter.json"),
+        doc_of(&city_docs, DocKind::CityLetter),
+    );
+    write(samples.join("province-summary.json"), &province);
+}
+
+/// Renders every sample in templates/samples/ to target/preview/ with gongwen's own world, for
+/// looking at the templates without the typst CLI:
+/// `cargo test --test render_pdf -- --ignored preview_samples`.
+#[test]
+#[ignore = "writes target/preview/"]
+fn preview_samples() {
+    let out_dir = repo().join("target/preview");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    for entry in std::fs::read_dir(repo().join("templates/samples")).unwrap() {
+        let path = entry.unwrap().path();
+        let doc: Document = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let Some(out) = render(&doc) else { return };
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        std::fs::write(out_dir.join(format!("{name}.pdf")), &out.bytes).unwrap();
+    }
+}
+
+fn configured_report(sub: &Submission) -> Document {
+    configured_report_with_contact(sub, 0)
+}
+
+/// The report with a 联系人 paragraph of `lines` full lines, to move the signature down.
+fn configured_report_with_contact(sub: &Submission, lines: usize) -> Document {
+    let contact = if lines == 0 {
+        String::new()
+    } else {
+        format!(
+            "contact = \"{}\"",
+            "鲍铁虎电话邮箱地址杭州市文晖路浙江教育大厦二〇〇四室".repeat(lines)
+        )
+    };
+    let config = Config::parse(&format!(
+        r#"
+        [county."西湖区"]
+        signer = "王建国"
+        note = "此件依申请公开"
+        cc = ["杭州市西湖区人民政府", "杭州市人民政府教育督导委员会办公室", "杭州市西湖区人民政府教育督导委员会办公室"]
+        {contact}
+        "#
+    ))
+    .unwrap();
+    let docs = compose::county_documents(sub, &config).unwrap();
+    doc_of(&docs, DocKind::CountyReport).clone()
+}
+
+/// 7.3.4 附件说明 two characters in with wrapped names aligned; 7.3.6 附注 on the line under the
+/// date, two characters in; 7.4 抄送 one character in, wrapped names aligned after the colon;
+/// headings and 签发人 in their faces.
+#[test]
+fn attachment_list_note_and_cc_are_placed() {
+    let report = configured_report(&sample_submission());
+    let Some(out) = render(&report) else { return };
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let pages = bbox(&path);
+    let page = pages
+        .iter()
+        .find(|p| p.find("附件：").is_some())
+        .expect("附件说明");
+    let first = page.find("附件：").unwrap();
+    near(first.x0, LEFT + 2.0 * CELL, "附件说明 two characters in");
+    let second = page.find("2.县级政府").unwrap();
+    near(
+        second.y0 - first.y0,
+        PITCH,
+        "next attachment on the next line",
+    );
+    near(second.x0, LEFT + 5.0 * CELL, "numbers aligned under 1.");
+    let date = page.find("2019年5月20日").unwrap();
+    let note = page.find("（此件依申请公开）").expect("附注");
+    near(note.y0 - date.y0, PITCH, "附注 on the line under the date");
+    near(note.x0, LEFT + 2.0 * CELL, "附注 two characters in");
+
+    let last = pages.last().unwrap();
+    let cc = last.find("抄送：").expect("抄送");
+    near(cc.x0, LEFT + 14.0, "抄送 one character in");
+    assert!((cc.y1 - cc.y0 - 14.0).abs() < 0.6, "抄送 in 4号");
+    let wrapped = last
+        .lines()
+        .into_iter()
+        .find(|l| l[0].y0 > cc.y0 + 5.0 && l[0].y0 < cc.y0 + 30.0)
+        .expect("the 抄送 names wrap");
+    near(
+        wrapped[0].x0,
+        LEFT + 14.0 + 3.0 * 14.0,
+        "wrapped 抄送 aligned after the colon",
+    );
+
+    if has_tool("pdffonts") {
+        let fonts = Command::new("pdffonts").arg(&path).output().unwrap();
+        let fonts = String::from_utf8_lossy(&fonts.stdout);
+        for face in ["NotoSansCJK", "LXGWWenKai", "NotoSerifCJK"] {
+            assert!(
+                fonts.contains(face),
+                "{face} (黑体/楷体/仿宋 stand-in) not used: {fonts}"
+            );
+        }
+    }
+}
+
+/// 7.3.5.5: the seal never sits on a page without body text (no 此页无正文). Whatever the
+/// body's length, the page with the signature also holds the end of the body.
+#[test]
+fn signature_never_stands_alone_on_a_page() {
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let mut split_seen = false;
+    for lines in 0..24 {
+        let report = configured_report_with_contact(&sample_submission(), lines);
+        let Some(out) = render(&report) else { return };
+        let (_dir, path) = temp_pdf(&out.bytes);
+        let pages = bbox(&path);
+        let (index, page) = pages
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.find("附件：").is_some())
+            .unwrap();
+        let attachment = page.find("附件：").unwrap();
+        let body_above = page
+            .lines()
+            .iter()
+            .any(|l| l[0].y1 <= attachment.y0 && l[0].y0 < TOP + TYPE_H);
+        assert!(
+            body_above,
+            "{lines} lines: the 附件说明 and seal start page {} alone",
+            index + 1
+        );
+        if attachment.y0 < TOP + 4.0 * PITCH {
+            split_seen = true;
+        }
+    }
+    assert!(
+        split_seen,
+        "no length put a page break just before the signature block"
+    );
+}
