@@ -55,7 +55,7 @@ pub struct ReadWorkbookArgs {
 }
 
 /// What `render`, `rollup` and `watch` share: how documents are made.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RenderOptions {
     /// The seal placeholder: a thin dashed red circle (outline), or nothing with the room for
     /// a hand stamp kept (none). Overrides `[seal] style` of the configuration.

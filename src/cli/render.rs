@@ -24,8 +24,11 @@ pub fn render(args: &RenderArgs) -> Result<Status, Fault> {
     let reader = WorkbookReader::Isolated(Isolation::current_exe()?);
     let limits = Limits::default();
     let mut status = Status::Ok;
+    let bar = progress_bar(args.files.len());
     for path in &args.files {
-        let sub = pipeline::read_submission(path, &reader, &limits)?;
+        bar.inc(1);
+        bar.set_message(gongwen::intake::file_name(path));
+        let sub = bar.suspend(|| pipeline::read_submission(path, &reader, &limits))?;
         print_stdout(&human_report(&sub))?;
         if sub.has_errors() {
             status = Status::FileErrors;
@@ -45,9 +48,25 @@ pub fn render(args: &RenderArgs) -> Result<Status, Fault> {
             Err(err) => return Err(render_fault(&err)),
         };
         let dir = args.out.join(&county.city).join(&county.name);
-        report_and_write(&sub, &rendered, &dir)?;
+        bar.suspend(|| report_and_write(&sub, &rendered, &dir))?;
     }
+    bar.finish_and_clear();
     Ok(status)
+}
+
+/// A progress bar on stderr for many files on a terminal; hidden otherwise, so logs and pipes
+/// see plain lines.
+pub fn progress_bar(files: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if files < 2 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(files as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 /// Prints what the renderer noticed, then writes the files into `dir`.

@@ -28,7 +28,12 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
         Fault::new(format!("cannot use {} as the gongwen root: {e}", args.root.display()))
             .hint("the daemon must be able to create inbox/, outbox/, archive/, rejected/ and work/ there and write to archive/")
     })?;
-    let renderer = open_renderer(&args.options)?;
+    // The daemon's configuration lives with its folders unless named.
+    let mut render_options = args.options.clone();
+    if render_options.config.is_none() && args.root.join("gongwen.toml").is_file() {
+        render_options.config = Some(args.root.join("gongwen.toml"));
+    }
+    let renderer = open_renderer(&render_options)?;
     let mut processor = Processor {
         layout,
         reader: WorkbookReader::Isolated(Isolation::current_exe()?),
@@ -47,13 +52,57 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
         settle_ms = args.settle,
         "watching inbox"
     );
-    let summary = watch::run(&mut processor, &options, &stop)
+    let mut progress = Progress::new(args.once);
+    let summary = watch::run(&mut processor, &options, &stop, &mut progress)
         .map_err(|e| Fault::new(e.to_string()).hint("this is a fault of gongwen or its machine, not of a file; files already taken are in work/ and are finished on the next start"))?;
+    progress.done();
     Ok(if summary.any_rejected() {
         Status::FileErrors
     } else {
         Status::Ok
     })
+}
+
+/// A progress bar for `--once` on a terminal; elsewhere the log lines say it all.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    done: u64,
+}
+
+impl Progress {
+    fn new(once: bool) -> Progress {
+        let bar = (once && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Progress { bar, done: 0 }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl watch::Observer for Progress {
+    fn pending(&mut self, count: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(self.done + count as u64);
+        }
+    }
+
+    fn finished(&mut self, receipt: &gongwen::receipt::Receipt) {
+        self.done += 1;
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.done);
+            bar.set_message(receipt.file.clone());
+        }
+    }
 }
 
 fn init_logging() {

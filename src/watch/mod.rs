@@ -49,6 +49,19 @@ impl Default for WatchOptions {
     }
 }
 
+/// Told of progress, for a progress bar; the default does nothing.
+pub trait Observer {
+    /// Files waiting in the inbox (settled or not) after a scan.
+    fn pending(&mut self, _count: usize) {}
+    /// A file is done.
+    fn finished(&mut self, _receipt: &Receipt) {}
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+
+impl Observer for Quiet {}
+
 /// What a run did, for `--once`'s exit status and the log.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -72,6 +85,7 @@ pub fn run<O: Outputs>(
     processor: &mut Processor<O>,
     options: &WatchOptions,
     stop: &Arc<AtomicBool>,
+    observer: &mut dyn Observer,
 ) -> Result<Summary, DaemonFault> {
     let layout = processor.layout.clone();
     layout.prepare().map_err(|source| DaemonFault::Io {
@@ -83,7 +97,7 @@ pub fn run<O: Outputs>(
     // Finish what a previous run left in work/ before taking anything new.
     for claimed in recover(&layout)? {
         tracing::info!(file = %claimed.original, "finishing a file left by an earlier run");
-        summary.receipts.push(process_one(processor, &claimed)?);
+        finish(&mut summary, observer, process_one(processor, &claimed)?);
     }
 
     let (events, _watcher) = match options.poll {
@@ -109,7 +123,7 @@ pub fn run<O: Outputs>(
             last_recovery = Instant::now();
             for claimed in recover(&layout)? {
                 tracing::info!(file = %claimed.original, "finishing a file left by a stopped daemon");
-                summary.receipts.push(process_one(processor, &claimed)?);
+                finish(&mut summary, observer, process_one(processor, &claimed)?);
             }
         }
         let now = Instant::now();
@@ -118,6 +132,7 @@ pub fn run<O: Outputs>(
             source,
         })?;
         let pending = !seen.is_empty();
+        observer.pending(seen.len());
         settler.observe(seen, now);
         for relative in settler.ready(now, options.settle) {
             if stop.load(Ordering::SeqCst) {
@@ -125,7 +140,9 @@ pub fn run<O: Outputs>(
             }
             settler.forget(&relative);
             match claim(&layout, &relative) {
-                Ok(Some(claimed)) => summary.receipts.push(process_one(processor, &claimed)?),
+                Ok(Some(claimed)) => {
+                    finish(&mut summary, observer, process_one(processor, &claimed)?);
+                }
                 Ok(None) => {}
                 Err(err) => {
                     tracing::warn!(file = %relative.display(), error = %err, "could not claim; will retry");
@@ -153,6 +170,11 @@ pub fn run<O: Outputs>(
         }
     }
     Ok(summary)
+}
+
+fn finish(summary: &mut Summary, observer: &mut dyn Observer, receipt: Receipt) {
+    observer.finished(&receipt);
+    summary.receipts.push(receipt);
 }
 
 fn process_one<O: Outputs>(
