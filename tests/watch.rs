@@ -64,6 +64,20 @@ fn assert_all_kept(root: &Path, originals: &[Vec<u8>]) {
     assert!(left.is_empty(), "work/ still holds {left:?}");
 }
 
+/// Copies the five 杭州市 sample workbooks into `inbox` and returns their bytes.
+fn drop_city_examples(inbox: &Path) -> Vec<Vec<u8>> {
+    let mut originals = Vec::new();
+    for entry in std::fs::read_dir(repo_root().join("examples/杭州市"))
+        .unwrap()
+        .flatten()
+    {
+        let bytes = std::fs::read(entry.path()).unwrap();
+        std::fs::write(inbox.join(entry.file_name()), &bytes).unwrap();
+        originals.push(bytes);
+    }
+    originals
+}
+
 fn once(root: &Path) -> std::process::Output {
     run(gongwen()
         .args(["watch", "--once", "--settle", "200", "--root"])
@@ -233,15 +247,7 @@ fn five_counties_of_one_city_roll_up() {
     let root = tempfile::tempdir().unwrap();
     let inbox = root.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
-    let mut originals = Vec::new();
-    for entry in std::fs::read_dir(repo_root().join("examples/杭州市"))
-        .unwrap()
-        .flatten()
-    {
-        let bytes = std::fs::read(entry.path()).unwrap();
-        std::fs::write(inbox.join(entry.file_name()), &bytes).unwrap();
-        originals.push(bytes);
-    }
+    let originals = drop_city_examples(&inbox);
     assert_eq!(originals.len(), 5);
     must_exit(&once(root.path()), 0);
     let city = root.path().join("outbox/杭州市");
@@ -291,15 +297,7 @@ fn kill_during_processing_then_restart_finishes_everything() {
     let root = tempfile::tempdir().unwrap();
     let inbox = root.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
-    let mut originals = Vec::new();
-    for entry in std::fs::read_dir(repo_root().join("examples/杭州市"))
-        .unwrap()
-        .flatten()
-    {
-        let bytes = std::fs::read(entry.path()).unwrap();
-        std::fs::write(inbox.join(entry.file_name()), &bytes).unwrap();
-        originals.push(bytes);
-    }
+    let mut originals = drop_city_examples(&inbox);
     let mut daemon = spawn_daemon(root.path(), &[]);
     // Kill as soon as work has started.
     wait_until("a claim", Duration::from_secs(30), || {
@@ -328,15 +326,7 @@ fn two_daemons_on_one_root_take_each_file_once() {
     let a = spawn_daemon(root.path(), &["--poll=100"]);
     let b = spawn_daemon(root.path(), &[]);
     std::thread::sleep(Duration::from_millis(500));
-    let mut originals = Vec::new();
-    for entry in std::fs::read_dir(repo_root().join("examples/杭州市"))
-        .unwrap()
-        .flatten()
-    {
-        let bytes = std::fs::read(entry.path()).unwrap();
-        std::fs::write(inbox.join(entry.file_name()), &bytes).unwrap();
-        originals.push(bytes);
-    }
+    let originals = drop_city_examples(&inbox);
     wait_until("five receipts", Duration::from_secs(90), || {
         receipts(root.path()).len() >= 5
     });
