@@ -1137,23 +1137,6 @@ fn seal_none_keeps_the_layout_and_draws_nothing() {
     }
 }
 
-/// Warm renders reuse the world: measured and printed (`cargo test -- --nocapture`).
-#[test]
-fn warm_renders_are_fast() {
-    let docs = county_docs(&sample_submission());
-    let report = doc_of(&docs, DocKind::CountyReport);
-    if render(report).is_none() {
-        return;
-    }
-    let started = Instant::now();
-    for _ in 0..5 {
-        render(report);
-    }
-    let per = started.elapsed() / 5;
-    eprintln!("warm render of the report: {per:?} each");
-    assert!(per.as_secs_f64() < 2.0, "warm render took {per:?}");
-}
-
 // ---------------------------------------------------------------------------------------
 // City and province.
 
@@ -1392,4 +1375,88 @@ fn signature_never_stands_alone_on_a_page() {
         split_seen,
         "no length put a page break just before the signature block"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Reference pictures: a few small PNGs guard the look; measurements above guard the rules.
+
+/// Compares page 1 of each document kind at 30 dpi with `tests/reference/<kind>.png`.
+/// `GONGWEN_BLESS=1 cargo test --test render_pdf reference` rewrites the references after a
+/// deliberate change of the layout (look at them before committing).
+#[test]
+fn pages_look_like_their_references() {
+    if !has_tool("pdftoppm") {
+        return;
+    }
+    let sub = sample_submission();
+    let docs = county_docs(&sub);
+    let reference_dir = repo().join("tests").join("reference");
+    let bless = std::env::var_os("GONGWEN_BLESS").is_some();
+    let mut failures = Vec::new();
+    for (kind, name) in [
+        (DocKind::CountyReport, "county-report"),
+        (DocKind::SchoolList, "school-list"),
+    ] {
+        let Some(out) = render(doc_of(&docs, kind)) else {
+            return;
+        };
+        let (_dir, pdf) = temp_pdf(&out.bytes);
+        let png_path = pdf.with_file_name("ref");
+        let status = Command::new("pdftoppm")
+            .args(["-r", "30", "-f", "1", "-l", "1", "-png", "-singlefile"])
+            .arg(&pdf)
+            .arg(&png_path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let actual = std::fs::read(png_path.with_extension("png")).unwrap();
+        let reference = reference_dir.join(format!("{name}.png"));
+        if bless {
+            std::fs::create_dir_all(&reference_dir).unwrap();
+            std::fs::write(&reference, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read(&reference).unwrap_or_else(|e| {
+            panic!("{}: {e} (bless with GONGWEN_BLESS=1)", reference.display())
+        });
+        let (a, aw, ah) = decode_gray(&actual);
+        let (e, ew, eh) = decode_gray(&expected);
+        if (aw, ah) != (ew, eh) {
+            failures.push(format!("{name}: {aw}×{ah} pixels, reference {ew}×{eh}"));
+            continue;
+        }
+        let differing = a
+            .iter()
+            .zip(&e)
+            .filter(|(x, y)| x.abs_diff(**y) > 64)
+            .count();
+        let share = differing as f64 / a.len() as f64;
+        eprintln!(
+            "{name}: {:.3}% of pixels differ from the reference",
+            share * 100.0
+        );
+        if share > 0.005 {
+            failures.push(format!("{name}: {:.2}% of pixels differ", share * 100.0));
+        }
+    }
+    assert!(failures.is_empty(), "pages changed: {failures:?}");
+}
+
+/// A PNG as one luminance byte per pixel.
+fn decode_gray(bytes: &[u8]) -> (Vec<u8>, u32, u32) {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let gray = buf[..info.buffer_size()]
+        .chunks(channels)
+        .map(|px| match px {
+            [g] | [g, _] => *g,
+            [r, g, b, ..] => ((u16::from(*r) * 3 + u16::from(*g) * 6 + u16::from(*b)) / 10) as u8,
+            _ => 0,
+        })
+        .collect();
+    (gray, info.width, info.height)
 }
