@@ -25,6 +25,10 @@
 //!
 //! [city."杭州市"]
 //! doc_number = "杭教〔2019〕30号"
+//!
+//! [deadlines]              # for the status page (outbox/index.html); these are the notice's
+//! county = "2019-05-31"    # counties to their city bureau by the end of May 2019
+//! city = "2019-06-30"      # cities to the province by the end of June 2019
 //! ```
 
 use std::collections::BTreeMap;
@@ -51,6 +55,31 @@ pub struct Config {
     pub city: BTreeMap<String, Issuer>,
     /// The province summary's issuer.
     pub province: Issuer,
+    /// When filings are due, for the status page.
+    pub deadlines: Deadlines,
+}
+
+/// When filings are due (浙政教督办〔2019〕5号): counties to their city bureau, cities to the
+/// province. The county deadline is also the reference date of the status page: the
+/// divisions standing on it are the counties expected to file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Deadlines {
+    /// Counties file 附件1, 附件2 and their plan year with their city bureau by this day.
+    #[serde(deserialize_with = "de_day")]
+    pub county: NaiveDate,
+    /// Cities send 附件3 to the province by this day.
+    #[serde(deserialize_with = "de_day")]
+    pub city: NaiveDate,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Deadlines {
+            county: NaiveDate::from_ymd_opt(2019, 5, 31).unwrap_or_default(),
+            city: NaiveDate::from_ymd_opt(2019, 6, 30).unwrap_or_default(),
+        }
+    }
 }
 
 /// How the seal placeholder is drawn.
@@ -196,6 +225,7 @@ impl Config {
                 self.seal.label
             ));
         }
+        check_deadlines(&self.deadlines, &mut problems);
         check_issuer("[defaults]", &self.defaults, &mut problems);
         check_issuer("[province]", &self.province, &mut problems);
         let registry = domain::registry();
@@ -317,6 +347,20 @@ fn check_diameter(what: &str, mm: f64, problems: &mut Vec<String>) {
     }
 }
 
+fn check_deadlines(deadlines: &Deadlines, problems: &mut Vec<String>) {
+    for (field, date) in [("county", deadlines.county), ("city", deadlines.city)] {
+        if !(2019..=2100).contains(&chrono::Datelike::year(&date)) {
+            problems.push(format!("[deadlines] {field} {date} is outside 2019–2100"));
+        }
+    }
+    if deadlines.city < deadlines.county {
+        problems.push(format!(
+            "[deadlines] city {} is before county {}: counties file with their city first",
+            deadlines.city, deadlines.county
+        ));
+    }
+}
+
 fn check_issuer(table: &str, issuer: &Issuer, problems: &mut Vec<String>) {
     for (field, value) in [
         ("issuer", &issuer.issuer),
@@ -413,6 +457,11 @@ fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Erro
         .map_err(|_| serde::de::Error::custom(format!("「{text}」is not a date like 2019-05-28")))
 }
 
+/// A required date, written like [`de_date`] accepts.
+fn de_day<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    de_date(d)?.ok_or_else(|| serde::de::Error::custom("a date like 2019-05-31 is required"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,6 +538,35 @@ mod tests {
     fn unknown_fields_and_bad_dates_are_refused() {
         assert!(Config::parse("[defaults]\nsigner_name = \"x\"").is_err());
         assert!(Config::parse("[defaults]\ndate = \"2019/5/28\"").is_err());
+    }
+
+    #[test]
+    fn deadlines_default_to_the_notice_and_are_checked() {
+        let config = Config::parse("").unwrap();
+        assert_eq!(
+            config.deadlines.county,
+            NaiveDate::from_ymd_opt(2019, 5, 31).unwrap()
+        );
+        assert_eq!(
+            config.deadlines.city,
+            NaiveDate::from_ymd_opt(2019, 6, 30).unwrap()
+        );
+        let config = Config::parse("[deadlines]\ncounty = 2019-06-10").unwrap();
+        assert_eq!(
+            config.deadlines.county,
+            NaiveDate::from_ymd_opt(2019, 6, 10).unwrap()
+        );
+        assert_eq!(
+            config.deadlines.city,
+            NaiveDate::from_ymd_opt(2019, 6, 30).unwrap()
+        );
+        let err = Config::parse("[deadlines]\ncounty = \"2019-07-01\"\ncity = \"2019-06-30\"")
+            .unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        assert!(Config::parse("[deadlines]\ncounty = \"2019年5月\"").is_err());
+        assert!(Config::parse("[deadlines]\nprovince = \"2019-07-01\"").is_err());
+        let err = Config::parse("[deadlines]\ncounty = \"1999-05-31\"").unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
     }
 
     #[test]

@@ -14,5 +14,6 @@ pub mod normalize;
 pub mod pipeline;
 pub mod receipt;
 pub mod render;
+pub mod status;
 pub mod validate;
 pub mod watch;

@@ -156,6 +156,8 @@ pub struct Processor<O: Outputs> {
     pub reader: WorkbookReader,
     pub limits: Limits,
     pub outputs: O,
+    /// What the status page (`outbox/index.html`) needs: the deadlines.
+    pub status: crate::status::StatusOptions,
 }
 
 /// One manifest per archived original: what went in, what came out.
@@ -218,9 +220,29 @@ fn safe_name(name: &str) -> String {
 
 impl<O: Outputs> Processor<O> {
     /// Processes one claimed file to its end: archived with its documents, or rejected with
-    /// its reasons. Every step is idempotent, so a file found in `work/` after a crash is
-    /// simply processed again.
+    /// its reasons, then rewrites the status page. Every step is idempotent, so a file found
+    /// in `work/` after a crash is simply processed again.
     pub fn process(&mut self, claimed: &Claimed) -> Result<crate::receipt::Receipt, DaemonFault> {
+        let receipt = self.process_file(claimed)?;
+        self.refresh_status();
+        Ok(receipt)
+    }
+
+    /// Rewrites `outbox/index.html` from the archive, under the archive lock so two daemons
+    /// never write an older view over a newer one. A failure is logged, not fatal: the page
+    /// is a view of the archive, which stays the record.
+    pub fn refresh_status(&self) {
+        let today = chrono::Local::now().date_naive();
+        let written = self
+            .layout
+            .lock()
+            .and_then(|_guard| crate::status::write(&self.layout, &self.status, today));
+        if let Err(error) = written {
+            tracing::error!(%error, "cannot write the status page outbox/index.html");
+        }
+    }
+
+    fn process_file(&mut self, claimed: &Claimed) -> Result<crate::receipt::Receipt, DaemonFault> {
         use crate::receipt::{Receipt, Verdict};
 
         let layout = self.layout.clone();

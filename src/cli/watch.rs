@@ -10,6 +10,7 @@ use gongwen::archive::Layout;
 use gongwen::intake::Limits;
 use gongwen::intake::sandbox::Isolation;
 use gongwen::pipeline::{Processor, WorkbookReader};
+use gongwen::status::StatusOptions;
 use gongwen::watch::{self, WatchOptions};
 
 use super::render::open_renderer;
@@ -38,6 +39,7 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
         layout,
         reader: WorkbookReader::Isolated(Isolation::current_exe()?),
         limits: Limits::default(),
+        status: StatusOptions::from_config(renderer.config()),
         outputs: renderer,
     };
     let options = WatchOptions {

@@ -93,6 +93,7 @@ pub fn run<O: Outputs>(
         source,
     })?;
     let mut summary = Summary::default();
+    processor.refresh_status();
 
     // Finish what a previous run left in work/ before taking anything new.
     for claimed in recover(&layout)? {

@@ -1,0 +1,278 @@
+//! The status page `outbox/index.html` end to end: the real daemon over 杭州市's sample
+//! workbooks, a county's file with an error and a broken file; every link on the page leads
+//! to a file, each county shows its state, `[deadlines]` in the root's gongwen.toml is
+//! honoured, and — where chromium is installed — the page renders to a non-blank screenshot.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{gongwen, must_exit, repo_root, run};
+
+fn once(root: &Path) -> std::process::Output {
+    run(gongwen()
+        .args(["watch", "--once", "--settle", "200", "--root"])
+        .arg(root))
+}
+
+/// The five 杭州市 samples, 西湖区 with an unreadable deadline under a name that is markup,
+/// and half an xlsx that names no county.
+fn drop_files(inbox: &Path) {
+    std::fs::create_dir_all(inbox).unwrap();
+    for entry in std::fs::read_dir(repo_root().join("examples/杭州市"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(entry.path(), inbox.join(entry.file_name())).unwrap();
+    }
+    let csv = "县（市、区）名称：西湖区,填报日期：2019年5月28日,,\n学校名称,存在不足情况,整改提升措施,完成时限\n<b>文三街小学</b>,生均体育运动场馆面积不足,改造屋顶运动场,2020年\n";
+    std::fs::write(inbox.join("<script>西湖区.csv"), csv).unwrap();
+    let xlsx = std::fs::read(repo_root().join("examples/西湖区.xlsx")).unwrap();
+    std::fs::write(inbox.join("坏文件.xlsx"), &xlsx[..xlsx.len() / 2]).unwrap();
+}
+
+/// Every `href` value on the page, in order.
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The `data-…` attributes of a county's row.
+fn row_attr(html: &str, code: &str, attr: &str) -> String {
+    let start = html
+        .find(&format!("<tr id=\"county-{code}\""))
+        .unwrap_or_else(|| panic!("no row for {code}"));
+    let tag = &html[start..start + html[start..].find('>').unwrap()];
+    let key = format!("{attr}=\"");
+    let at = tag.find(&key).unwrap_or_else(|| panic!("{tag}")) + key.len();
+    tag[at..at + tag[at..].find('"').unwrap()].to_owned()
+}
+
+/// County code → verdict, from the JSON receipts in outbox/回执/.
+fn verdicts(root: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(root.join("outbox/回执"))
+        .unwrap()
+        .flatten()
+    {
+        if entry.path().extension().is_some_and(|e| e == "json") {
+            let receipt: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(entry.path()).unwrap()).unwrap();
+            if let Some(code) = receipt["county"]["code"].as_str() {
+                out.insert(
+                    code.to_owned(),
+                    receipt["verdict"].as_str().unwrap().to_owned(),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_status_page_links_only_to_files_and_shows_each_countys_state() {
+    let root = tempfile::tempdir().unwrap();
+    drop_files(&root.path().join("inbox"));
+    must_exit(&once(root.path()), 1);
+    let outbox = root.path().join("outbox");
+    let html = std::fs::read_to_string(outbox.join("index.html")).unwrap();
+    assert!(html.contains("<meta charset=\"utf-8\">"));
+
+    // Every link resolves: in-page anchors to an id, the rest to a file under outbox/.
+    let links = hrefs(&html);
+    let files: Vec<&String> = links.iter().filter(|h| !h.starts_with('#')).collect();
+    assert!(
+        files.len() >= 5 * 7,
+        "five counties' documents and receipts: {links:?}"
+    );
+    for link in &links {
+        if let Some(id) = link.strip_prefix('#') {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{link}");
+            continue;
+        }
+        assert!(
+            !link.contains("://") && !link.starts_with('/') && !link.contains(".."),
+            "links stay relative and inside outbox/: {link}"
+        );
+        let path = outbox.join(percent_decode(link));
+        assert!(path.is_file(), "{link} → {} is missing", path.display());
+    }
+    assert!(links.iter().any(|h| percent_decode(h) == "全省汇总.pdf"));
+    assert!(
+        links
+            .iter()
+            .any(|h| percent_decode(h) == "杭州市/附件3_创建时间表_杭州市.pdf")
+    );
+
+    // Each 杭州市 sample as its receipt says; 西湖区 rejected; the others not filed, and
+    // overdue since the notice's deadline (2019-05-31) has long passed.
+    let verdicts = verdicts(root.path());
+    let filed: Vec<_> = verdicts
+        .iter()
+        .filter(|(_, v)| v.starts_with("accepted"))
+        .collect();
+    assert_eq!(filed.len(), 5, "{verdicts:?}");
+    for (code, verdict) in &filed {
+        let expected = if *verdict == "accepted" {
+            "filed"
+        } else {
+            "filed-warnings"
+        };
+        assert_eq!(row_attr(&html, code, "data-state"), expected, "{code}");
+        assert_eq!(row_attr(&html, code, "data-overdue"), "false", "{code}");
+    }
+    assert_eq!(verdicts["330106"], "rejected");
+    assert_eq!(row_attr(&html, "330106", "data-state"), "rejected");
+    assert_eq!(row_attr(&html, "330106", "data-overdue"), "true");
+    for not_filed in ["330111", "330122", "330182"] {
+        assert_eq!(row_attr(&html, not_filed, "data-state"), "not-filed");
+        assert_eq!(row_attr(&html, not_filed, "data-overdue"), "true");
+    }
+    assert!(
+        html.contains("已报送 <strong>5</strong> / 89 个县（市、区），退回 <strong>1</strong> 个，逾期未报 <strong>84</strong> 个"),
+        "{html}"
+    );
+
+    // A file name is text, not markup.
+    assert!(!html.contains("<script"), "{html}");
+    assert!(html.contains("&lt;script&gt;西湖区.csv"));
+
+    screenshot(&outbox.join("index.html"));
+
+    // The root's gongwen.toml moves the deadlines; the page is rewritten at start, with
+    // nothing in the inbox.
+    std::fs::write(
+        root.path().join("gongwen.toml"),
+        "[deadlines]\ncounty = \"2099-05-31\"\ncity = \"2099-06-30\"\n",
+    )
+    .unwrap();
+    let before = std::fs::metadata(outbox.join("index.html"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    must_exit(&once(root.path()), 0);
+    let html = std::fs::read_to_string(outbox.join("index.html")).unwrap();
+    assert_ne!(
+        std::fs::metadata(outbox.join("index.html"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        before
+    );
+    assert!(html.contains("逾期未报 <strong>0</strong> 个"), "{html}");
+    assert!(html.contains("2099年5月31日"));
+    assert_eq!(row_attr(&html, "330111", "data-overdue"), "false");
+    // On 2099-05-31 Hangzhou's 2021 districts stand: 临平区 is expected, 江干区 is not.
+    assert_eq!(row_attr(&html, "330113", "data-state"), "not-filed");
+    assert!(!html.contains("id=\"county-330104\""));
+}
+
+/// Loads the page in headless chromium and checks the screenshot: the window's size, and
+/// more than a blank page (many colours, the red band of the header).
+fn screenshot(page: &Path) {
+    let Some(chromium) = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|name| common::have_tool(name))
+    else {
+        eprintln!("skipped the screenshot: chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("status.png");
+    let profile = dir.path().join("profile");
+    let url = format!("file://{}", page.display());
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1280,2000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(&url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(90);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > end {
+            let _ = child.kill();
+            panic!("chromium did not finish in 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        png.is_file(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (width, height, pixels) = decode_rgb(&png);
+    assert_eq!((width, height), (1280, 2000));
+    let mut colours = std::collections::HashSet::new();
+    let mut red = 0;
+    for (i, px) in pixels.iter().enumerate() {
+        colours.insert(*px);
+        let y = i / width;
+        // The header's red band, #b3261e, near the top.
+        if y < 60 && px.0 > 150 && px.1 < 70 && px.2 < 70 {
+            red += 1;
+        }
+    }
+    assert!(
+        colours.len() > 200,
+        "a blank page: {} colours",
+        colours.len()
+    );
+    assert!(red > 1000, "no red header band ({red} pixels)");
+}
+
+fn decode_rgb(path: &Path) -> (usize, usize, Vec<(u8, u8, u8)>) {
+    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    let mut decoder = png::Decoder::new(file);
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixels = buf[..info.buffer_size()]
+        .chunks_exact(channels)
+        .map(|p| match channels {
+            1 | 2 => (p[0], p[0], p[0]),
+            _ => (p[0], p[1], p[2]),
+        })
+        .collect();
+    (info.width as usize, info.height as usize, pixels)
+}
