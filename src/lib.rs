@@ -15,5 +15,6 @@ pub mod pipeline;
 pub mod receipt;
 pub mod render;
 pub mod status;
+pub mod template;
 pub mod validate;
 pub mod watch;

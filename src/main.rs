@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Render(args) => cli::render::render(&args),
         Command::Rollup(args) => cli::rollup::rollup(&args),
         Command::Watch(args) => cli::watch::watch(&args),
+        Command::Template(args) => cli::template::template(&args),
         Command::ReadWorkbook(args) => cli::read_workbook::read_workbook(&args),
     };
     match result {

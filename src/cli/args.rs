@@ -25,6 +25,9 @@ pub enum Command {
     /// Watch the inbox: take each dropped file, archive or reject it with a receipt, and
     /// keep every county's, city's and the province's documents current (收件守护进程).
     Watch(WatchArgs),
+    /// Write the workbook a county fills in Excel or WPS: 附件1, 附件2 and 创建时间 in the
+    /// notice's layout, locked headers, drop-downs (生成填报模板).
+    Template(TemplateArgs),
     /// Internal: parse one workbook in a sandboxed child process and answer in JSON.
     #[command(name = "__read-workbook", hide = true)]
     ReadWorkbook(ReadWorkbookArgs),
@@ -126,4 +129,18 @@ pub struct WatchArgs {
     pub once: bool,
     #[command(flatten)]
     pub options: RenderOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Fill in the county and its city: 西湖区 or 杭州市西湖区.
+    #[arg(long, value_name = "NAME")]
+    pub county: Option<String>,
+    /// Output folder; the file is 整改清单填报模板[_<县>].xlsx.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// First month of the 完成时限 drop-down, YYYY-MM (default 2019-03, the notice's month;
+    /// the list ends at 2023-12).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: Option<String>,
 }

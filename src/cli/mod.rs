@@ -5,6 +5,7 @@ pub mod check;
 pub mod read_workbook;
 pub mod render;
 pub mod rollup;
+pub mod template;
 pub mod watch;
 
 use std::process::ExitCode;
