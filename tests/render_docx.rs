@@ -809,24 +809,6 @@ fn odd_models_still_render() {
     );
 }
 
-#[test]
-fn renders_in_milliseconds() {
-    let doc = report();
-    let _ = render(&doc);
-    let start = Instant::now();
-    let n = 20;
-    for _ in 0..n {
-        let _ = render(&doc);
-    }
-    let per = start.elapsed() / n;
-    eprintln!("render_docx: {per:?} per report");
-    let big = school_list();
-    let start = Instant::now();
-    let _ = render(&big);
-    eprintln!("render_docx: {:?} for the school list", start.elapsed());
-    assert!(per.as_millis() < 500, "{per:?}");
-}
-
 // ---------------------------------------------------------------------------------------------
 // LibreOffice
 
