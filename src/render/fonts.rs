@@ -134,15 +134,38 @@ pub fn has_face(book: &FontBook, family: &str, weight: u16) -> bool {
     })
 }
 
-/// Whether some font in the book can draw `c`. Whitespace, controls and default-ignorable
-/// code points draw nothing and need no glyph.
-pub fn covered(book: &FontBook, c: char) -> bool {
-    if c.is_whitespace() || c.is_control() || typst::text::is_default_ignorable(c) {
-        return true;
+/// Every character some font in a book can draw, as one bit per code point: asked for each
+/// character of every text before a render, where a font's own coverage (a linear walk over
+/// its runs) costs a tenth of the render for a long form.
+#[derive(Debug, Clone)]
+pub struct CharCoverage {
+    bits: Vec<u64>,
+}
+
+impl CharCoverage {
+    /// The union of the coverage of every font in `book` (about 140 KB, built in a
+    /// millisecond).
+    pub fn of(book: &FontBook) -> CharCoverage {
+        let mut bits = vec![0u64; (char::MAX as usize + 1).div_ceil(64)];
+        for info in (0..).map_while(|i| book.info(i)) {
+            for c in info.coverage.iter() {
+                if let Some(word) = bits.get_mut(c as usize / 64) {
+                    *word |= 1 << (c % 64);
+                }
+            }
+        }
+        CharCoverage { bits }
     }
-    (0..)
-        .map_while(|i| book.info(i))
-        .any(|info| info.coverage.contains(c as u32))
+
+    /// Whether some font can draw `c`. Whitespace, controls and default-ignorable code
+    /// points draw nothing and need no glyph.
+    pub fn covers(&self, c: char) -> bool {
+        let n = c as usize;
+        self.bits[n / 64] & (1 << (n % 64)) != 0
+            || c.is_whitespace()
+            || c.is_control()
+            || typst::text::is_default_ignorable(c)
+    }
 }
 
 /// The mark printed in place of a character no font covers (GB/T's 〓, 替换符).

@@ -6,7 +6,6 @@
 use chrono::{Datelike, NaiveDate};
 use typst::diag::Severity;
 use typst::foundations::{Datetime, Smart};
-use typst::text::FontBook;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
@@ -14,7 +13,7 @@ use crate::config::SealStyle;
 use crate::diag::{Diagnostic, Location, Rule};
 
 use super::document::Document;
-use super::fonts::{self, REPLACEMENT};
+use super::fonts::{CharCoverage, REPLACEMENT};
 use super::world::GongwenWorld;
 
 /// Minutes east of UTC of the dates printed on the documents (China Standard Time).
@@ -96,10 +95,10 @@ pub enum PdfError {
 }
 
 /// Replaces every character no font in `book` covers by 〓, returning each once per text.
-pub fn replace_missing_glyphs(doc: &mut Document, book: &FontBook) -> Vec<MissingGlyph> {
+pub fn replace_missing_glyphs(doc: &mut Document, coverage: &CharCoverage) -> Vec<MissingGlyph> {
     let mut missing = Vec::new();
     for text in doc.texts_mut() {
-        if text.chars().all(|c| fonts::covered(book, c)) {
+        if text.chars().all(|c| coverage.covers(c)) {
             continue;
         }
         let original = text.clone();
@@ -107,7 +106,7 @@ pub fn replace_missing_glyphs(doc: &mut Document, book: &FontBook) -> Vec<Missin
         let replaced: String = original
             .chars()
             .map(|c| {
-                if fonts::covered(book, c) {
+                if coverage.covers(c) {
                     c
                 } else {
                     if !seen.contains(&c) {
@@ -134,7 +133,7 @@ pub fn render_pdf(
     options: &PdfRenderOptions,
 ) -> Result<PdfOutput, PdfError> {
     let mut doc = doc.clone();
-    let missing = replace_missing_glyphs(&mut doc, world.font_book());
+    let missing = replace_missing_glyphs(&mut doc, world.coverage());
     let data = serde_json::to_vec(&doc).map_err(|source| PdfError::Json {
         file_stem: doc.file_stem.clone(),
         source,
@@ -323,8 +322,8 @@ mod tests {
             *text = "a\u{E000}b\u{E000}".to_owned();
         }
         // An empty book covers nothing but whitespace: every letter is missing.
-        let book = FontBook::new();
-        let missing = replace_missing_glyphs(&mut doc, &book);
+        let book = typst::text::FontBook::new();
+        let missing = replace_missing_glyphs(&mut doc, &CharCoverage::of(&book));
         let in_paragraph: Vec<_> = missing
             .iter()
             .filter(|m| m.text == "a\u{E000}b\u{E000}")

@@ -20,7 +20,7 @@ use typst::{Library, LibraryExt, World};
 use typst_kit::files::{FileLoader, FileStore, FsRoot};
 use typst_kit::fonts::FontStore;
 
-use super::fonts::{self, MissingFonts};
+use super::fonts::{self, CharCoverage, MissingFonts};
 
 /// The template every document is compiled from.
 pub const MAIN: &str = "/main.typ";
@@ -60,6 +60,7 @@ pub enum WorldError {
 pub struct GongwenWorld {
     library: LazyHash<Library>,
     fonts: FontStore,
+    coverage: CharCoverage,
     files: FileStore<TemplateLoader>,
     main: FileId,
     data_id: FileId,
@@ -94,6 +95,7 @@ impl GongwenWorld {
         let options_id = project_file(OPTIONS);
         Ok(GongwenWorld {
             library: LazyHash::new(Library::default()),
+            coverage: CharCoverage::of(fonts.book()),
             fonts,
             files: FileStore::new(TemplateLoader {
                 templates: templates.clone(),
@@ -122,6 +124,11 @@ impl GongwenWorld {
     /// Metadata of every font found.
     pub fn font_book(&self) -> &FontBook {
         self.fonts.book()
+    }
+
+    /// Every character the fonts can draw.
+    pub fn coverage(&self) -> &CharCoverage {
+        &self.coverage
     }
 
     /// Where the templates come from (a folder is canonical).
