@@ -820,6 +820,10 @@ fn attachment_tables_repeat_header_and_school() {
         "the name is on the page's first row"
     );
     assert!(text[1].contains("（续）"), "{}", text[1]);
+    // Only the page's first row names its school again.
+    for (i, t) in text.iter().enumerate() {
+        assert!(t.matches("（续）").count() <= 1, "page {}: {t}", i + 1);
+    }
     let all: String = text.concat();
     assert_eq!(all.matches('超').count(), 200, "long cell printed whole");
 }
