@@ -109,6 +109,53 @@ fn render_reports_a_file_with_errors_and_renders_the_rest() {
     assert!(!files.is_empty());
 }
 
+/// Files rendered side by side report in the order given and write the same bytes as one
+/// file after another.
+#[test]
+fn render_with_several_jobs_keeps_the_file_order_and_the_bytes() {
+    let Some(fonts) = font_paths() else { return };
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(example("杭州市"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    inputs.sort();
+    inputs.reverse();
+    let render = |jobs: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let result = run(gongwen()
+            .arg("render")
+            .args(["--jobs", jobs, "--out"])
+            .arg(out.path())
+            .env("GONGWEN_FONT_PATHS", &fonts)
+            .args(&inputs));
+        must_exit(&result, 0);
+        let report = stdout(&result).replace(&out.path().display().to_string(), "OUT");
+        (out, report)
+    };
+    let (one, one_report) = render("1");
+    let (three, three_report) = render("3");
+    assert_eq!(three_report, one_report);
+    // The report names the files in the order given.
+    let order: Vec<usize> = inputs
+        .iter()
+        .map(|p| {
+            let county = p.file_stem().unwrap().to_string_lossy().into_owned();
+            one_report.find(&format!("报送函_{county}.pdf")).unwrap()
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{one_report}");
+    let files = files_under(one.path());
+    assert_eq!(files.len(), inputs.len() * 6, "{files:?}");
+    assert_eq!(files_under(three.path()), files);
+    for f in &files {
+        assert!(
+            std::fs::read(one.path().join(f)).unwrap()
+                == std::fs::read(three.path().join(f)).unwrap(),
+            "{f} differs between --jobs 1 and --jobs 3"
+        );
+    }
+}
+
 #[test]
 fn rollup_writes_city_documents_and_a_province_summary_for_several_cities() {
     let Some(fonts) = font_paths() else { return };

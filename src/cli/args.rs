@@ -93,6 +93,9 @@ pub struct RenderArgs {
     /// Output folder: county documents go to DIR/<市>/<县>/.
     #[arg(long, value_name = "DIR", default_value = "outbox")]
     pub out: PathBuf,
+    /// Files done at once (default: one a CPU core).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
     #[command(flatten)]
     pub options: RenderOptions,
     /// County spreadsheets (xlsx, xlsm, xlsb, xls, ods, csv).
@@ -105,6 +108,9 @@ pub struct RollupArgs {
     /// Output folder: city documents go to DIR/<市>/, the province summary to DIR/.
     #[arg(long, value_name = "DIR", default_value = "outbox")]
     pub out: PathBuf,
+    /// Files done at once (default: one a CPU core).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
     #[command(flatten)]
     pub options: RenderOptions,
     /// County spreadsheets of one or more cities; the latest of each county counts.

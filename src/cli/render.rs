@@ -9,49 +9,68 @@ use std::path::{Path, PathBuf};
 use gongwen::archive;
 use gongwen::config::{Config, SealStyle};
 use gongwen::intake::Limits;
-use gongwen::intake::sandbox::Isolation;
+use gongwen::intake::sandbox::{Isolation, SandboxFault};
 use gongwen::model::Submission;
 use gongwen::pipeline::{self, RenderedFile, WorkbookReader};
 use gongwen::render::renderer::{Formats, RenderError, Rendered, Renderer};
 use gongwen::render::world::{GongwenWorld, Templates, WorldError};
 
-use super::{Fault, Status};
+use super::{Fault, Status, parallel};
 use crate::cli::args::{RenderArgs, RenderOptions, SealArg};
 use crate::cli::check::human_report;
 
 pub fn render(args: &RenderArgs) -> Result<Status, Fault> {
-    let mut renderer = open_renderer(&args.options)?;
+    let renderer = open_renderer(&args.options)?;
+    renderer.world().preload_fonts();
     let reader = WorkbookReader::Isolated(Isolation::current_exe()?);
     let limits = Limits::default();
+    let workers = forks(
+        renderer,
+        parallel::worker_count(args.jobs, args.files.len()),
+    );
     let mut status = Status::Ok;
     let bar = progress_bar(args.files.len());
-    for path in &args.files {
-        bar.inc(1);
-        bar.set_message(gongwen::intake::file_name(path));
-        let sub = bar.suspend(|| pipeline::read_submission(path, &reader, &limits))?;
-        print_stdout(&human_report(&sub))?;
-        if sub.has_errors() {
-            status = Status::FileErrors;
-            continue;
-        }
-        let Some(county) = sub.county.clone() else {
-            status = Status::FileErrors;
-            continue;
-        };
-        let rendered = match renderer.county(&sub) {
-            Ok(rendered) => rendered,
-            Err(RenderError::Compose(err)) => {
-                eprintln!("错误: {err}");
+    parallel::in_order(
+        &args.files,
+        workers,
+        |renderer, path| {
+            let sub = pipeline::read_submission(path, &reader, &limits)?;
+            let rendered =
+                (!sub.has_errors() && sub.county.is_some()).then(|| renderer.county(&sub));
+            Ok((sub, rendered))
+        },
+        |job: Result<(Submission, Option<Result<Rendered, RenderError>>), SandboxFault>| {
+            let (sub, rendered) = job?;
+            bar.inc(1);
+            bar.set_message(sub.source.file.clone());
+            bar.suspend(|| print_stdout(&human_report(&sub)))?;
+            let (Some(rendered), Some(county)) = (rendered, &sub.county) else {
                 status = Status::FileErrors;
-                continue;
+                return Ok(());
+            };
+            match rendered {
+                Ok(rendered) => {
+                    let dir = args.out.join(&county.city).join(&county.name);
+                    bar.suspend(|| report_and_write(&sub, &rendered, &dir))
+                }
+                Err(RenderError::Compose(err)) => {
+                    eprintln!("错误: {err}");
+                    status = Status::FileErrors;
+                    Ok(())
+                }
+                Err(err) => Err(render_fault(&err)),
             }
-            Err(err) => return Err(render_fault(&err)),
-        };
-        let dir = args.out.join(&county.city).join(&county.name);
-        bar.suspend(|| report_and_write(&sub, &rendered, &dir))?;
-    }
+        },
+    )?;
     bar.finish_and_clear();
     Ok(status)
+}
+
+/// `renderer` and `count - 1` forks of it, one for each worker.
+pub fn forks(renderer: Renderer, count: usize) -> Vec<Renderer> {
+    let mut workers: Vec<Renderer> = (1..count).map(|_| renderer.fork()).collect();
+    workers.insert(0, renderer);
+    workers
 }
 
 /// A progress bar on stderr for many files on a terminal; hidden otherwise, so logs and pipes

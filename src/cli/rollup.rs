@@ -8,44 +8,69 @@ use gongwen::pipeline::{self, WorkbookReader};
 use gongwen::render::compose;
 use gongwen::render::renderer::RenderError;
 
-use super::render::{open_renderer, print_stdout, render_fault, warn_template, write_files};
-use super::{Fault, Status};
+use super::render::{forks, open_renderer, print_stdout, render_fault, warn_template, write_files};
+use super::{Fault, Status, parallel};
 use crate::cli::args::RollupArgs;
 use crate::cli::check::human_report;
 
 pub fn rollup(args: &RollupArgs) -> Result<Status, Fault> {
-    let mut renderer = open_renderer(&args.options)?;
+    let renderer = open_renderer(&args.options)?;
+    renderer.world().preload_fonts();
     let reader = WorkbookReader::Isolated(Isolation::current_exe()?);
     let limits = Limits::default();
     let mut status = Status::Ok;
     let mut good = Vec::new();
-    for path in &args.files {
-        let sub = pipeline::read_submission(path, &reader, &limits)?;
-        print_stdout(&human_report(&sub))?;
-        if sub.has_errors() || sub.county.is_none() {
-            status = Status::FileErrors;
-        } else {
-            good.push(sub);
-        }
-    }
-    let cities = compose::cities_of(&good);
-    for city in &cities {
-        let rendered = match renderer.city(city, &good) {
-            Ok(rendered) => rendered,
-            Err(RenderError::Compose(err)) => {
-                eprintln!("错误: {err}");
+    let readers = vec![(); parallel::worker_count(args.jobs, args.files.len())];
+    parallel::in_order(
+        &args.files,
+        readers,
+        |(), path| pipeline::read_submission(path, &reader, &limits),
+        |sub| {
+            let sub = sub?;
+            print_stdout(&human_report(&sub))?;
+            if sub.has_errors() || sub.county.is_none() {
                 status = Status::FileErrors;
-                continue;
+            } else {
+                good.push(sub);
             }
-            Err(err) => return Err(render_fault(&err)),
-        };
-        warn_template(&rendered.typst_warnings);
-        write_files(&rendered.files, &args.out.join(city))?;
-    }
+            Ok(())
+        },
+    )?;
+    // Each city's documents, then the province summary when the files span several cities.
+    let cities = compose::cities_of(&good);
+    let mut targets: Vec<Option<&str>> = cities.iter().map(|c| Some(c.as_str())).collect();
     if cities.len() > 1 {
-        let rendered = renderer.province(&good).map_err(|e| render_fault(&e))?;
-        warn_template(&rendered.typst_warnings);
-        write_files(&rendered.files, &args.out)?;
+        targets.push(None);
     }
+    let workers = forks(renderer, parallel::worker_count(args.jobs, targets.len()));
+    let good = &good;
+    parallel::in_order(
+        &targets,
+        workers,
+        |renderer, &target| {
+            let rendered = match target {
+                Some(city) => renderer.city(city, good),
+                None => renderer.province(good),
+            };
+            (target, rendered)
+        },
+        |(target, rendered)| {
+            let rendered = match (target, rendered) {
+                (_, Ok(rendered)) => rendered,
+                (Some(_), Err(RenderError::Compose(err))) => {
+                    eprintln!("错误: {err}");
+                    status = Status::FileErrors;
+                    return Ok(());
+                }
+                (_, Err(err)) => return Err(render_fault(&err)),
+            };
+            warn_template(&rendered.typst_warnings);
+            let dir = match target {
+                Some(city) => args.out.join(city),
+                None => args.out.clone(),
+            };
+            write_files(&rendered.files, &dir)
+        },
+    )?;
     Ok(status)
 }

@@ -69,6 +69,15 @@ impl Renderer {
         }
     }
 
+    /// A renderer for another thread, sharing this one's fonts (see [`GongwenWorld::fork`]).
+    pub fn fork(&self) -> Renderer {
+        Renderer {
+            world: self.world.fork(),
+            config: self.config.clone(),
+            formats: self.formats,
+        }
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
     }
