@@ -8,7 +8,7 @@ use crate::model::Submission;
 use crate::pipeline::{Outputs, RenderedFile};
 
 use super::compose::{self, ComposeError};
-use super::document::Document;
+use super::document::{Block, Document};
 use super::docx::{self, DocxOptions};
 use super::pdf::{self, PdfError, PdfRenderOptions};
 use super::world::GongwenWorld;
@@ -53,9 +53,11 @@ pub enum RenderError {
     Docx { file_stem: String, message: String },
 }
 
-/// Composes and renders documents with one world kept warm across jobs.
+/// Composes and renders documents with one world kept warm across jobs, and a second one for
+/// the second lane of a job (see [`Renderer::documents`]), made when first needed.
 pub struct Renderer {
     world: GongwenWorld,
+    second: Option<GongwenWorld>,
     config: Config,
     formats: Formats,
 }
@@ -64,6 +66,7 @@ impl Renderer {
     pub fn new(world: GongwenWorld, config: Config, formats: Formats) -> Renderer {
         Renderer {
             world,
+            second: None,
             config,
             formats,
         }
@@ -73,6 +76,7 @@ impl Renderer {
     pub fn fork(&self) -> Renderer {
         Renderer {
             world: self.world.fork(),
+            second: None,
             config: self.config.clone(),
             formats: self.formats,
         }
@@ -104,20 +108,53 @@ impl Renderer {
         self.documents(std::slice::from_ref(&doc), None)
     }
 
-    /// Renders each document to the configured formats. `source` maps characters no font
-    /// covers back to the workbook cells they came from.
+    /// Renders each document to the configured formats, on two lanes: this thread typesets
+    /// the heaviest document's PDF (a county's 附件1, most of the work) while a second thread,
+    /// with a second world, typesets the other PDFs and writes every DOCX. The files and
+    /// diagnostics come out in document order, the same bytes as on one lane. `source` maps
+    /// characters no font covers back to the workbook cells they came from.
     pub fn documents(
         &mut self,
         docs: &[Document],
         source: Option<&Submission>,
     ) -> Result<Rendered, RenderError> {
+        let formats = self.formats;
+        let seal = self.config.seal.style;
+        let options = PdfRenderOptions { seal };
+        let heaviest = (0..docs.len()).max_by_key(|&i| (layout_weight(&docs[i]), usize::MAX - i));
+        let world = &mut self.world;
+        let second = self.second.get_or_insert_with(|| world.fork());
+        let (mut pdfs, docxs) = std::thread::scope(|scope| {
+            let lane = scope.spawn(|| {
+                let mut pdfs = Vec::new();
+                for (i, doc) in docs.iter().enumerate() {
+                    if formats.pdf && Some(i) != heaviest {
+                        pdfs.push((i, pdf::render_pdf(second, doc, &options)));
+                    }
+                }
+                let docxs: Vec<_> = docs
+                    .iter()
+                    .filter(|_| formats.docx)
+                    .map(|doc| docx_bytes(doc, seal))
+                    .collect();
+                (pdfs, docxs)
+            });
+            let first = heaviest
+                .filter(|_| formats.pdf)
+                .map(|i| (i, pdf::render_pdf(world, &docs[i], &options)));
+            let (mut pdfs, docxs) = lane
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            pdfs.extend(first);
+            (pdfs, docxs)
+        });
+        pdfs.sort_by_key(|(i, _)| *i);
+        let mut pdfs = pdfs.into_iter().map(|(_, pdf)| pdf);
+        let mut docxs = docxs.into_iter();
         let mut out = Rendered::default();
         for doc in docs {
-            if self.formats.pdf {
-                let options = PdfRenderOptions {
-                    seal: self.config.seal.style,
-                };
-                let pdf = pdf::render_pdf(&mut self.world, doc, &options)?;
+            if formats.pdf {
+                let pdf = pdfs.next().expect("a PDF for each document")?;
                 for missing in &pdf.missing {
                     let located = source.and_then(|s| compose::locate_char(s, missing.ch));
                     let diagnostic = match located {
@@ -135,15 +172,28 @@ impl Renderer {
                     bytes: pdf.bytes,
                 });
             }
-            if self.formats.docx {
+            if formats.docx {
                 out.files.push(RenderedFile {
                     name: format!("{}.docx", doc.file_stem),
-                    bytes: docx_bytes(doc, self.config.seal.style)?,
+                    bytes: docxs.next().expect("a DOCX for each document")?,
                 });
             }
         }
         Ok(out)
     }
+}
+
+/// Roughly how much typesetting a document takes: its table rows, and one for each other
+/// block. Picks the document that gets a lane to itself.
+fn layout_weight(doc: &Document) -> usize {
+    doc.sections
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .map(|b| match b {
+            Block::Table(t) => t.rows.len(),
+            _ => 1,
+        })
+        .sum()
 }
 
 /// The Word backend, with the same seal choice as the PDF.
