@@ -38,13 +38,19 @@ use gongwen::render::compose;
 use gongwen::render::document::{DocKind, Document};
 use gongwen::render::renderer::{Formats, Renderer};
 use gongwen::render::world::{GongwenWorld, Templates};
-use rust_xlsxwriter::Workbook;
+use rust_xlsxwriter::{Workbook, Worksheet};
+
+#[path = "../tests/common/libreoffice.rs"]
+mod libreoffice;
+use libreoffice::fontconfig;
 
 const PHASES: [&str; 6] = ["warm", "cold", "drop", "province", "memory", "soffice"];
 /// The daemon's settle window in the drop phase, in milliseconds.
 const SETTLE_MS: u64 = 200;
 /// Renders in the memory phase.
 const MEMORY_RENDERS: usize = 1000;
+/// The generated workbooks' paths, one a line, in the bench folder.
+const INPUT_LIST: &str = "inputs.txt";
 
 fn main() {
     if let Ok(role) = std::env::var("GONGWEN_BENCH_ROLE") {
@@ -143,6 +149,12 @@ impl Bench {
         let inputs = dir.join("inputs");
         std::fs::create_dir_all(&inputs).expect("create the bench folder");
         let counties = generate(&inputs);
+        // The inputs in registry order, for the child roles (`GONGWEN_BENCH_INPUT`).
+        let list: Vec<String> = counties
+            .iter()
+            .map(|c| c.path.display().to_string())
+            .collect();
+        std::fs::write(dir.join(INPUT_LIST), list.join("\n")).expect("write the input list");
         Bench {
             quick,
             dir,
@@ -348,29 +360,21 @@ fn write_county(dir: &Path, division: &Division) -> County {
         format!("{}年{}月", 2019 + (months + 6) / 12, (months + 6) % 12 + 1)
     };
 
+    let county_line = format!(
+        "县（市、区）名称：{}          填报日期：{filed}",
+        division.name
+    );
     let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("学校整改清单").expect("sheet name");
-    sheet.write(0, 0, "附件1").expect("cell");
-    sheet
-        .write(1, 0, "义务教育学校达到优质均衡目标整改清单")
-        .expect("cell");
-    sheet
-        .write(
-            2,
-            0,
-            format!(
-                "县（市、区）名称：{}          填报日期：{filed}",
-                division.name
-            ),
-        )
-        .expect("cell");
-    for (col, title) in ["学校名称", "存在不足情况", "整改提升措施", "完成时限"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write(3, col as u16, *title).expect("cell");
-    }
+    let sheet = form_sheet(
+        &mut book,
+        "学校整改清单",
+        [
+            "附件1",
+            "义务教育学校达到优质均衡目标整改清单",
+            &county_line,
+        ],
+        &["学校名称", "存在不足情况", "整改提升措施", "完成时限"],
+    );
     let schools = rng.range(20, 60);
     let mut row = 4u32;
     let mut items = 0;
@@ -411,28 +415,12 @@ fn write_county(dir: &Path, division: &Division) -> County {
 
     let county_items = rng.range(0, 6);
     if county_items > 0 {
-        let sheet = book.add_worksheet();
-        sheet.set_name("县级政府整改清单").expect("sheet name");
-        sheet.write(0, 0, "附件2").expect("cell");
-        sheet
-            .write(1, 0, "县级政府达到优质均衡目标整改清单")
-            .expect("cell");
-        sheet
-            .write(
-                2,
-                0,
-                format!(
-                    "县（市、区）名称：{}          填报日期：{filed}",
-                    division.name
-                ),
-            )
-            .expect("cell");
-        for (col, title) in ["存在不足情况", "整改提升措施", "完成时限"]
-            .iter()
-            .enumerate()
-        {
-            sheet.write(3, col as u16, *title).expect("cell");
-        }
+        let sheet = form_sheet(
+            &mut book,
+            "县级政府整改清单",
+            ["附件2", "县级政府达到优质均衡目标整改清单", &county_line],
+            &["存在不足情况", "整改提升措施", "完成时限"],
+        );
         let first = rng.range(0, COUNTY_ITEMS.len() - 1);
         for k in 0..county_items {
             let (shortcoming, measure) = COUNTY_ITEMS[(first + k) % COUNTY_ITEMS.len()];
@@ -443,21 +431,16 @@ fn write_county(dir: &Path, division: &Division) -> County {
         }
     }
 
-    let sheet = book.add_worksheet();
-    sheet.set_name("创建时间").expect("sheet name");
-    sheet.write(0, 0, "附件3").expect("cell");
-    sheet
-        .write(1, 0, "创建全国义务教育优质均衡发展县（市、区）时间表")
-        .expect("cell");
-    sheet
-        .write(2, 0, format!("填报日期：{filed}"))
-        .expect("cell");
-    for (col, title) in ["县（市、区）", "所属设区市", "计划创建年份"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write(3, col as u16, *title).expect("cell");
-    }
+    let sheet = form_sheet(
+        &mut book,
+        "创建时间",
+        [
+            "附件3",
+            "创建全国义务教育优质均衡发展县（市、区）时间表",
+            &format!("填报日期：{filed}"),
+        ],
+        &["县（市、区）", "所属设区市", "计划创建年份"],
+    );
     sheet.write(4, 0, division.name.as_str()).expect("cell");
     sheet.write(4, 1, division.city.as_str()).expect("cell");
     sheet
@@ -474,6 +457,25 @@ fn write_county(dir: &Path, division: &Division) -> County {
         items,
         county_items,
     }
+}
+
+/// A sheet named `name` laid out as the notice's forms are: the label (附件N), the title and
+/// the county-and-date line on rows 1–3, the column headings on row 4; data from row 5.
+fn form_sheet<'a>(
+    book: &'a mut Workbook,
+    name: &str,
+    lines: [&str; 3],
+    headings: &[&str],
+) -> &'a mut Worksheet {
+    let sheet = book.add_worksheet();
+    sheet.set_name(name).expect("sheet name");
+    for (row, line) in lines.iter().enumerate() {
+        sheet.write(row as u32, 0, *line).expect("cell");
+    }
+    for (col, title) in headings.iter().enumerate() {
+        sheet.write(3, col as u16, *title).expect("cell");
+    }
+    sheet
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1149,14 +1151,7 @@ fn province_cli(bench: &Bench) -> Duration {
 
 fn memory(bench: &Bench, report: &mut Report) {
     eprintln!("memory: {MEMORY_RENDERS} county renders in a fresh process");
-    let list: String = bench
-        .counties
-        .iter()
-        .map(|c| c.path.display().to_string())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let list_path = bench.dir.join("memory-inputs.txt");
-    std::fs::write(&list_path, list).expect("write the input list");
+    let list_path = bench.dir.join(INPUT_LIST);
     let out = run_ok(
         Command::new(std::env::current_exe().expect("own path"))
             .env("GONGWEN_BENCH_ROLE", "memory")
@@ -1376,30 +1371,6 @@ fn soffice_version(soffice: &Path) -> String {
         .unwrap_or_else(|| "(version unknown)".to_owned())
 }
 
-/// The fontconfig the tests give LibreOffice (`tests/render_docx.rs`): the system's, plus
-/// fonts/ and the aliases from the names in the DOCX to the shipped faces.
-fn fontconfig(dir: &Path) -> PathBuf {
-    let fonts = repo().join("fonts");
-    let aliases = fonts.join("fontconfig").join("gongwen-aliases.conf");
-    let conf = dir.join("fonts.conf");
-    let text = format!(
-        r#"<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
-<fontconfig>
-  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
-  <dir>{fonts}</dir>
-  <include ignore_missing="yes">{aliases}</include>
-  <cachedir>{cache}</cachedir>
-</fontconfig>
-"#,
-        fonts = fonts.display(),
-        aliases = aliases.display(),
-        cache = dir.join("fc-cache").display(),
-    );
-    std::fs::write(&conf, text).expect("write fonts.conf");
-    conf
-}
-
 // ---------------------------------------------------------------------------------------------
 // Child processes
 
@@ -1427,7 +1398,7 @@ fn listed_inputs() -> Vec<Submission> {
 /// For trying a change: warm on three counties, then time the whole job of each of the next
 /// thirty (new data every time) and print the median and the mean.
 ///
-/// `GONGWEN_BENCH_ROLE=timing GONGWEN_BENCH_INPUT=target/tmp/gongwen-bench/memory-inputs.txt
+/// `GONGWEN_BENCH_ROLE=timing GONGWEN_BENCH_INPUT=target/tmp/gongwen-bench/inputs.txt
 /// [GONGWEN_BENCH_TEMPLATES=DIR] target/release/deps/pipeline-*`
 fn timing_child() {
     let subs = listed_inputs();

@@ -3,11 +3,14 @@
 //! When LibreOffice is installed the files are also converted to PDF and the text and the line
 //! grid checked there; without it those tests say so and pass.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::libreoffice::fontconfig;
 use gongwen::render::document::{
     Align, Bar, BarChart, Block, DOCUMENT_SCHEMA, DocKind, Document, FormField, Goal, Meta,
     Orientation, Seal, Section, Table, TableColumn,
@@ -810,31 +813,6 @@ fn odd_models_still_render() {
 
 // ---------------------------------------------------------------------------------------------
 // LibreOffice
-
-/// A fontconfig file with the system fonts, the project's fonts and the aliases for the names
-/// in the DOCX, so LibreOffice draws the faces the PDF uses instead of boxes.
-fn fontconfig(dir: &Path) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let fonts = root.join("fonts");
-    let aliases = fonts.join("fontconfig").join("gongwen-aliases.conf");
-    let conf = dir.join("fonts.conf");
-    let text = format!(
-        r#"<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
-<fontconfig>
-  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
-  <dir>{fonts}</dir>
-  <include ignore_missing="yes">{aliases}</include>
-  <cachedir>{cache}</cachedir>
-</fontconfig>
-"#,
-        fonts = fonts.display(),
-        aliases = aliases.display(),
-        cache = dir.join("fc-cache").display(),
-    );
-    std::fs::write(&conf, text).expect("write fonts.conf");
-    conf
-}
 
 /// Whether `program` is on PATH (running `--version` is slow for soffice, and pdftotext's
 /// `--version` exits with an error).

@@ -5,6 +5,8 @@
     reason = "each test binary uses a different part of these helpers"
 )]
 
+pub mod libreoffice;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
