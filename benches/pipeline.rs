@@ -1073,9 +1073,13 @@ fn province_in_process(bench: &Bench, threads: usize) -> Duration {
     };
     assert_eq!(cities.len(), 11, "Zhejiang's 11 cities");
     let write = |dir: &Path, files: &[gongwen::pipeline::RenderedFile]| {
-        for f in files {
-            gongwen::archive::write_atomic(&dir.join(&f.name), &f.bytes).expect("write");
-        }
+        let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();
+        let batch: Vec<(&Path, &[u8])> = paths
+            .iter()
+            .zip(files)
+            .map(|(p, f)| (p.as_path(), f.bytes.as_slice()))
+            .collect();
+        gongwen::archive::write_atomic_all(&batch).expect("write");
     };
     let (elapsed, ()) = time(|| {
         // As `gongwen render` does: one renderer, forked for the other threads (fonts shared).

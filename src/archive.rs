@@ -12,24 +12,65 @@ pub const TEMP_SUFFIX: &str = ".gongwen-tmp";
 /// Writes `bytes` to `path` atomically: a temporary sibling, fsync, rename, fsync of the folder.
 /// Creates the parent folders.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    fs::create_dir_all(dir)?;
-    let tmp = temp_sibling(path);
-    let result = (|| {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, path)?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    write_atomic_all(&[(path, bytes)])
+}
+
+/// Writes several files atomically, as [`write_atomic`] does each, with the waits for the disk
+/// side by side: every temporary file is written and fsynced on a thread of its own (the file
+/// system commits them together, where one after another each waits for a commit of its own,
+/// 5–10 ms here), then all are renamed, then each folder is fsynced once. When a temporary
+/// file cannot be written, none is renamed and all are removed.
+pub fn write_atomic_all(files: &[(&Path, &[u8])]) -> io::Result<()> {
+    let mut dirs: Vec<&Path> = Vec::new();
+    for (path, _) in files {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| Path::new("."));
+        if !dirs.contains(&dir) {
+            fs::create_dir_all(dir)?;
+            dirs.push(dir);
+        }
     }
-    result
+    let temps: Vec<PathBuf> = files.iter().map(|(path, _)| temp_sibling(path)).collect();
+    let written: Vec<io::Result<()>> = if files.len() == 1 {
+        vec![write_synced(&temps[0], files[0].1)]
+    } else {
+        std::thread::scope(|scope| {
+            let writers: Vec<_> = files
+                .iter()
+                .zip(&temps)
+                .map(|((_, bytes), tmp)| scope.spawn(move || write_synced(tmp, bytes)))
+                .collect();
+            writers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    };
+    let remove_from = |first: usize| {
+        for tmp in &temps[first..] {
+            let _ = fs::remove_file(tmp);
+        }
+    };
+    if let Some(err) = written.into_iter().find_map(Result::err) {
+        remove_from(0);
+        return Err(err);
+    }
+    for (i, ((path, _), tmp)) in files.iter().zip(&temps).enumerate() {
+        if let Err(err) = fs::rename(tmp, path) {
+            remove_from(i);
+            return Err(err);
+        }
+    }
+    dirs.into_iter().try_for_each(sync_dir)
+}
+
+/// Creates (or truncates) `path`, writes `bytes` and fsyncs it.
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// `dir/.name.<pid>.gongwen-tmp`: hidden, unique per process, in the same folder so the rename
@@ -66,6 +107,45 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("b.pdf")]);
+    }
+
+    #[test]
+    fn atomic_write_of_several_files_writes_each_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("x").join("a.pdf");
+        let b = dir.path().join("x").join("b.docx");
+        let c = dir.path().join("y").join("c.pdf");
+        fs::create_dir_all(dir.path().join("x")).unwrap();
+        fs::write(&a, b"old").unwrap();
+        write_atomic_all(&[(&a, b"one"), (&b, b"two"), (&c, b"three")]).unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"one");
+        assert_eq!(fs::read(&b).unwrap(), b"two");
+        assert_eq!(fs::read(&c).unwrap(), b"three");
+        let mut names: Vec<_> = fs::read_dir(dir.path().join("x"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.pdf", "b.docx"]);
+    }
+
+    #[test]
+    fn a_failed_write_renames_nothing_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.pdf");
+        fs::write(&a, b"old").unwrap();
+        // A folder where the second file's temporary name would go: it cannot be created.
+        let b = dir.path().join("b.pdf");
+        fs::create_dir_all(temp_sibling(&b)).unwrap();
+        let err = write_atomic_all(&[(&a, b"new"), (&b, b"two")]);
+        assert!(err.is_err());
+        assert_eq!(
+            fs::read(&a).unwrap(),
+            b"old",
+            "the first file is not replaced"
+        );
+        assert!(!b.exists());
+        assert!(!temp_sibling(&a).exists());
     }
 }
 

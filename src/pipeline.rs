@@ -1,7 +1,7 @@
 //! One file through the steps: intake → forms → normalize → validate (and, in later stages,
 //! render → archive). No loops, no sleeping, no printing: callers decide what to show.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -326,16 +326,20 @@ impl<O: Outputs> Processor<O> {
             .map_err(io_fault("archiving the original"))?;
         crate::archive::write_json(&dir.join("submission.json"), &submission)
             .map_err(io_fault("archiving the submission"))?;
-        let mut outputs = Vec::new();
-        for doc in &county_docs {
-            let path = dir.join("documents").join(&doc.name);
-            crate::archive::write_atomic(&path, &doc.bytes)
-                .map_err(io_fault("archiving a document"))?;
-            outputs.push(HashedFile {
-                path: layout.relative(&path),
+        let archived: Vec<PathBuf> = county_docs
+            .iter()
+            .map(|doc| dir.join("documents").join(&doc.name))
+            .collect();
+        crate::archive::write_atomic_all(&file_batch(&archived, &county_docs))
+            .map_err(io_fault("archiving a document"))?;
+        let outputs: Vec<HashedFile> = archived
+            .iter()
+            .zip(&county_docs)
+            .map(|(path, doc)| HashedFile {
+                path: layout.relative(path),
                 sha256: sha256_hex(&doc.bytes),
-            });
-        }
+            })
+            .collect();
         let manifest = Manifest {
             schema: "gongwen.manifest/1".to_owned(),
             sha256: sha.clone(),
@@ -368,13 +372,13 @@ impl<O: Outputs> Processor<O> {
 
         // The county's latest documents replace its earlier ones in the outbox.
         let county_dir = layout.outbox.join(&county.city).join(&county.name);
-        let mut written = Vec::new();
-        for doc in &county_docs {
-            let path = county_dir.join(&doc.name);
-            crate::archive::write_atomic(&path, &doc.bytes)
-                .map_err(io_fault("writing to the outbox"))?;
-            written.push(layout.relative(&path));
-        }
+        let paths: Vec<PathBuf> = county_docs
+            .iter()
+            .map(|doc| county_dir.join(&doc.name))
+            .collect();
+        crate::archive::write_atomic_all(&file_batch(&paths, &county_docs))
+            .map_err(io_fault("writing to the outbox"))?;
+        let written: Vec<_> = paths.iter().map(|path| layout.relative(path)).collect();
         remove_stale(
             &county_dir,
             &county_docs
@@ -551,12 +555,19 @@ impl<O: Outputs> Processor<O> {
     }
 
     fn write_outbox_files(&self, dir: &Path, docs: &[RenderedFile]) -> Result<(), DaemonFault> {
-        for doc in docs {
-            crate::archive::write_atomic(&dir.join(&doc.name), &doc.bytes)
-                .map_err(io_fault("writing to the outbox"))?;
-        }
-        Ok(())
+        let paths: Vec<PathBuf> = docs.iter().map(|doc| dir.join(&doc.name)).collect();
+        crate::archive::write_atomic_all(&file_batch(&paths, docs))
+            .map_err(io_fault("writing to the outbox"))
     }
+}
+
+/// Each file's bytes beside the path it goes to, for [`crate::archive::write_atomic_all`].
+fn file_batch<'a>(paths: &'a [PathBuf], docs: &'a [RenderedFile]) -> Vec<(&'a Path, &'a [u8])> {
+    paths
+        .iter()
+        .zip(docs)
+        .map(|(path, doc)| (path.as_path(), doc.bytes.as_slice()))
+        .collect()
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, DaemonFault> {

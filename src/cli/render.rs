@@ -108,12 +108,17 @@ pub fn warn_template(warnings: &[String]) {
 
 /// Writes every file atomically into `dir` and names it on stdout.
 pub fn write_files(files: &[RenderedFile], dir: &Path) -> Result<(), Fault> {
-    for file in files {
-        let path = dir.join(&file.name);
-        archive::write_atomic(&path, &file.bytes).map_err(|e| {
-            Fault::new(format!("cannot write {}: {e}", path.display()))
-                .hint("check that the output folder (--out) is writable")
-        })?;
+    let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();
+    let batch: Vec<(&Path, &[u8])> = paths
+        .iter()
+        .zip(files)
+        .map(|(path, file)| (path.as_path(), file.bytes.as_slice()))
+        .collect();
+    archive::write_atomic_all(&batch).map_err(|e| {
+        Fault::new(format!("cannot write into {}: {e}", dir.display()))
+            .hint("check that the output folder (--out) is writable")
+    })?;
+    for path in &paths {
         print_stdout(&format!("  → {}\n", path.display()))?;
     }
     Ok(())
