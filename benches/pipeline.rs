@@ -1073,13 +1073,7 @@ fn province_in_process(bench: &Bench, threads: usize) -> Duration {
     };
     assert_eq!(cities.len(), 11, "Zhejiang's 11 cities");
     let write = |dir: &Path, files: &[gongwen::pipeline::RenderedFile]| {
-        let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();
-        let batch: Vec<(&Path, &[u8])> = paths
-            .iter()
-            .zip(files)
-            .map(|(p, f)| (p.as_path(), f.bytes.as_slice()))
-            .collect();
-        gongwen::archive::write_atomic_all(&batch).expect("write");
+        gongwen::pipeline::write_rendered(dir, files).expect("write");
     };
     let (elapsed, ()) = time(|| {
         // As `gongwen render` does: one renderer, forked for the other threads (fonts shared).

@@ -326,11 +326,7 @@ impl<O: Outputs> Processor<O> {
             .map_err(io_fault("archiving the original"))?;
         crate::archive::write_json(&dir.join("submission.json"), &submission)
             .map_err(io_fault("archiving the submission"))?;
-        let archived: Vec<PathBuf> = county_docs
-            .iter()
-            .map(|doc| dir.join("documents").join(&doc.name))
-            .collect();
-        crate::archive::write_atomic_all(&file_batch(&archived, &county_docs))
+        let archived = write_rendered(&dir.join("documents"), &county_docs)
             .map_err(io_fault("archiving a document"))?;
         let outputs: Vec<HashedFile> = archived
             .iter()
@@ -372,12 +368,8 @@ impl<O: Outputs> Processor<O> {
 
         // The county's latest documents replace its earlier ones in the outbox.
         let county_dir = layout.outbox.join(&county.city).join(&county.name);
-        let paths: Vec<PathBuf> = county_docs
-            .iter()
-            .map(|doc| county_dir.join(&doc.name))
-            .collect();
-        crate::archive::write_atomic_all(&file_batch(&paths, &county_docs))
-            .map_err(io_fault("writing to the outbox"))?;
+        let paths =
+            write_rendered(&county_dir, &county_docs).map_err(io_fault("writing to the outbox"))?;
         let written: Vec<_> = paths.iter().map(|path| layout.relative(path)).collect();
         remove_stale(
             &county_dir,
@@ -555,19 +547,23 @@ impl<O: Outputs> Processor<O> {
     }
 
     fn write_outbox_files(&self, dir: &Path, docs: &[RenderedFile]) -> Result<(), DaemonFault> {
-        let paths: Vec<PathBuf> = docs.iter().map(|doc| dir.join(&doc.name)).collect();
-        crate::archive::write_atomic_all(&file_batch(&paths, docs))
+        write_rendered(dir, docs)
+            .map(|_| ())
             .map_err(io_fault("writing to the outbox"))
     }
 }
 
-/// Each file's bytes beside the path it goes to, for [`crate::archive::write_atomic_all`].
-fn file_batch<'a>(paths: &'a [PathBuf], docs: &'a [RenderedFile]) -> Vec<(&'a Path, &'a [u8])> {
-    paths
+/// Writes a job's files into `dir` together with [`crate::archive::write_atomic_all`] and
+/// returns their paths, in order.
+pub fn write_rendered(dir: &Path, files: &[RenderedFile]) -> std::io::Result<Vec<PathBuf>> {
+    let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();
+    let batch: Vec<(&Path, &[u8])> = paths
         .iter()
-        .zip(docs)
-        .map(|(path, doc)| (path.as_path(), doc.bytes.as_slice()))
-        .collect()
+        .zip(files)
+        .map(|(path, f)| (path.as_path(), f.bytes.as_slice()))
+        .collect();
+    crate::archive::write_atomic_all(&batch)?;
+    Ok(paths)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, DaemonFault> {

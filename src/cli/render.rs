@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use gongwen::archive;
 use gongwen::config::{Config, SealStyle};
 use gongwen::intake::Limits;
 use gongwen::intake::sandbox::{Isolation, SandboxFault};
@@ -108,13 +107,7 @@ pub fn warn_template(warnings: &[String]) {
 
 /// Writes every file atomically into `dir` and names it on stdout.
 pub fn write_files(files: &[RenderedFile], dir: &Path) -> Result<(), Fault> {
-    let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();
-    let batch: Vec<(&Path, &[u8])> = paths
-        .iter()
-        .zip(files)
-        .map(|(path, file)| (path.as_path(), file.bytes.as_slice()))
-        .collect();
-    archive::write_atomic_all(&batch).map_err(|e| {
+    let paths = pipeline::write_rendered(dir, files).map_err(|e| {
         Fault::new(format!("cannot write into {}: {e}", dir.display()))
             .hint("check that the output folder (--out) is writable")
     })?;
