@@ -16,9 +16,6 @@ use super::document::Document;
 use super::fonts::{CharCoverage, REPLACEMENT};
 use super::world::GongwenWorld;
 
-/// Memoized results unused for this many compilations are evicted (typst's CLI uses 10).
-const EVICT_AFTER: usize = 10;
-
 /// Minutes east of UTC of the dates printed on the documents (China Standard Time).
 const UTC_OFFSET_MINUTES: i32 = 8 * 60;
 
@@ -128,21 +125,9 @@ pub fn replace_missing_glyphs(doc: &mut Document, coverage: &CharCoverage) -> Ve
     missing
 }
 
-/// Typesets `doc` with the templates and exports PDF/A-2b, then evicts stale cache entries
-/// ([`evict_caches`]). The world keeps its caches for the next document.
+/// Typesets `doc` with the templates and exports PDF/A-2b. The world keeps its caches for
+/// the next document; memoized results older than a few runs are evicted.
 pub fn render_pdf(
-    world: &mut GongwenWorld,
-    doc: &Document,
-    options: &PdfRenderOptions,
-) -> Result<PdfOutput, PdfError> {
-    let out = typeset_pdf(world, doc, options);
-    evict_caches(1);
-    out
-}
-
-/// [`render_pdf`] without the eviction, for a caller that evicts for several documents at a
-/// time of its choosing (the [`Renderer`](super::renderer::Renderer) does, beside its work).
-pub fn typeset_pdf(
     world: &mut GongwenWorld,
     doc: &Document,
     options: &PdfRenderOptions,
@@ -161,21 +146,16 @@ pub fn typeset_pdf(
     let today = date.and_then(to_datetime);
     world.prepare(data, options, today);
 
-    let (bytes, typst_warnings) = export(world, &doc, today)?;
+    let result = export(world, &doc, today);
+    // typst's watch loop does the same after every compilation: keep memory flat in a
+    // long-running process.
+    comemo::evict(10);
+    let (bytes, typst_warnings) = result?;
     Ok(PdfOutput {
         bytes,
         missing,
         typst_warnings,
     })
-}
-
-/// Evicts what typst's caches did not use in the last ten compilations, once for each of
-/// `compilations`, as typst's watch loop does after each: a long-running process keeps its
-/// memory flat. The caches are the process's, shared by every world and thread.
-pub fn evict_caches(compilations: usize) {
-    for _ in 0..compilations {
-        comemo::evict(EVICT_AFTER);
-    }
 }
 
 fn export(

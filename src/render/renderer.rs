@@ -111,9 +111,8 @@ impl Renderer {
     /// Renders each document to the configured formats, on two lanes: this thread typesets
     /// the heaviest document's PDF (a county's 附件1, most of the work) while a second thread,
     /// with a second world, typesets the other PDFs and writes every DOCX. The files and
-    /// diagnostics come out in document order, the same bytes as on one lane. The second
-    /// lane also evicts typst's stale cache entries for the job. `source` maps characters no
-    /// font covers back to the workbook cells they came from.
+    /// diagnostics come out in document order, the same bytes as on one lane. `source` maps
+    /// characters no font covers back to the workbook cells they came from.
     pub fn documents(
         &mut self,
         docs: &[Document],
@@ -122,34 +121,27 @@ impl Renderer {
         let formats = self.formats;
         let seal = self.config.seal.style;
         let options = PdfRenderOptions { seal };
-        let heaviest = (0..docs.len())
-            .filter(|_| formats.pdf)
-            .max_by_key(|&i| (layout_weight(&docs[i]), usize::MAX - i));
-        let lane_pdfs: Vec<usize> = (0..docs.len())
-            .filter(|&i| formats.pdf && Some(i) != heaviest)
-            .collect();
-        let compilations = if formats.pdf { docs.len() } else { 0 };
-        // The second lane: the other PDFs, every DOCX, then typst's cache eviction for the
-        // whole job. Eviction frees what earlier jobs left (tens of MB of 附件1 frames); here it
-        // runs beside the heaviest document instead of at the end of it.
-        let lane = |second: &mut GongwenWorld| {
-            let pdfs: Vec<_> = lane_pdfs
-                .iter()
-                .map(|&i| (i, pdf::typeset_pdf(second, &docs[i], &options)))
-                .collect();
-            let docxs: Vec<_> = docs
-                .iter()
-                .filter(|_| formats.docx)
-                .map(|doc| docx_bytes(doc, seal))
-                .collect();
-            pdf::evict_caches(compilations);
-            (pdfs, docxs)
-        };
+        let heaviest = (0..docs.len()).max_by_key(|&i| (layout_weight(&docs[i]), usize::MAX - i));
         let world = &mut self.world;
         let second = self.second.get_or_insert_with(|| world.fork());
         let (mut pdfs, docxs) = std::thread::scope(|scope| {
-            let lane = scope.spawn(|| lane(second));
-            let first = heaviest.map(|i| (i, pdf::typeset_pdf(world, &docs[i], &options)));
+            let lane = scope.spawn(|| {
+                let mut pdfs = Vec::new();
+                for (i, doc) in docs.iter().enumerate() {
+                    if formats.pdf && Some(i) != heaviest {
+                        pdfs.push((i, pdf::render_pdf(second, doc, &options)));
+                    }
+                }
+                let docxs: Vec<_> = docs
+                    .iter()
+                    .filter(|_| formats.docx)
+                    .map(|doc| docx_bytes(doc, seal))
+                    .collect();
+                (pdfs, docxs)
+            });
+            let first = heaviest
+                .filter(|_| formats.pdf)
+                .map(|i| (i, pdf::render_pdf(world, &docs[i], &options)));
             let (mut pdfs, docxs) = lane
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
