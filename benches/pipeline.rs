@@ -3,7 +3,7 @@
 //! `BENCHMARKS.md`.
 //!
 //! ```sh
-//! cargo bench --bench pipeline                   # everything, about five minutes
+//! cargo bench --bench pipeline                   # everything, about ten minutes
 //! cargo bench --bench pipeline -- warm cold      # some phases only
 //! GONGWEN_BENCH_QUICK=1 cargo bench --bench pipeline   # fewer samples, to try it out
 //! ```
