@@ -54,6 +54,9 @@ pub struct ReadWorkbookArgs {
     /// Intake limits as JSON.
     #[arg(long)]
     pub limits: String,
+    /// The file's name when its bytes come on stdin (path `-`): it gives the extension.
+    #[arg(long)]
+    pub name: Option<String>,
     pub path: PathBuf,
 }
 

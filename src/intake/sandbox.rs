@@ -58,19 +58,71 @@ pub fn read_isolated(
     isolation: &Isolation,
     limits: &Limits,
 ) -> Result<Result<RawWorkbook, IntakeError>, SandboxFault> {
+    run_child(isolation, limits, Input::Path(path))
+}
+
+/// Reads bytes already read (from a handle that was checked) in a child process, handing
+/// them over on its stdin: the child never opens a path, so what it parses is what was
+/// checked. `name` gives the extension, as for [`super::read_bytes`].
+pub fn read_isolated_bytes(
+    bytes: &[u8],
+    name: &str,
+    isolation: &Isolation,
+    limits: &Limits,
+) -> Result<Result<RawWorkbook, IntakeError>, SandboxFault> {
+    run_child(isolation, limits, Input::Bytes { bytes, name })
+}
+
+/// What the child reads.
+enum Input<'a> {
+    Path(&'a Path),
+    Bytes { bytes: &'a [u8], name: &'a str },
+}
+
+/// The child's argument that means "read the bytes from stdin".
+pub const STDIN_PATH: &str = "-";
+
+fn run_child(
+    isolation: &Isolation,
+    limits: &Limits,
+    input: Input<'_>,
+) -> Result<Result<RawWorkbook, IntakeError>, SandboxFault> {
     let limits_json = serde_json::to_string(limits).map_err(|e| SandboxFault(e.to_string()))?;
-    let mut child = Command::new(&isolation.exe)
+    let mut command = Command::new(&isolation.exe);
+    command
         .arg(CHILD_SUBCOMMAND)
         .arg("--memory-limit")
         .arg(isolation.memory_limit.to_string())
         .arg("--limits")
-        .arg(limits_json)
-        .arg(path)
-        .stdin(Stdio::null())
+        .arg(limits_json);
+    match &input {
+        Input::Path(path) => {
+            command.arg(path).stdin(Stdio::null());
+        }
+        Input::Bytes { name, .. } => {
+            command
+                .arg("--name")
+                .arg(name)
+                .arg(STDIN_PATH)
+                .stdin(Stdio::piped());
+        }
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|err| SandboxFault(format!("cannot start {}: {err}", isolation.exe.display())))?;
+    // Fed from a thread of its own, so a child that stops reading cannot stall us past the
+    // timeout; a child that dies early closes the pipe, and its exit status tells why.
+    let feeder = match (input, child.stdin.take()) {
+        (Input::Bytes { bytes, .. }, Some(mut stdin)) => {
+            let bytes = bytes.to_vec();
+            Some(std::thread::spawn(move || {
+                let _ = std::io::Write::write_all(&mut stdin, &bytes);
+            }))
+        }
+        _ => None,
+    };
 
     let mut stdout = child
         .stdout
@@ -104,6 +156,9 @@ pub fn read_isolated(
             Err(err) => return Err(SandboxFault(format!("waiting for reader: {err}"))),
         }
     };
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
     let out = out_reader.join().unwrap_or_default();
     let err = err_reader.join().unwrap_or_default();
     let Some(status) = status else {
@@ -132,13 +187,32 @@ pub fn read_isolated(
     }))
 }
 
-/// The child's side: limit our own address space, read, answer on stdout.
-pub fn child_main(path: &Path, memory_limit: u64, limits: &Limits) -> std::io::Result<()> {
+/// The child's side: limit our own address space, read, answer on stdout. A `path` of
+/// [`STDIN_PATH`] reads the bytes from stdin (bounded by the size limit), named `name`.
+pub fn child_main(
+    path: &Path,
+    name: Option<&str>,
+    memory_limit: u64,
+    limits: &Limits,
+) -> std::io::Result<()> {
     // Best effort: where the limit cannot be set the timeout still bounds the child.
     let _ = rlimit::setrlimit(rlimit::Resource::AS, memory_limit, memory_limit);
-    let answer = ChildAnswer {
-        result: super::read_path(path, limits),
+    let result = if path == Path::new(STDIN_PATH) {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(limits.max_file_bytes + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > limits.max_file_bytes {
+            Err(IntakeError::TooLarge {
+                limit: limits.max_file_bytes,
+            })
+        } else {
+            super::read_bytes(&bytes, name.unwrap_or("stdin"), limits)
+        }
+    } else {
+        super::read_path(path, limits)
     };
+    let answer = ChildAnswer { result };
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     serde_json::to_writer(&mut lock, &answer)?;
