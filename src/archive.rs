@@ -130,6 +130,24 @@ mod tests {
     }
 
     #[test]
+    fn temporaries_of_dead_writers_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a").join("documents");
+        fs::create_dir_all(&deep).unwrap();
+        // No process has pid 4294967 on Linux (pid_max is at most 2^22).
+        let dead = deep.join(format!(".x.pdf.4294967{TEMP_SUFFIX}"));
+        let live = deep.join(format!(".y.pdf.{}{TEMP_SUFFIX}", std::process::id()));
+        let kept = deep.join("z.pdf");
+        for p in [&dead, &live, &kept] {
+            fs::write(p, b"x").unwrap();
+        }
+        assert_eq!(remove_stale_temporaries(&[dir.path()]), 1);
+        assert!(!dead.exists());
+        assert!(live.exists());
+        assert!(kept.exists());
+    }
+
+    #[test]
     fn a_failed_write_renames_nothing_and_leaves_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.pdf");
@@ -225,11 +243,72 @@ impl Layout {
         Ok(file)
     }
 
+    /// Takes the lock for one content hash: the same bytes are processed by one process at a
+    /// time, so the duplicate check and the archive insert are one step across daemons. The
+    /// locks are 256 stripes by the hash's first byte (`archive/.locks/<xx>`), so they never
+    /// pile up; two different files sharing a stripe only wait for each other.
+    pub fn lock_content(&self, sha256: &str) -> io::Result<File> {
+        let dir = self.archive.join(".locks");
+        fs::create_dir_all(&dir)?;
+        let stripe: String = sha256.chars().take(2).collect();
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(stripe))?;
+        file.lock()?;
+        Ok(file)
+    }
+
     /// The marker written once a file's results are all in place: its bytes are then a
     /// duplicate if dropped again.
     pub fn done_marker(&self, sha256: &str) -> PathBuf {
         self.archived(sha256).join("done")
     }
+}
+
+/// Removes the temporary files a process killed while writing left behind (`.name.<pid>.
+/// gongwen-tmp`) under `dirs`, recursively: those of a process that no longer runs on this
+/// machine, and any older than an hour (a write takes milliseconds; an hour-old one belongs
+/// to a process on another machine that died). Returns how many were removed.
+pub fn remove_stale_temporaries(dirs: &[&Path]) -> usize {
+    let mut removed = 0;
+    let mut stack: Vec<PathBuf> = dirs.iter().map(|d| d.to_path_buf()).collect();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if name.ends_with(TEMP_SUFFIX)
+                && is_stale_temporary(&name, entry.metadata().ok())
+                && fs::remove_file(entry.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+fn is_stale_temporary(name: &str, meta: Option<fs::Metadata>) -> bool {
+    let writer = name
+        .strip_suffix(TEMP_SUFFIX)
+        .and_then(|rest| rest.rsplit('.').next())
+        .and_then(|pid| pid.parse::<u32>().ok());
+    let writer_gone = writer.is_none_or(|pid| {
+        pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists()
+    });
+    let old = meta
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+    writer_gone || old
 }
 
 /// Where each county stands: its latest accepted file and its latest rejected one.

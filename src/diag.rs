@@ -138,6 +138,11 @@ pub enum Rule {
     PlanYearConflict,
     // Rendering.
     GlyphMissing,
+    // The daemon.
+    FileNotRegular,
+    FileUnreadable,
+    RenderLimit,
+    Quarantined,
 }
 
 impl Rule {

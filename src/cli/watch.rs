@@ -9,9 +9,9 @@ use std::time::Duration;
 use gongwen::archive::Layout;
 use gongwen::intake::Limits;
 use gongwen::intake::sandbox::Isolation;
-use gongwen::pipeline::{Processor, WorkbookReader};
+use gongwen::pipeline::WorkbookReader;
 use gongwen::status::StatusOptions;
-use gongwen::watch::{self, WatchOptions};
+use gongwen::watch::{self, Processor, WatchOptions};
 
 use super::render::open_renderer;
 use super::{Fault, Status};
@@ -58,7 +58,9 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
     let summary = watch::run(&mut processor, &options, &stop, &mut progress)
         .map_err(|e| Fault::new(e.to_string()).hint("this is a fault of gongwen or its machine, not of a file; files already taken are in work/ and are finished on the next start"))?;
     progress.done();
-    Ok(if summary.any_rejected() {
+    // With --once the status says whether every file went through; a daemon stopped by a
+    // signal has done its job whatever it rejected (systemd restarts it only on failure).
+    Ok(if args.once && summary.any_rejected() {
         Status::FileErrors
     } else {
         Status::Ok

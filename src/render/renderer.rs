@@ -5,7 +5,7 @@
 use crate::config::{Config, SealStyle};
 use crate::diag::Diagnostic;
 use crate::model::Submission;
-use crate::pipeline::{Outputs, RenderedFile};
+use crate::pipeline::RenderedFile;
 
 use super::compose::{self, ComposeError};
 use super::document::{Block, Document};
@@ -205,31 +205,4 @@ fn docx_bytes(doc: &Document, seal: SealStyle) -> Result<Vec<u8>, RenderError> {
         file_stem: doc.file_stem.clone(),
         message: e.to_string(),
     })
-}
-
-impl Outputs for Renderer {
-    fn county(
-        &mut self,
-        submission: &Submission,
-    ) -> Result<(Vec<RenderedFile>, Vec<Diagnostic>), String> {
-        Renderer::county(self, submission)
-            .map(|r| (r.files, r.diagnostics))
-            .map_err(|e| e.to_string())
-    }
-
-    fn city(
-        &mut self,
-        city: &str,
-        submissions: &[Submission],
-    ) -> Result<Vec<RenderedFile>, String> {
-        Renderer::city(self, city, submissions)
-            .map(|r| r.files)
-            .map_err(|e| e.to_string())
-    }
-
-    fn province(&mut self, submissions: &[Submission]) -> Result<Vec<RenderedFile>, String> {
-        Renderer::province(self, submissions)
-            .map(|r| r.files)
-            .map_err(|e| e.to_string())
-    }
 }

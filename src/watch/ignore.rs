@@ -33,6 +33,11 @@ pub fn is_ignored_name(name: &str) -> bool {
         || lower.starts_with("._")
 }
 
+/// Why a path (relative to the inbox) is left alone, for the log; `None` when it is taken.
+pub fn ignore_reason_of_path(relative: &Path) -> Option<&'static str> {
+    is_ignored(relative).then_some("matches the ignore list")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,9 +8,13 @@
 //! watcher's faults (an unreadable inbox, an archive that cannot be written) stop it with a
 //! message.
 
+pub mod claim;
 pub mod ignore;
+pub mod names;
+pub mod processor;
 pub mod settle;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,12 +22,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::archive::Layout;
-use crate::pipeline::{Claimed, DaemonFault, Outputs, Processor};
 use crate::receipt::{Receipt, Verdict};
+pub use claim::{CLAIM_FILE, Claimed, claim, recover};
+pub use processor::{DaemonFault, Outputs, Processor, RenderFailure};
 use settle::{Settler, Snapshot};
-
-/// The small file beside a claimed one recording where it was dropped.
-pub const CLAIM_FILE: &str = "claim.json";
 
 /// How the watcher runs.
 #[derive(Debug, Clone)]
@@ -75,11 +77,6 @@ impl Summary {
     }
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ClaimRecord {
-    original: String,
-}
-
 /// Watches until `stop` is set (SIGTERM, Ctrl-C), or with `once`, until the inbox is empty.
 pub fn run<O: Outputs>(
     processor: &mut Processor<O>,
@@ -93,13 +90,31 @@ pub fn run<O: Outputs>(
         source,
     })?;
     let mut summary = Summary::default();
+    let cleared = crate::archive::remove_stale_temporaries(&[
+        &layout.outbox,
+        &layout.archive,
+        &layout.rejected,
+    ]);
+    if cleared > 0 {
+        tracing::info!(
+            count = cleared,
+            "removed temporary files left by a killed process"
+        );
+    }
     processor.refresh_status();
 
-    // Finish what a previous run left in work/ before taking anything new.
-    for claimed in recover(&layout)? {
-        tracing::info!(file = %claimed.original, "finishing a file left by an earlier run");
-        finish(&mut summary, observer, process_one(processor, &claimed)?);
+    // Finish what a previous run left in work/ before taking anything new. A file that
+    // stopped the daemon twice is quarantined by the processor, so recovery never blocks the
+    // rest of the inbox.
+    for mut claimed in recover_claims(&layout)? {
+        tracing::info!(file = ?claimed.original, attempts = claimed.attempts, "finishing a file left by an earlier run");
+        finish(
+            &mut summary,
+            observer,
+            process_one(processor, &mut claimed)?,
+        );
     }
+    let mut reported = Reported::default();
 
     let (events, _watcher) = match options.poll {
         Some(_) => (None, None),
@@ -122,16 +137,22 @@ pub fn run<O: Outputs>(
         // Claims left by a daemon that died while this one runs (two daemons on one share).
         if last_recovery.elapsed() >= options.rescan {
             last_recovery = Instant::now();
-            for claimed in recover(&layout)? {
-                tracing::info!(file = %claimed.original, "finishing a file left by a stopped daemon");
-                finish(&mut summary, observer, process_one(processor, &claimed)?);
+            for mut claimed in recover_claims(&layout)? {
+                tracing::info!(file = ?claimed.original, attempts = claimed.attempts, "finishing a file left by a stopped daemon");
+                finish(
+                    &mut summary,
+                    observer,
+                    process_one(processor, &mut claimed)?,
+                );
             }
         }
         let now = Instant::now();
-        let seen = scan(&layout.inbox).map_err(|source| DaemonFault::Io {
+        let scanned = scan(&layout.inbox).map_err(|source| DaemonFault::Io {
             what: format!("scanning {}", layout.inbox.display()),
             source,
         })?;
+        reported.log(&scanned);
+        let seen = scanned.files;
         let pending = !seen.is_empty();
         observer.pending(seen.len());
         settler.observe(seen, now);
@@ -141,12 +162,16 @@ pub fn run<O: Outputs>(
             }
             settler.forget(&relative);
             match claim(&layout, &relative) {
-                Ok(Some(claimed)) => {
-                    finish(&mut summary, observer, process_one(processor, &claimed)?);
+                Ok(Some(mut claimed)) => {
+                    finish(
+                        &mut summary,
+                        observer,
+                        process_one(processor, &mut claimed)?,
+                    );
                 }
                 Ok(None) => {}
                 Err(err) => {
-                    tracing::warn!(file = %relative.display(), error = %err, "could not claim; will retry");
+                    tracing::warn!(file = ?relative, error = %err, "could not claim; will retry");
                 }
             }
         }
@@ -178,9 +203,16 @@ fn finish(summary: &mut Summary, observer: &mut dyn Observer, receipt: Receipt) 
     summary.receipts.push(receipt);
 }
 
+fn recover_claims(layout: &Layout) -> Result<Vec<Claimed>, DaemonFault> {
+    recover(layout).map_err(|source| DaemonFault::Io {
+        what: format!("reading {}", layout.work.display()),
+        source,
+    })
+}
+
 fn process_one<O: Outputs>(
     processor: &mut Processor<O>,
-    claimed: &Claimed,
+    claimed: &mut Claimed,
 ) -> Result<Receipt, DaemonFault> {
     let receipt = processor.process(claimed)?;
     let county = receipt.county.as_ref().map_or("-", |c| c.name.as_str());
@@ -188,40 +220,67 @@ fn process_one<O: Outputs>(
     let warnings = receipt.diagnostics.len() - errors;
     match receipt.verdict {
         Verdict::Rejected => {
-            tracing::warn!(file = %claimed.original, county, errors, warnings, verdict = ?receipt.verdict, "rejected");
+            tracing::warn!(file = ?claimed.original, county, errors, warnings, verdict = ?receipt.verdict, "rejected");
         }
         _ => {
-            tracing::info!(file = %claimed.original, county, warnings, verdict = ?receipt.verdict, outputs = receipt.outputs.len(), "processed");
+            tracing::info!(file = ?claimed.original, county, warnings, verdict = ?receipt.verdict, outputs = receipt.outputs.len(), "processed");
         }
     }
     Ok(receipt)
 }
 
-/// Every file in the inbox (recursively) that is not ignored, relative to the inbox, with
-/// its size and mtime.
-pub fn scan(inbox: &Path) -> std::io::Result<Vec<(PathBuf, Snapshot)>> {
-    let mut out = Vec::new();
+/// What one scan of the inbox found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Every entry to take, relative to the inbox, with its size and mtime: regular files,
+    /// and also symlinks, FIFOs and the like, which are claimed and rejected rather than left
+    /// in the inbox forever (a symlink is never followed).
+    pub files: Vec<(PathBuf, Snapshot)>,
+    /// Entries left alone by the ignore list, with the reason.
+    pub ignored: Vec<(PathBuf, &'static str)>,
+    /// Subfolders that cannot be read (permissions, a path too long), with the error.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Scans the inbox recursively. Only the inbox itself must be readable: a subfolder that
+/// cannot be read is skipped and reported, never a reason to stop.
+pub fn scan(inbox: &Path) -> std::io::Result<Scan> {
+    let mut found = Scan::default();
     let mut stack = vec![inbox.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
-            // A subfolder removed while scanning is fine; the inbox itself must be readable.
-            Err(e) if dir != inbox && e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
+            Err(e) if dir == inbox => return Err(e),
+            // Removed while scanning: nothing to say.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                let relative = dir.strip_prefix(inbox).unwrap_or(&dir).to_path_buf();
+                found.skipped.push((relative, e.to_string()));
+                continue;
+            }
         };
         for entry in entries.flatten() {
             let path = entry.path();
             let Ok(relative) = path.strip_prefix(inbox).map(Path::to_path_buf) else {
                 continue;
             };
-            if ignore::is_ignored(&relative) {
+            if let Some(reason) = ignore::ignore_reason_of_path(&relative) {
+                found.ignored.push((relative, reason));
                 continue;
             }
-            let Ok(meta) = entry.metadata() else { continue };
+            // Not following symlinks: `DirEntry::metadata` describes the entry itself.
+            let meta = match entry.metadata() {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    found.skipped.push((relative, e.to_string()));
+                    continue;
+                }
+            };
             if meta.is_dir() {
                 stack.push(path);
-            } else if meta.is_file() {
-                out.push((
+            } else {
+                found.files.push((
                     relative,
                     Snapshot {
                         len: meta.len(),
@@ -231,122 +290,31 @@ pub fn scan(inbox: &Path) -> std::io::Result<Vec<(PathBuf, Snapshot)>> {
             }
         }
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    found.files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
 }
 
-/// Claims an inbox file by renaming it into a fresh folder under `work/`. `Ok(None)` when
-/// another process took it first (or it vanished): not an error.
-pub fn claim(layout: &Layout, relative: &Path) -> std::io::Result<Option<Claimed>> {
-    let source = layout.inbox.join(relative);
-    // "It opens": a file we cannot read now is left for the next round.
-    if std::fs::File::open(&source).is_err() {
-        return Ok(None);
-    }
-    let name = crate::intake::file_name(relative);
-    let dir = layout.work.join(format!(
-        "{}-{}-{}",
-        chrono::Local::now().format("%Y%m%d-%H%M%S%.f"),
-        std::process::id(),
-        CLAIMS.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir)?;
-    let original = relative.to_string_lossy().replace('\\', "/");
-    let record = serde_json::to_vec(&ClaimRecord {
-        original: original.clone(),
-    })
-    .map_err(std::io::Error::other)?;
-    crate::archive::write_atomic(&dir.join(CLAIM_FILE), &record)?;
-    // Locked before the rename, so no other daemon's recovery can take it in between.
-    let lock = std::fs::File::open(dir.join(CLAIM_FILE))?;
-    lock.lock()?;
-    let target = dir.join(&name);
-    match std::fs::rename(&source, &target) {
-        Ok(()) => {
-            crate::archive::sync_dir(&dir)?;
-            Ok(Some(Claimed {
-                path: target,
-                original,
-                lock: Some(Arc::new(lock)),
-            }))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let _ = std::fs::remove_file(dir.join(CLAIM_FILE));
-            let _ = std::fs::remove_dir(&dir);
-            Ok(None)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(dir.join(CLAIM_FILE));
-            let _ = std::fs::remove_dir(&dir);
-            Err(e)
-        }
-    }
+/// What the log has said about ignored and skipped entries, so each is said once per run,
+/// not once per rescan.
+#[derive(Debug, Default)]
+struct Reported {
+    ignored: HashSet<PathBuf>,
+    skipped: HashSet<PathBuf>,
 }
 
-static CLAIMS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Files a previous run claimed and did not finish. A claim folder whose rename never
-/// happened is removed; temporary files are cleared.
-pub fn recover(layout: &Layout) -> Result<Vec<Claimed>, DaemonFault> {
-    let fault = |source| DaemonFault::Io {
-        what: format!("reading {}", layout.work.display()),
-        source,
-    };
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(&layout.work) else {
-        return Ok(out);
-    };
-    let mut dirs: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        // A claim of another live daemon on the same share is not ours to finish: take it
-        // only when its lock is free (the system frees it when its holder dies).
-        let lock = match std::fs::File::open(dir.join(CLAIM_FILE)) {
-            Ok(file) => match file.try_lock() {
-                Ok(()) => Some(Arc::new(file)),
-                Err(std::fs::TryLockError::WouldBlock) => continue,
-                Err(std::fs::TryLockError::Error(e)) => return Err(fault(e)),
-            },
-            Err(_) => None,
-        };
-        let record: Option<ClaimRecord> = std::fs::read(dir.join(CLAIM_FILE))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        let files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map_err(fault)?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_file())
-            .collect();
-        for f in &files {
-            if f.to_string_lossy().ends_with(crate::archive::TEMP_SUFFIX) {
-                let _ = std::fs::remove_file(f);
+impl Reported {
+    fn log(&mut self, scan: &Scan) {
+        for (path, reason) in &scan.ignored {
+            if self.ignored.insert(path.clone()) {
+                tracing::info!(file = ?path, reason, "ignoring");
             }
         }
-        let claimed = files.iter().find(|p| {
-            let n = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            n != CLAIM_FILE && !n.ends_with(crate::archive::TEMP_SUFFIX)
-        });
-        match (claimed, record) {
-            (Some(path), record) => out.push(Claimed {
-                path: path.clone(),
-                original: record.map_or_else(|| crate::intake::file_name(path), |r| r.original),
-                lock,
-            }),
-            (None, _) => {
-                let _ = std::fs::remove_file(dir.join(CLAIM_FILE));
-                let _ = std::fs::remove_dir(&dir);
+        for (path, error) in &scan.skipped {
+            if self.skipped.insert(path.clone()) {
+                tracing::warn!(path = ?path, error, "cannot read this part of the inbox; skipping it");
             }
         }
     }
-    Ok(out)
 }
 
 type Events = mpsc::Receiver<notify::Result<notify::Event>>;

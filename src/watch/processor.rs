@@ -1,0 +1,654 @@
+//! One claimed file to its end: opened safely, read in the sandbox, rendered by [`Outputs`],
+//! archived with its documents, or rejected with its reasons; then the roll-ups and the status
+//! page. Every step is idempotent, so a file found in `work/` after a crash is simply
+//! processed again.
+//!
+//! Two kinds of failure are told apart everywhere: a file's name or content fails that file
+//! (it goes to `rejected/` with a receipt, and the daemon goes on); a fault of gongwen or its
+//! machine ([`DaemonFault`]: the archive cannot be written, fonts or templates are broken, the
+//! sandbox cannot start) stops the daemon with the file kept in `work/`.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::archive::Layout;
+use crate::diag::{Diagnostic, Rule};
+use crate::intake::sandbox::SandboxFault;
+use crate::intake::{IntakeError, Limits};
+use crate::model::{Source, Submission};
+use crate::pipeline::{self, RenderedFile, WorkbookReader, write_rendered};
+use crate::receipt::{Receipt, Verdict};
+
+use super::claim::{self, Claimed, MAX_ATTEMPTS, Opened};
+use super::names;
+
+/// What the daemon renders: implemented over the in-process renderer (tests) and the
+/// isolated render worker (the daemon).
+pub trait Outputs {
+    /// One county's documents, for `outbox/<市>/<县>/`, and the warnings rendering raised
+    /// about the clerk's text (characters no font covers).
+    fn county(
+        &mut self,
+        submission: &Submission,
+    ) -> Result<(Vec<RenderedFile>, Vec<Diagnostic>), RenderFailure>;
+    /// One city's documents from its counties' latest submissions, for `outbox/<市>/`.
+    fn city(
+        &mut self,
+        city: &str,
+        submissions: &[Submission],
+    ) -> Result<Vec<RenderedFile>, RenderFailure>;
+    /// The province summary, for `outbox/`.
+    fn province(&mut self, submissions: &[Submission]) -> Result<Vec<RenderedFile>, RenderFailure>;
+}
+
+/// Why documents could not be made.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RenderFailure {
+    /// What the clerk wrote cannot be made into documents within the limits (the render ran
+    /// out of memory or time, or died on it): that file is rejected with this diagnostic.
+    #[error("{}", .0.message)]
+    File(Diagnostic),
+    /// gongwen's own fault (templates, fonts, the render worker cannot start): the daemon
+    /// stops, the file stays in `work/`.
+    #[error("{0}")]
+    Fault(String),
+}
+
+/// A fault of gongwen or its machine, not of a file: the daemon stops on it.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonFault {
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Sandbox(#[from] SandboxFault),
+    #[error("rendering: {0}")]
+    Render(String),
+}
+
+fn io_fault(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> DaemonFault {
+    let what = what.into();
+    move |source| DaemonFault::Io { what, source }
+}
+
+/// Takes claimed files through reading, rendering and archiving, one at a time.
+pub struct Processor<O: Outputs> {
+    pub layout: Layout,
+    pub reader: WorkbookReader,
+    pub limits: Limits,
+    pub outputs: O,
+    /// What the status page (`outbox/index.html`) needs: the deadlines.
+    pub status: crate::status::StatusOptions,
+}
+
+/// One manifest per archived original: what went in, what came out, and every name the bytes
+/// were dropped under.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    pub schema: String,
+    pub sha256: String,
+    /// Where the original is kept in the entry's folder: always `original.<ext>`, whatever the
+    /// clerk called it (version 1 kept the dropped name here).
+    pub original: String,
+    pub accepted_at: String,
+    pub gongwen_version: String,
+    pub inputs: Vec<HashedFile>,
+    pub outputs: Vec<HashedFile>,
+    /// Every time these bytes were dropped, under the name they had.
+    pub drops: Vec<Dropped>,
+}
+
+pub const MANIFEST_SCHEMA: &str = "gongwen.manifest/2";
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct HashedFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// One drop of a file: the name it had in the inbox (relative, as the clerk named it) and when.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Dropped {
+    pub file: String,
+    pub at: String,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn now_rfc3339() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn now_compact() -> String {
+    chrono::Local::now().format("%Y%m%d-%H%M%S").to_string()
+}
+
+/// A file read from its claim: its bytes and their hash.
+struct ReadFile {
+    bytes: Vec<u8>,
+    sha: String,
+}
+
+impl<O: Outputs> Processor<O> {
+    /// Processes one claimed file to its end: archived with its documents, or rejected with
+    /// its reasons, then rewrites the status page.
+    pub fn process(&mut self, claimed: &mut Claimed) -> Result<Receipt, DaemonFault> {
+        let result = self.process_file(claimed);
+        if result.is_err() {
+            // Our own fault, not the file's: the attempt does not count towards quarantine.
+            claimed.abandon_attempt();
+        }
+        self.refresh_status();
+        result
+    }
+
+    /// Rewrites `outbox/index.html` from the archive, under the archive lock so two daemons
+    /// never write an older view over a newer one. A failure is logged, not fatal: the page
+    /// is a view of the archive, which stays the record.
+    pub fn refresh_status(&self) {
+        let today = chrono::Local::now().date_naive();
+        let written = self
+            .layout
+            .lock()
+            .and_then(|_guard| crate::status::write(&self.layout, &self.status, today));
+        if let Err(error) = written {
+            tracing::error!(%error, "cannot write the status page outbox/index.html");
+        }
+    }
+
+    fn process_file(&mut self, claimed: &mut Claimed) -> Result<Receipt, DaemonFault> {
+        let received_at = now_rfc3339();
+        let name = names::component(&claimed.dropped_name());
+
+        if claimed.attempts >= MAX_ATTEMPTS {
+            let diagnostic = Diagnostic::new(
+                Rule::Quarantined,
+                None,
+                format!("处理此文件时程序已{}次意外中止，文件已隔离，未被受理", claimed.attempts),
+            )
+            .with_hint("请用Excel或WPS打开文件，“另存为”.xlsx后重新提交；如仍不能受理，请联系系统管理员并提供本回执");
+            tracing::error!(file = ?claimed.original, attempts = claimed.attempts, "quarantined: processing this file stopped the daemon before");
+            return self.reject_unread(claimed, &name, &received_at, diagnostic);
+        }
+        claimed
+            .begin_attempt()
+            .map_err(io_fault("recording a processing attempt in work/"))?;
+
+        let read = match self.read_claimed(claimed) {
+            Ok(read) => read,
+            Err(diagnostic) => return self.reject_unread(claimed, &name, &received_at, diagnostic),
+        };
+        // The same bytes are processed by one daemon at a time, so two copies dropped under two
+        // names are one acceptance and one duplicate, never two acceptances.
+        let _same_bytes = self
+            .layout
+            .lock_content(&read.sha)
+            .map_err(io_fault("locking an archive entry"))?;
+        if self.layout.done_marker(&read.sha).exists() {
+            return self.duplicate(claimed, &read.sha, &name, &received_at);
+        }
+
+        let source = Source {
+            file: name.clone(),
+            sha256: read.sha.clone(),
+        };
+        let mut submission =
+            pipeline::submission_from_bytes(&read.bytes, source, &self.reader, &self.limits)?;
+        if submission.has_errors() {
+            return self.reject(claimed, submission, &read.sha, &name, &received_at);
+        }
+        let county_docs = match self.outputs.county(&submission) {
+            Ok((docs, warnings)) => {
+                submission.diagnostics.extend(warnings);
+                docs
+            }
+            Err(RenderFailure::File(diagnostic)) => {
+                tracing::warn!(file = ?claimed.original, reason = %diagnostic.message, "rendering failed on this file");
+                submission.diagnostics.push(diagnostic);
+                return self.reject(claimed, submission, &read.sha, &name, &received_at);
+            }
+            Err(RenderFailure::Fault(fault)) => return Err(DaemonFault::Render(fault)),
+        };
+        let Some(county) = submission.county.clone() else {
+            return self.reject(claimed, submission, &read.sha, &name, &received_at);
+        };
+        self.accept(
+            claimed,
+            submission,
+            &county,
+            &county_docs,
+            &read,
+            &received_at,
+        )
+    }
+
+    /// Opens the claimed file without following links or blocking, checks its size from the
+    /// handle before reading a byte, and reads it once from that handle.
+    fn read_claimed(&self, claimed: &Claimed) -> Result<ReadFile, Diagnostic> {
+        let limit = self.limits.max_file_bytes;
+        let too_large = || IntakeError::TooLarge { limit }.diagnostic();
+        match claim::open_claimed(&claimed.path) {
+            Opened::Regular { len, .. } if len > limit => Err(too_large()),
+            Opened::Regular { file, len } => match claim::read_bounded(file, len, limit) {
+                Ok(Some(bytes)) => Ok(ReadFile {
+                    sha: sha256_hex(&bytes),
+                    bytes,
+                }),
+                Ok(None) => Err(too_large()),
+                Err(error) => Err(unreadable(&error)),
+            },
+            Opened::NotRegular { kind } => Err(Diagnostic::new(
+                Rule::FileNotRegular,
+                None,
+                format!("提交的不是普通文件（{}），未读取", kind_zh(kind)),
+            )
+            .with_hint("请把表格文件本身复制到收件文件夹，不要放快捷方式、链接或管道文件")),
+            Opened::Unreadable(error) => Err(unreadable(&error)),
+        }
+    }
+
+    /// Rejects a file whose bytes were never read (not a regular file, unreadable, too large,
+    /// quarantined).
+    fn reject_unread(
+        &mut self,
+        claimed: &Claimed,
+        name: &str,
+        received_at: &str,
+        diagnostic: Diagnostic,
+    ) -> Result<Receipt, DaemonFault> {
+        let mut submission = pipeline::empty(Source {
+            file: name.to_owned(),
+            sha256: String::new(),
+        });
+        submission.diagnostics.push(diagnostic);
+        let identity = claimed.identity();
+        self.reject(claimed, submission, &identity, name, received_at)
+    }
+
+    fn duplicate(
+        &mut self,
+        claimed: &Claimed,
+        sha: &str,
+        name: &str,
+        received_at: &str,
+    ) -> Result<Receipt, DaemonFault> {
+        let layout = self.layout.clone();
+        let _guard = layout.lock().map_err(io_fault("locking the archive"))?;
+        let dir = layout.archived(sha);
+        let submission: Submission = read_json(&dir.join("submission.json"))?;
+        let mut manifest: Manifest = read_json(&dir.join("manifest.json"))?;
+        let mut receipt = Receipt::for_submission(
+            &claimed.original,
+            received_at,
+            Verdict::Duplicate,
+            &submission,
+            &layout.relative(&dir),
+        );
+        let first = manifest
+            .drops
+            .first()
+            .map_or(manifest.original.as_str(), |d| d.file.as_str());
+        receipt.duplicate_of = Some(format!("{}（{first}）", manifest.accepted_at));
+        manifest.drops.push(Dropped {
+            file: claimed.original.clone(),
+            at: received_at.to_owned(),
+        });
+        crate::archive::write_json(&dir.join("manifest.json"), &manifest)
+            .map_err(io_fault("updating a manifest"))?;
+        self.write_receipt(&receipt, sha, name, None)?;
+        remove_claim(claimed)?;
+        Ok(receipt)
+    }
+
+    fn accept(
+        &mut self,
+        claimed: &Claimed,
+        submission: Submission,
+        county: &crate::model::CountyRef,
+        county_docs: &[RenderedFile],
+        read: &ReadFile,
+        received_at: &str,
+    ) -> Result<Receipt, DaemonFault> {
+        let layout = self.layout.clone();
+        let sha = &read.sha;
+        // Archive first: once the original and everything made from it are kept, the rest can
+        // be redone from the archive alone. The original goes under a fixed name, so no name a
+        // clerk chooses can overwrite gongwen's own files.
+        let dir = layout.archived(sha);
+        let stored = names::stored_original(&claimed.original);
+        crate::archive::write_atomic(&dir.join(&stored), &read.bytes)
+            .map_err(io_fault("archiving the original"))?;
+        crate::archive::write_json(&dir.join("submission.json"), &submission)
+            .map_err(io_fault("archiving the submission"))?;
+        let archived = write_rendered(&dir.join("documents"), county_docs)
+            .map_err(io_fault("archiving a document"))?;
+        let outputs: Vec<HashedFile> = archived
+            .iter()
+            .zip(county_docs)
+            .map(|(path, doc)| HashedFile {
+                path: layout.relative(path),
+                sha256: sha256_hex(&doc.bytes),
+            })
+            .collect();
+        let manifest = Manifest {
+            schema: MANIFEST_SCHEMA.to_owned(),
+            sha256: sha.clone(),
+            original: stored.clone(),
+            accepted_at: received_at.to_owned(),
+            gongwen_version: env!("CARGO_PKG_VERSION").to_owned(),
+            inputs: vec![HashedFile {
+                path: layout.relative(&dir.join(&stored)),
+                sha256: sha.clone(),
+            }],
+            outputs,
+            drops: vec![Dropped {
+                file: claimed.original.clone(),
+                at: received_at.to_owned(),
+            }],
+        };
+        crate::archive::write_json(&dir.join("manifest.json"), &manifest)
+            .map_err(io_fault("writing a manifest"))?;
+
+        let _guard = layout.lock().map_err(io_fault("locking the archive"))?;
+        let mut state =
+            crate::archive::State::load(&layout).map_err(io_fault("reading archive/state.json"))?;
+        let previous = state
+            .accepted
+            .get(&county.code)
+            .filter(|e| &e.sha256 != sha)
+            .and_then(|e| {
+                read_json::<Submission>(&layout.archived(&e.sha256).join("submission.json")).ok()
+            });
+
+        // The county's latest documents replace its earlier ones in the outbox.
+        let county_dir = layout.outbox.join(&county.city).join(&county.name);
+        let paths =
+            write_rendered(&county_dir, county_docs).map_err(io_fault("writing to the outbox"))?;
+        let written: Vec<_> = paths.iter().map(|path| layout.relative(path)).collect();
+        remove_stale(
+            &county_dir,
+            &county_docs
+                .iter()
+                .map(|d| d.name.clone())
+                .chain(["回执.txt".to_owned()])
+                .collect::<Vec<_>>(),
+        )?;
+
+        let verdict = if submission.has_warnings() {
+            Verdict::AcceptedWithWarnings
+        } else {
+            Verdict::Accepted
+        };
+        let mut receipt = Receipt::for_submission(
+            &claimed.original,
+            received_at,
+            verdict,
+            &submission,
+            &layout.relative(&dir.join(&stored)),
+        );
+        receipt.changes = previous
+            .as_ref()
+            .map(|p| crate::receipt::changes(p, &submission));
+        receipt.outputs = written;
+
+        let name = &submission.source.file;
+        let receipt_path = self.write_receipt(&receipt, sha, name, Some(&county_dir))?;
+        state.accepted.insert(
+            county.code.clone(),
+            crate::archive::Entry {
+                sha256: sha.clone(),
+                file: claimed.original.clone(),
+                at: received_at.to_owned(),
+                receipt: receipt_path,
+                warnings: submission.diagnostics.len(),
+            },
+        );
+        state
+            .save(&layout)
+            .map_err(io_fault("writing archive/state.json"))?;
+        self.rebuild_rollups(&state, Some(&county.city))?;
+        crate::archive::write_atomic(&layout.done_marker(sha), b"")
+            .map_err(io_fault("marking the archive entry done"))?;
+        remove_claim(claimed)?;
+        Ok(receipt)
+    }
+
+    fn reject(
+        &mut self,
+        claimed: &Claimed,
+        submission: Submission,
+        sha: &str,
+        name: &str,
+        received_at: &str,
+    ) -> Result<Receipt, DaemonFault> {
+        let layout = self.layout.clone();
+        let kept = layout.rejected.join(names::rejected(name, sha));
+        let receipt = Receipt::for_submission(
+            &claimed.original,
+            received_at,
+            Verdict::Rejected,
+            &submission,
+            &layout.relative(&kept),
+        );
+        // The receipt goes beside the kept file first; the file follows by rename, so a crash
+        // in between leaves the file in work/ to be rejected again.
+        let beside = kept.with_file_name(format!("{}.回执.txt", crate::intake::file_name(&kept)));
+        crate::archive::write_atomic(&beside, receipt.to_text().as_bytes())
+            .map_err(io_fault("writing a receipt"))?;
+        crate::archive::write_json(&beside.with_extension("json"), &receipt)
+            .map_err(io_fault("writing a receipt"))?;
+        let receipt_path = self.write_receipt(&receipt, sha, name, None)?;
+        if let Some(county) = &submission.county {
+            let _guard = layout.lock().map_err(io_fault("locking the archive"))?;
+            let mut state = crate::archive::State::load(&layout)
+                .map_err(io_fault("reading archive/state.json"))?;
+            state.rejected.insert(
+                county.code.clone(),
+                crate::archive::Entry {
+                    sha256: sha.to_owned(),
+                    file: claimed.original.clone(),
+                    at: received_at.to_owned(),
+                    receipt: receipt_path,
+                    warnings: submission.diagnostics.len(),
+                },
+            );
+            state
+                .save(&layout)
+                .map_err(io_fault("writing archive/state.json"))?;
+        }
+        std::fs::rename(&claimed.path, &kept).map_err(io_fault("moving a rejected file"))?;
+        crate::archive::sync_dir(&layout.rejected).map_err(io_fault("syncing rejected/"))?;
+        remove_claim(claimed)?;
+        Ok(receipt)
+    }
+
+    /// Writes a receipt to `outbox/回执/` (text and JSON), and as `回执.txt` in the county's
+    /// folder when given. Returns the text receipt's path relative to the root.
+    fn write_receipt(
+        &self,
+        receipt: &Receipt,
+        sha: &str,
+        name: &str,
+        county_dir: Option<&Path>,
+    ) -> Result<String, DaemonFault> {
+        let prefix = format!("{}_{}_", now_compact(), &sha[..8.min(sha.len())]);
+        let file_name = names::fit(&prefix, name, ".回执.txt");
+        let text_path = self.layout.outbox.join("回执").join(&file_name);
+        let text = receipt.to_text();
+        crate::archive::write_atomic(&text_path, text.as_bytes())
+            .map_err(io_fault("writing a receipt"))?;
+        crate::archive::write_json(&text_path.with_extension("json"), receipt)
+            .map_err(io_fault("writing a receipt"))?;
+        if let Some(dir) = county_dir {
+            crate::archive::write_atomic(&dir.join("回执.txt"), text.as_bytes())
+                .map_err(io_fault("writing a receipt"))?;
+        }
+        if receipt.verdict != Verdict::Rejected {
+            let archived = self.layout.archived(sha).join("receipts").join(&file_name);
+            crate::archive::write_atomic(&archived, text.as_bytes())
+                .map_err(io_fault("archiving a receipt"))?;
+        }
+        Ok(self.layout.relative(&text_path))
+    }
+
+    /// Rebuilds a city's documents (or every city's when `city` is `None`) and the province
+    /// summary from the latest accepted file of every county. A roll-up that fails on the data
+    /// is logged and the earlier one stays; a fault of gongwen stops the daemon.
+    pub fn rebuild_rollups(
+        &mut self,
+        state: &crate::archive::State,
+        city: Option<&str>,
+    ) -> Result<(), DaemonFault> {
+        let mut latest: Vec<Submission> = Vec::new();
+        for entry in state.accepted.values() {
+            latest.push(read_json(
+                &self.layout.archived(&entry.sha256).join("submission.json"),
+            )?);
+        }
+        let mut cities: Vec<String> = latest
+            .iter()
+            .filter_map(|s| s.county.as_ref().map(|c| c.city.clone()))
+            .collect();
+        cities.sort();
+        cities.dedup();
+        for name in cities
+            .iter()
+            .filter(|c| city.is_none_or(|only| only == c.as_str()))
+        {
+            let of_city: Vec<Submission> = latest
+                .iter()
+                .filter(|s| s.county.as_ref().is_some_and(|c| &c.city == name))
+                .cloned()
+                .collect();
+            match self.outputs.city(name, &of_city) {
+                Ok(docs) => self.write_outbox_files(&self.layout.outbox.join(name), &docs)?,
+                Err(RenderFailure::File(d)) => {
+                    tracing::error!(city = %name, error = %d.message, "city roll-up failed; the earlier one stays");
+                }
+                Err(RenderFailure::Fault(fault)) => return Err(DaemonFault::Render(fault)),
+            }
+        }
+        if !latest.is_empty() {
+            match self.outputs.province(&latest) {
+                Ok(docs) => self.write_outbox_files(&self.layout.outbox, &docs)?,
+                Err(RenderFailure::File(d)) => {
+                    tracing::error!(error = %d.message, "province summary failed; the earlier one stays");
+                }
+                Err(RenderFailure::Fault(fault)) => return Err(DaemonFault::Render(fault)),
+            }
+        }
+        Ok(())
+    }
+
+    fn write_outbox_files(&self, dir: &Path, docs: &[RenderedFile]) -> Result<(), DaemonFault> {
+        write_rendered(dir, docs)
+            .map(|_| ())
+            .map_err(io_fault("writing to the outbox"))
+    }
+}
+
+fn unreadable(error: &std::io::Error) -> Diagnostic {
+    Diagnostic::new(
+        Rule::FileUnreadable,
+        None,
+        format!("文件无法读取（{error}）"),
+    )
+    .with_hint("请确认文件没有被其他程序占用、权限允许读取，然后重新提交")
+}
+
+fn kind_zh(kind: &str) -> &'static str {
+    match kind {
+        "symbolic link" => "符号链接",
+        "FIFO" => "管道",
+        "socket" => "套接字",
+        "folder" => "文件夹",
+        "device" => "设备文件",
+        _ => "特殊文件",
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, DaemonFault> {
+    let bytes = std::fs::read(path).map_err(io_fault(format!("reading {}", path.display())))?;
+    serde_json::from_slice(&bytes).map_err(|e| DaemonFault::Io {
+        what: format!("parsing {}", path.display()),
+        source: std::io::Error::other(e),
+    })
+}
+
+/// Removes files of a county folder that the newer submission no longer makes (an 附件2
+/// dropped, say). Only regular files directly in the folder.
+fn remove_stale(dir: &Path, keep: &[String]) -> Result<(), DaemonFault> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().is_ok_and(|t| t.is_file()) && !keep.contains(&name) {
+            std::fs::remove_file(entry.path())
+                .map_err(io_fault("removing a superseded document"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a claimed file (if still there) and its claim folder.
+fn remove_claim(claimed: &Claimed) -> Result<(), DaemonFault> {
+    match std::fs::remove_file(&claimed.path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(DaemonFault::Io {
+                what: "removing a processed file".into(),
+                source: e,
+            });
+        }
+    }
+    claim::remove_claim_dir(claimed.dir());
+    Ok(())
+}
+
+/// The in-process renderer as the daemon's outputs (tests, and machines where the worker is
+/// not wanted): a compose error is the file's; a template or font error is gongwen's.
+impl Outputs for crate::render::renderer::Renderer {
+    fn county(
+        &mut self,
+        submission: &Submission,
+    ) -> Result<(Vec<RenderedFile>, Vec<Diagnostic>), RenderFailure> {
+        crate::render::renderer::Renderer::county(self, submission)
+            .map(|r| (r.files, r.diagnostics))
+            .map_err(render_failure)
+    }
+
+    fn city(
+        &mut self,
+        city: &str,
+        submissions: &[Submission],
+    ) -> Result<Vec<RenderedFile>, RenderFailure> {
+        crate::render::renderer::Renderer::city(self, city, submissions)
+            .map(|r| r.files)
+            .map_err(render_failure)
+    }
+
+    fn province(&mut self, submissions: &[Submission]) -> Result<Vec<RenderedFile>, RenderFailure> {
+        crate::render::renderer::Renderer::province(self, submissions)
+            .map(|r| r.files)
+            .map_err(render_failure)
+    }
+}
+
+fn render_failure(error: crate::render::renderer::RenderError) -> RenderFailure {
+    use crate::render::renderer::RenderError;
+    match error {
+        RenderError::Compose(err) => RenderFailure::File(
+            Diagnostic::new(Rule::RenderLimit, None, format!("无法生成文档：{err}"))
+                .with_hint("请按回执修改表格后重新提交"),
+        ),
+        other => RenderFailure::Fault(other.to_string()),
+    }
+}
