@@ -1,0 +1,429 @@
+//! The daemon against a hostile clerk, end to end: the real binary on a temporary root. A
+//! file's name or content fails that file, never the daemon; every input ends in archive/
+//! (byte-identical) or rejected/ with a receipt; nothing is left half-done.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{gongwen, must_exit, repo_root, run, stderr};
+
+fn example(name: &str) -> Vec<u8> {
+    std::fs::read(repo_root().join("examples").join(name)).unwrap()
+}
+
+/// The five 杭州市 sample workbooks, by file name.
+fn city_examples() -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(repo_root().join("examples/杭州市"))
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn once(root: &Path) -> std::process::Output {
+    run(gongwen()
+        .args(["watch", "--once", "--settle", "100", "--root"])
+        .arg(root))
+}
+
+fn receipts(root: &Path) -> Vec<serde_json::Value> {
+    files_under(&root.join("outbox").join("回执"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect()
+}
+
+fn state(root: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(root.join("archive/state.json")).unwrap()).unwrap()
+}
+
+/// Every archived original (`archive/<sha>/original*`) with its bytes.
+fn archived_originals(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    files_under(&root.join("archive"))
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("original")
+        })
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect()
+}
+
+/// Every file kept in rejected/ that is not a receipt.
+fn rejected_files(root: &Path) -> Vec<PathBuf> {
+    files_under(&root.join("rejected"))
+        .into_iter()
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            !n.ends_with(".回执.txt") && !n.ends_with(".回执.json")
+        })
+        .collect()
+}
+
+fn assert_no_temporaries(root: &Path) {
+    let left: Vec<_> = files_under(root)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".gongwen-tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    let work = files_under(&root.join("work"));
+    assert!(work.is_empty(), "work/ still holds {work:?}");
+}
+
+fn assert_names_fit(root: &Path) {
+    for path in files_under(root) {
+        let name = path.file_name().unwrap().len();
+        assert!(name <= 255, "{} is {name} bytes", path.display());
+    }
+}
+
+#[test]
+fn long_and_reserved_names_are_data_never_paths() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let examples = city_examples();
+    // 85 CJK characters: 255 bytes with the extension, the most a Linux name can hold.
+    let long = format!("{}.xlsx", "西".repeat(83));
+    assert!(long.len() <= 255);
+    let dropped = [
+        long.as_str(),
+        "documents",
+        "receipts",
+        "submission.json",
+        "manifest.json",
+    ];
+    for ((_, bytes), name) in examples.iter().zip(dropped) {
+        std::fs::write(inbox.join(name), bytes).unwrap();
+    }
+    let out = once(root.path());
+    must_exit(&out, 0);
+    assert_eq!(state(root.path())["accepted"].as_object().unwrap().len(), 5);
+    // Each clerk's bytes are kept whole, under gongwen's own name, with the dropped name in
+    // the manifest.
+    let originals = archived_originals(root.path());
+    for ((_, bytes), name) in examples.iter().zip(dropped) {
+        let (path, _) = originals
+            .iter()
+            .find(|(_, b)| b == bytes)
+            .unwrap_or_else(|| panic!("{name}: original not archived byte for byte"));
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path.with_file_name("manifest.json")).unwrap())
+                .unwrap();
+        assert_eq!(manifest["drops"][0]["file"], name);
+        assert!(
+            manifest["original"]
+                .as_str()
+                .unwrap()
+                .starts_with("original"),
+            "{manifest}"
+        );
+        let submission = path.with_file_name("submission.json");
+        assert!(
+            serde_json::from_slice::<serde_json::Value>(&std::fs::read(submission).unwrap())
+                .unwrap()["schema"]
+                .as_str()
+                .unwrap()
+                .starts_with("gongwen.submission/")
+        );
+    }
+    assert_names_fit(root.path());
+    assert_no_temporaries(root.path());
+}
+
+#[test]
+fn a_newline_in_a_name_cannot_forge_a_log_line() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let name = "西湖区\nERROR forged: archive deleted.xlsx";
+    std::fs::write(inbox.join(name), example("西湖区.xlsx")).unwrap();
+    let out = once(root.path());
+    must_exit(&out, 0);
+    let log = stderr(&out);
+    assert!(
+        !log.lines().any(|l| l.starts_with("ERROR forged")),
+        "a name split a log line:\n{log}"
+    );
+    assert!(log.contains(r"\nERROR forged"), "{log}");
+    let all = receipts(root.path());
+    assert_eq!(all[0]["file"], name, "the receipt keeps the name as data");
+}
+
+#[test]
+fn a_file_that_stopped_the_daemon_twice_is_quarantined_and_the_inbox_goes_on() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    // A claim two earlier runs started and never finished, as a crash leaves it.
+    let claim = root.path().join("work/20260101-000000.000000-1-0");
+    std::fs::create_dir_all(&claim).unwrap();
+    std::fs::write(
+        claim.join("claim.json"),
+        r#"{"original":"杭州/毒文件.xlsx"}"#,
+    )
+    .unwrap();
+    std::fs::write(claim.join("attempts"), "2").unwrap();
+    let poison = example("西湖区.xlsx");
+    std::fs::write(claim.join("original.xlsx"), &poison).unwrap();
+    // And a county waiting behind it.
+    let waiting = example("杭州市/上城区.xlsx");
+    std::fs::write(inbox.join("上城区.xlsx"), &waiting).unwrap();
+
+    let out = once(root.path());
+    must_exit(&out, 1);
+    let all = receipts(root.path());
+    let quarantined = all
+        .iter()
+        .find(|r| r["file"] == "杭州/毒文件.xlsx")
+        .expect("a receipt for the quarantined file");
+    assert_eq!(quarantined["verdict"], "rejected");
+    assert_eq!(quarantined["diagnostics"][0]["rule"], "quarantined");
+    let kept = rejected_files(root.path());
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), poison);
+    assert!(
+        all.iter()
+            .any(|r| r["file"] == "上城区.xlsx" && r["verdict"] == "accepted"),
+        "{all:?}"
+    );
+    assert_no_temporaries(root.path());
+}
+
+#[test]
+fn a_recovered_file_with_one_attempt_is_tried_again() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("inbox")).unwrap();
+    let claim = root.path().join("work/20260101-000000.000000-1-0");
+    std::fs::create_dir_all(&claim).unwrap();
+    std::fs::write(claim.join("claim.json"), r#"{"original":"西湖区.xlsx"}"#).unwrap();
+    std::fs::write(claim.join("attempts"), "1").unwrap();
+    std::fs::write(claim.join("original.xlsx"), example("西湖区.xlsx")).unwrap();
+    must_exit(&once(root.path()), 0);
+    assert_eq!(receipts(root.path())[0]["verdict"], "accepted");
+    assert_no_temporaries(root.path());
+}
+
+#[test]
+fn symlinks_and_fifos_are_rejected_never_followed_or_waited_on() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    // A workbook outside the root, reached through a link: it must not be archived.
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.xlsx");
+    std::fs::write(&secret, example("西湖区.xlsx")).unwrap();
+    std::os::unix::fs::symlink(&secret, inbox.join("链接.xlsx")).unwrap();
+    let fifo = inbox.join("管道.xlsx");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let good = example("杭州市/上城区.xlsx");
+    std::fs::write(inbox.join("上城区.xlsx"), &good).unwrap();
+
+    let mut child = gongwen()
+        .args(["watch", "--once", "--settle", "100", "--root"])
+        .arg(root.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_with_timeout(&mut child, Duration::from_secs(60))
+        .expect("the daemon must not block on a FIFO");
+    assert_eq!(status.code(), Some(1));
+    let all = receipts(root.path());
+    for name in ["链接.xlsx", "管道.xlsx"] {
+        let r = all
+            .iter()
+            .find(|r| r["file"] == name)
+            .unwrap_or_else(|| panic!("no receipt for {name}: {all:?}"));
+        assert_eq!(r["verdict"], "rejected");
+        assert_eq!(r["diagnostics"][0]["rule"], "file_not_regular");
+    }
+    assert!(all.iter().any(|r| r["file"] == "上城区.xlsx"));
+    assert_eq!(
+        archived_originals(root.path()).len(),
+        1,
+        "only the real file is archived"
+    );
+    assert!(secret.is_file(), "the link's target is left alone");
+    assert_no_temporaries(root.path());
+}
+
+#[test]
+fn a_path_too_long_to_read_is_skipped_and_the_rest_goes_on() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    // Folders nested past PATH_MAX (4096), made one level at a time from inside.
+    let segment = "目".repeat(80); // 240 bytes
+    let made = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "cd \"$1\" && for i in $(seq 20); do mkdir {segment} && cd -P {segment} || exit 1; done && echo x > deep.xlsx"
+        ))
+        .arg("sh")
+        .arg(&inbox)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let good = example("西湖区.xlsx");
+    std::fs::write(inbox.join("西湖区.xlsx"), &good).unwrap();
+    let out = once(root.path());
+    must_exit(&out, 0);
+    assert!(stderr(&out).contains("skipping"), "{}", stderr(&out));
+    assert_eq!(receipts(root.path())[0]["verdict"], "accepted");
+}
+
+#[test]
+fn temporaries_left_by_a_killed_daemon_are_cleared_at_start() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("inbox")).unwrap();
+    let left = [
+        root.path().join("outbox/.x.pdf.4294967.gongwen-tmp"),
+        root.path()
+            .join("outbox/回执/.y.回执.txt.4294967.gongwen-tmp"),
+        root.path()
+            .join("archive/0123/documents/.z.pdf.4294967.gongwen-tmp"),
+    ];
+    for path in &left {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"half").unwrap();
+    }
+    must_exit(&once(root.path()), 0);
+    for path in &left {
+        assert!(!path.exists(), "{} left", path.display());
+    }
+}
+
+#[test]
+fn a_signal_stop_is_success_even_after_a_rejection() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::write(inbox.join("坏文件.xlsx"), b"PK\x03\x04 not a workbook").unwrap();
+    let mut daemon = gongwen()
+        .args(["watch", "--settle", "100", "--root"])
+        .arg(root.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("a rejection", Duration::from_secs(60), || {
+        !rejected_files(root.path()).is_empty()
+    });
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(daemon.id().to_string())
+        .status();
+    let status = wait_with_timeout(&mut daemon, Duration::from_secs(30)).expect("exits on SIGTERM");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn identical_bytes_under_two_names_to_two_daemons_are_one_acceptance() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let a = spawn(root.path(), &["--poll=50"]);
+    let b = spawn(root.path(), &["--poll=50"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let examples = city_examples();
+    for (name, bytes) in &examples {
+        std::fs::write(inbox.join(format!("甲_{name}")), bytes).unwrap();
+        std::fs::write(inbox.join(format!("乙_{name}")), bytes).unwrap();
+    }
+    wait_until("ten receipts", Duration::from_secs(120), || {
+        receipts(root.path()).len() >= 10
+    });
+    for mut daemon in [a, b] {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(daemon.id().to_string())
+            .status();
+        wait_with_timeout(&mut daemon, Duration::from_secs(30)).expect("exits on SIGTERM");
+    }
+    let all = receipts(root.path());
+    assert_eq!(all.len(), 10);
+    for (name, _) in &examples {
+        let verdicts: Vec<&str> = all
+            .iter()
+            .filter(|r| r["file"].as_str().unwrap().ends_with(name.as_str()))
+            .map(|r| r["verdict"].as_str().unwrap())
+            .collect();
+        let mut sorted = verdicts.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, ["accepted", "duplicate"], "{name}: {verdicts:?}");
+    }
+    assert_no_temporaries(root.path());
+}
+
+fn spawn(root: &Path, extra: &[&str]) -> Child {
+    gongwen()
+        .args(["watch", "--settle", "100", "--root"])
+        .arg(root)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let end = Instant::now() + timeout;
+    while Instant::now() < end {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let end = Instant::now() + timeout;
+    while Instant::now() < end {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
