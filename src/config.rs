@@ -29,14 +29,25 @@
 //! [deadlines]              # for the status page (outbox/index.html); these are the notice's
 //! county = "2019-05-31"    # counties to their city bureau by the end of May 2019
 //! city = "2019-06-30"      # cities to the province by the end of June 2019
+//!
+//! [daemon]
+//! utc_offset = "+08:00"    # receipt and log times; China time whatever the server's TZ
 //! ```
+//!
+//! A file with problems is refused as a whole, every problem reported with its line and the
+//! key's dotted path (`gongwen.toml:7: unknown key seal.colour (did you mean seal.color?)`):
+//! the file is first read as a plain TOML tree and checked against [`schema`], so all unknown
+//! keys and wrong types are found in one pass, then deserialized and validated.
+
+mod schema;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::NaiveDate;
-use serde::{Deserialize, Deserializer, Serialize};
+use chrono::{FixedOffset, NaiveDate};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::clock::Clock;
 use crate::domain::{self, CountyMatch};
 use crate::model::CountyRef;
 
@@ -57,6 +68,27 @@ pub struct Config {
     pub province: Issuer,
     /// When filings are due, for the status page.
     pub deadlines: Deadlines,
+    /// How the daemon keeps time.
+    pub daemon: DaemonConfig,
+}
+
+/// Settings of `gongwen watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// Offset from UTC of receipt times (收到时间) and log lines, written `"+08:00"`. Default
+    /// China time, whatever the server's `TZ` says: a clerk compares 收到时间 with the clock
+    /// on the office wall.
+    #[serde(deserialize_with = "de_utc_offset", serialize_with = "ser_utc_offset")]
+    pub utc_offset: FixedOffset,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            utc_offset: Clock::china().offset(),
+        }
+    }
 }
 
 /// When filings are due (浙政教督办〔2019〕5号): counties to their city bureau, cities to the
@@ -190,15 +222,66 @@ pub struct Office {
     pub seal_label: String,
 }
 
-/// Every problem found in a configuration, all at once.
+/// One problem of a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The 1-based line it is on, when known.
+    pub line: Option<usize>,
+    /// The key's full dotted path (`county."西湖区".doc_number`), when it concerns one.
+    pub key: Option<String>,
+    /// What is wrong, naming the key.
+    pub message: String,
+}
+
+impl ConfigProblem {
+    fn at_key(key: impl Into<String>, message: String) -> Self {
+        ConfigProblem {
+            line: None,
+            key: Some(key.into()),
+            message,
+        }
+    }
+
+    /// The problem as `FILE:LINE: message`, the form editors and terminals jump to.
+    pub fn located(&self, file: &str) -> String {
+        match self.line {
+            Some(line) => format!("{file}:{line}: {}", self.message),
+            None => format!("{file}: {}", self.message),
+        }
+    }
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Every problem found in a configuration, all at once, in the order of the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
-    pub problems: Vec<String>,
+    pub problems: Vec<ConfigProblem>,
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration: {}", self.problems.join("; "))
+        f.write_str("invalid configuration: ")?;
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<Vec<ConfigProblem>> for ConfigError {
+    fn from(problems: Vec<ConfigProblem>) -> Self {
+        ConfigError { problems }
     }
 }
 
@@ -206,57 +289,95 @@ impl fmt::Display for ConfigError {
 pub const PROVINCE_OFFICE: &str = "浙江省人民政府教育督导委员会办公室";
 
 impl Config {
-    /// Parses and validates the text of a `gongwen.toml`.
-    pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError {
-            problems: vec![e.message().to_owned()],
-        })?;
-        config.validate()?;
-        Ok(config)
+    /// Parses and validates a `gongwen.toml` as read from disk: it must be UTF-8 (a byte
+    /// order mark is allowed, as Windows Notepad writes one).
+    pub fn parse_bytes(bytes: &[u8]) -> Result<Config, ConfigError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Config::parse(text),
+            Err(e) => Err(vec![not_utf8(bytes, e.valid_up_to())].into()),
+        }
     }
 
-    /// Checks every value; reports all problems, not the first.
+    /// Parses and validates the text of a `gongwen.toml`.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let checked = schema::check(text)?;
+        let config: Config = toml::from_str(text).map_err(|e| {
+            // The schema check admits only what deserializes; this is a safety net.
+            vec![ConfigProblem {
+                line: e.span().map(|span| schema::line_of(text, span.start)),
+                key: None,
+                message: schema::toml_message(&e),
+            }]
+        })?;
+        let mut problems = config.problems();
+        for problem in &mut problems {
+            problem.line = problem.key.as_deref().and_then(|key| checked.line_of(key));
+        }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems.into())
+        }
+    }
+
+    /// Checks every value; reports all problems, not the first, each naming its key.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.into())
+        }
+    }
+
+    /// The clock of receipts and logs, at the configured offset.
+    pub fn clock(&self) -> Clock {
+        Clock::with_offset(self.daemon.utc_offset)
+    }
+
+    fn problems(&self) -> Vec<ConfigProblem> {
         let mut problems = Vec::new();
-        check_diameter("[seal] diameter_mm", self.seal.diameter_mm, &mut problems);
+        check_diameter("seal.diameter_mm", self.seal.diameter_mm, &mut problems);
         if self.seal.label.chars().count() > 6 {
-            problems.push(format!(
-                "[seal] label「{}」is longer than 6 characters",
-                self.seal.label
+            problems.push(ConfigProblem::at_key(
+                "seal.label",
+                format!(
+                    "seal.label「{}」is longer than 6 characters",
+                    self.seal.label
+                ),
             ));
         }
         check_deadlines(&self.deadlines, &mut problems);
-        check_issuer("[defaults]", &self.defaults, &mut problems);
-        check_issuer("[province]", &self.province, &mut problems);
+        check_issuer("defaults", &self.defaults, &mut problems);
+        check_issuer("province", &self.province, &mut problems);
         let registry = domain::registry();
         for (key, issuer) in &self.county {
-            let table = format!("[county.\"{key}\"]");
+            let table = schema::join_key("county", key);
             if resolve_county_key(key).is_none() {
-                problems.push(format!(
-                    "{table}: no Zhejiang county is named or coded「{key}」"
+                problems.push(ConfigProblem::at_key(
+                    &table,
+                    format!("{table}: no Zhejiang county is named or coded「{key}」"),
                 ));
             }
             check_issuer(&table, issuer, &mut problems);
         }
         for (key, issuer) in &self.city {
-            let table = format!("[city.\"{key}\"]");
+            let table = schema::join_key("city", key);
             let known = registry.city(key).is_some()
                 || registry
                     .cities()
                     .iter()
                     .any(|(_, code)| *code == key.as_str());
             if !known {
-                problems.push(format!(
-                    "{table}: no Zhejiang city is named or coded「{key}」"
+                problems.push(ConfigProblem::at_key(
+                    &table,
+                    format!("{table}: no Zhejiang city is named or coded「{key}」"),
                 ));
             }
             check_issuer(&table, issuer, &mut problems);
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError { problems })
-        }
+        problems
     }
 
     /// The settings of a county's bureau, reporting to its city bureau.
@@ -339,29 +460,43 @@ fn resolve_county_key(key: &str) -> Option<(String, String)> {
     }
 }
 
-fn check_diameter(what: &str, mm: f64, problems: &mut Vec<String>) {
+fn check_diameter(key: &str, mm: f64, problems: &mut Vec<ConfigProblem>) {
     if !(30.0..=60.0).contains(&mm) {
-        problems.push(format!(
-            "{what} = {mm}: a seal is 30–60 mm across (42 for a 教育局, 45 for a city government)"
+        problems.push(ConfigProblem::at_key(
+            key,
+            format!(
+                "{key} = {mm}: a seal is 30–60 mm across (42 for a 教育局, 45 for a city government)"
+            ),
         ));
     }
 }
 
-fn check_deadlines(deadlines: &Deadlines, problems: &mut Vec<String>) {
+fn check_deadlines(deadlines: &Deadlines, problems: &mut Vec<ConfigProblem>) {
     for (field, date) in [("county", deadlines.county), ("city", deadlines.city)] {
         if !(2019..=2100).contains(&chrono::Datelike::year(&date)) {
-            problems.push(format!("[deadlines] {field} {date} is outside 2019–2100"));
+            let key = format!("deadlines.{field}");
+            let message = format!("{key} {date} is outside 2019–2100");
+            problems.push(ConfigProblem::at_key(key, message));
         }
     }
     if deadlines.city < deadlines.county {
-        problems.push(format!(
-            "[deadlines] city {} is before county {}: counties file with their city first",
-            deadlines.city, deadlines.county
+        problems.push(ConfigProblem::at_key(
+            "deadlines.city",
+            format!(
+                "deadlines.city {} is before deadlines.county {}: counties file with their city first",
+                deadlines.city, deadlines.county
+            ),
         ));
     }
 }
 
-fn check_issuer(table: &str, issuer: &Issuer, problems: &mut Vec<String>) {
+/// Checks one issuer table; `table` is its dotted path (`county."西湖区"`).
+fn check_issuer(table: &str, issuer: &Issuer, problems: &mut Vec<ConfigProblem>) {
+    let mut push = |field: &str, message: String| {
+        let key = format!("{table}.{field}");
+        let message = format!("{key} {message}");
+        problems.push(ConfigProblem::at_key(key, message));
+    };
     for (field, value) in [
         ("issuer", &issuer.issuer),
         ("red_header", &issuer.red_header),
@@ -369,37 +504,56 @@ fn check_issuer(table: &str, issuer: &Issuer, problems: &mut Vec<String>) {
         ("addressee", &issuer.addressee),
     ] {
         if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
-            problems.push(format!(
-                "{table} {field} is empty; leave it out to use the default"
-            ));
+            push(
+                field,
+                "is empty; leave it out to use the default".to_owned(),
+            );
         }
     }
     if let Some(number) = &issuer.doc_number
         && let Err(why) = check_doc_number(number)
     {
-        problems.push(format!("{table} doc_number「{number}」: {why}"));
+        push("doc_number", format!("= 「{number}」: {why}"));
     }
     if let Some(cc) = &issuer.cc
         && cc.iter().any(|c| c.trim().is_empty())
     {
-        problems.push(format!("{table} cc has an empty entry"));
+        push("cc", "has an empty entry".to_owned());
     }
     for (field, date) in [("date", issuer.date), ("printed_on", issuer.printed_on)] {
         if let Some(date) = date
             && !(2019..=2100).contains(&chrono::Datelike::year(&date))
         {
-            problems.push(format!("{table} {field} {date} is outside 2019–2100"));
+            push(field, format!("{date} is outside 2019–2100"));
         }
     }
     if let (Some(date), Some(printed)) = (issuer.date, issuer.printed_on)
         && printed < date
     {
-        problems.push(format!(
-            "{table} printed_on {printed} is before the date {date}"
-        ));
+        push("printed_on", format!("{printed} is before the date {date}"));
     }
     if let Some(mm) = issuer.seal_diameter_mm {
-        check_diameter(&format!("{table} seal_diameter_mm"), mm, problems);
+        check_diameter(&format!("{table}.seal_diameter_mm"), mm, problems);
+    }
+}
+
+/// The problem of a file that is not UTF-8: where the first bad byte is, and what to do.
+fn not_utf8(bytes: &[u8], valid_up_to: usize) -> ConfigProblem {
+    let line = bytes[..valid_up_to].iter().filter(|&&b| b == b'\n').count() + 1;
+    let guess = if encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .is_some()
+    {
+        "; it looks like GBK (ANSI) text"
+    } else {
+        ""
+    };
+    ConfigProblem {
+        line: Some(line),
+        key: None,
+        message: format!(
+            "the file is not UTF-8 (byte {valid_up_to} cannot be read{guess}): save it as UTF-8 (Notepad or WPS: 另存为, 编码 UTF-8)"
+        ),
     }
 }
 
@@ -455,6 +609,40 @@ fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Erro
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map(Some)
         .map_err(|_| serde::de::Error::custom(format!("「{text}」is not a date like 2019-05-28")))
+}
+
+/// An offset from UTC written `"+08:00"`, as [`parse_utc_offset`] reads it.
+fn de_utc_offset<'de, D: Deserializer<'de>>(d: D) -> Result<FixedOffset, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_utc_offset(&text).map_err(serde::de::Error::custom)
+}
+
+fn ser_utc_offset<S: Serializer>(offset: &FixedOffset, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&offset.to_string())
+}
+
+/// `+HH:MM` or `-HH:MM`, at most 14 hours from UTC, the range of offsets in use.
+pub fn parse_utc_offset(text: &str) -> Result<FixedOffset, String> {
+    let refuse =
+        || format!("\"{text}\" is not an offset like \"+08:00\" (China) or \"+00:00\" (UTC)");
+    let bytes = text.as_bytes();
+    let sign = match bytes.first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return Err(refuse()),
+    };
+    let digits = |range: std::ops::Range<usize>| {
+        text.get(range)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|d| d.parse::<i32>().ok())
+    };
+    let (Some(hours), Some(minutes)) = (digits(1..3), digits(4..6)) else {
+        return Err(refuse());
+    };
+    if bytes.len() != 6 || bytes[3] != b':' || minutes >= 60 || hours * 60 + minutes > 14 * 60 {
+        return Err(refuse());
+    }
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)).ok_or_else(refuse)
 }
 
 /// A required date, written like [`de_date`] accepts.
@@ -567,6 +755,121 @@ mod tests {
         assert!(Config::parse("[deadlines]\nprovince = \"2019-07-01\"").is_err());
         let err = Config::parse("[deadlines]\ncounty = \"1999-05-31\"").unwrap_err();
         assert_eq!(err.problems.len(), 1, "{err}");
+    }
+
+    fn located(err: &ConfigError) -> Vec<String> {
+        err.problems
+            .iter()
+            .map(|p| p.located("gongwen.toml"))
+            .collect()
+    }
+
+    /// Regression: with three unknown keys only the first was reported, without a line.
+    #[test]
+    fn three_unknown_keys_are_three_located_problems() {
+        let text = "[seal]\nlabell = \"盖章处\"\n[defaults]\nsigner_name = \"x\"\n\n[province]\nnotes = \"y\"\n";
+        assert_eq!(
+            located(&Config::parse(text).unwrap_err()),
+            [
+                "gongwen.toml:2: unknown key seal.labell (did you mean seal.label?)",
+                "gongwen.toml:4: unknown key defaults.signer_name (did you mean defaults.signer?)",
+                "gongwen.toml:7: unknown key province.notes (did you mean province.note?)",
+            ]
+        );
+    }
+
+    #[test]
+    fn value_problems_carry_the_line_of_their_key() {
+        let text = "[seal]\nstyle = \"none\"\ndiameter_mm = 12\n\n[county.\"不存在县\"]\nsigner = \"李四\"\n[county.\"西湖区\"]\ndoc_number = \"西教[2019]12号\"\n";
+        let found = located(&Config::parse(text).unwrap_err());
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(
+            found[0].starts_with("gongwen.toml:3: seal.diameter_mm = 12: "),
+            "{found:?}"
+        );
+        assert!(
+            found[1].starts_with("gongwen.toml:5: county.\"不存在县\": no Zhejiang county"),
+            "{found:?}"
+        );
+        assert!(
+            found[2]
+                .starts_with("gongwen.toml:8: county.\"西湖区\".doc_number = 「西教[2019]12号」"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn every_key_the_types_write_is_in_the_schema() {
+        let issuer = Issuer {
+            issuer: Some("杭州市西湖区教育局".into()),
+            red_header: Some("杭州市西湖区教育局文件".into()),
+            doc_number: Some("西教〔2019〕12号".into()),
+            signer: Some("张三".into()),
+            addressee: Some("杭州市教育局".into()),
+            cc: Some(vec!["杭州市西湖区人民政府".into()]),
+            printer: Some("杭州市西湖区教育局办公室".into()),
+            date: NaiveDate::from_ymd_opt(2019, 5, 28),
+            printed_on: NaiveDate::from_ymd_opt(2019, 5, 29),
+            note: Some("此件依申请公开".into()),
+            contact: Some("联系人：张三".into()),
+            seal_diameter_mm: Some(45.0),
+        };
+        let config = Config {
+            seal: SealConfig {
+                style: SealStyle::None,
+                diameter_mm: 42.0,
+                label: "盖章".into(),
+            },
+            defaults: issuer.clone(),
+            county: BTreeMap::from([("西湖区".to_owned(), issuer.clone())]),
+            city: BTreeMap::from([("杭州市".to_owned(), issuer.clone())]),
+            province: issuer,
+            deadlines: Deadlines::default(),
+            daemon: DaemonConfig {
+                utc_offset: FixedOffset::west_opt(5 * 3600 + 1800).unwrap(),
+            },
+        };
+        let text = toml::to_string(&config).unwrap();
+        assert_eq!(Config::parse(&text), Ok(config), "{text}");
+    }
+
+    #[test]
+    fn the_clock_is_china_time_unless_configured() {
+        let config = Config::parse("").unwrap();
+        assert_eq!(config.clock(), Clock::china());
+        let config = Config::parse("[daemon]\nutc_offset = \"+00:00\"").unwrap();
+        assert_eq!(config.clock().offset().local_minus_utc(), 0);
+        let config = Config::parse("[daemon]\nutc_offset = \"-05:30\"").unwrap();
+        assert_eq!(config.clock().offset().local_minus_utc(), -19800);
+        for bad in [
+            "+8:00", "08:00", "+08", "+0800", "+15:00", "+08:60", "UTC", "+08:00 ", "",
+        ] {
+            let text = format!("# offset\n[daemon]\nutc_offset = \"{bad}\"\n");
+            let found = located(&Config::parse(&text).unwrap_err());
+            assert_eq!(
+                found,
+                [format!(
+                    "gongwen.toml:3: daemon.utc_offset: \"{bad}\" is not an offset like \"+08:00\" (China) or \"+00:00\" (UTC)"
+                )],
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn files_must_be_utf8_and_may_start_with_a_bom() {
+        let with_bom = "\u{feff}[seal]\nlabel = \"盖章处\"\n";
+        assert_eq!(
+            Config::parse_bytes(with_bom.as_bytes()).unwrap().seal.label,
+            "盖章处"
+        );
+        let (gbk, _, _) = encoding_rs::GBK.encode("[defaults]\n\nnote = \"此件依申请公开\"\n");
+        let found = located(&Config::parse_bytes(&gbk).unwrap_err());
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("gongwen.toml:3: the file is not UTF-8 (byte 20 cannot be read; it looks like GBK (ANSI) text): save it as UTF-8"),
+            "{found:?}"
+        );
     }
 
     #[test]

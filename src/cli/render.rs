@@ -160,7 +160,8 @@ pub fn open_renderer(options: &RenderOptions) -> Result<Renderer, Fault> {
     Ok(Renderer::new(world, config, Formats::default()))
 }
 
-/// `--config FILE`, else `./gongwen.toml` when it exists, else the defaults.
+/// `--config FILE`, else `./gongwen.toml` when it exists, else the defaults. Every problem of
+/// the file is a hint line `FILE:LINE: message`.
 fn load_config(path: Option<&Path>) -> Result<Config, Fault> {
     let default = Path::new("gongwen.toml");
     let path = match path {
@@ -168,12 +169,26 @@ fn load_config(path: Option<&Path>) -> Result<Config, Fault> {
         None if default.is_file() => default,
         None => return Ok(Config::default()),
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Fault::new(format!("cannot read {}: {e}", path.display())))?;
-    Config::parse(&text).map_err(|e| {
-        let mut fault = Fault::new(format!("{}: invalid configuration", path.display()));
-        for problem in e.problems {
-            fault = fault.hint(problem);
+    let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let shown = shown.display();
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Fault::new(format!("the configuration {shown} does not exist")).hint(
+                "gongwen reads the file named by --config; without --config it reads gongwen.toml in the daemon's root (watch) or the current folder (render, rollup), and uses the defaults when there is none",
+            )
+        }
+        _ => Fault::new(format!("cannot read the configuration {shown}: {e}"))
+            .hint("--config must name a readable TOML file"),
+    })?;
+    Config::parse_bytes(&bytes).map_err(|e| {
+        let count = e.problems.len();
+        let noun = if count == 1 { "problem" } else { "problems" };
+        let mut fault = Fault::new(format!(
+            "{shown}: invalid configuration, {count} {noun}; nothing was done"
+        ));
+        let file = path.display().to_string();
+        for problem in &e.problems {
+            fault = fault.hint(problem.located(&file));
         }
         fault
     })

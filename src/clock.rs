@@ -1,0 +1,182 @@
+//! The wall clock of the office the daemon serves: China time (+08:00) unless the
+//! configuration names another offset (`[daemon] utc_offset`). Receipts and log lines read it,
+//! so a clerk's 收到时间 matches the clock on the office wall whatever time zone the server
+//! runs in. It never consults `TZ` or the system's zone database: the offset is fixed.
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset as _, SecondsFormat, Utc};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::FormatTime;
+
+/// Seconds east of UTC of China Standard Time, which has no daylight saving.
+const CHINA_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// A clock at a fixed offset from UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    offset: FixedOffset,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::china()
+    }
+}
+
+impl Clock {
+    /// China Standard Time, +08:00.
+    pub fn china() -> Clock {
+        Clock {
+            offset: china_offset(),
+        }
+    }
+
+    /// A clock at `offset` east of UTC.
+    pub fn with_offset(offset: FixedOffset) -> Clock {
+        Clock { offset }
+    }
+
+    pub fn offset(&self) -> FixedOffset {
+        self.offset
+    }
+
+    /// The current instant at this clock's offset.
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        self.at(Utc::now())
+    }
+
+    /// The calendar day at this clock's offset.
+    pub fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+
+    /// The current time as RFC 3339 with whole seconds, e.g. `2019-05-28T09:30:00+08:00`.
+    pub fn rfc3339_now(&self) -> String {
+        rfc3339(&self.now())
+    }
+
+    /// The current time for file names, e.g. `20190528-093000`.
+    pub fn compact_now(&self) -> String {
+        compact(&self.now())
+    }
+
+    /// `instant` at this clock's offset.
+    pub fn at(&self, instant: DateTime<Utc>) -> DateTime<FixedOffset> {
+        instant.with_timezone(&self.offset)
+    }
+}
+
+/// RFC 3339 with whole seconds and the numeric offset (never `Z`).
+pub fn rfc3339(time: &DateTime<FixedOffset>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// `%Y%m%d-%H%M%S`, sortable and safe in file names.
+pub fn compact(time: &DateTime<FixedOffset>) -> String {
+    time.format("%Y%m%d-%H%M%S").to_string()
+}
+
+fn china_offset() -> FixedOffset {
+    // 8 hours is within ±24 h, so `east_opt` cannot fail; UTC is the inert fallback.
+    FixedOffset::east_opt(CHINA_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix())
+}
+
+/// Log lines carry the same offset as receipts, with milliseconds:
+/// `2019-05-28T09:30:00.123+08:00`.
+impl FormatTime for Clock {
+    fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
+        write!(
+            w,
+            "{}",
+            self.now().to_rfc3339_opts(SecondsFormat::Millis, false)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instant(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn china_time_is_eight_hours_east_of_utc() {
+        let clock = Clock::china();
+        let t = clock.at(instant("2019-05-28T16:30:05Z"));
+        assert_eq!(rfc3339(&t), "2019-05-29T00:30:05+08:00");
+        assert_eq!(compact(&t), "20190529-003005");
+        assert_eq!(
+            t.date_naive(),
+            NaiveDate::from_ymd_opt(2019, 5, 29).unwrap()
+        );
+        assert_eq!(Clock::default(), clock);
+    }
+
+    #[test]
+    fn another_offset_gives_another_wall_time() {
+        let clock = Clock::with_offset(FixedOffset::west_opt(5 * 3600 + 1800).unwrap());
+        let t = clock.at(instant("2019-05-28T16:30:05.900Z"));
+        assert_eq!(rfc3339(&t), "2019-05-28T11:00:05-05:30");
+        let utc = Clock::with_offset(FixedOffset::east_opt(0).unwrap());
+        assert_eq!(
+            rfc3339(&utc.at(instant("2019-05-28T16:30:05Z"))),
+            "2019-05-28T16:30:05+00:00"
+        );
+    }
+
+    #[test]
+    fn log_timestamps_carry_the_offset() {
+        let mut line = String::new();
+        Clock::china()
+            .format_time(&mut Writer::new(&mut line))
+            .unwrap();
+        let parsed = DateTime::parse_from_rfc3339(&line).unwrap();
+        assert_eq!(
+            parsed.offset().local_minus_utc(),
+            CHINA_OFFSET_SECONDS,
+            "{line}"
+        );
+        assert!(line.ends_with("+08:00"), "{line}");
+    }
+
+    /// Run by [`now_ignores_the_servers_time_zone`] in a child process with another `TZ`.
+    #[test]
+    fn child_prints_now() {
+        if std::env::var_os("GONGWEN_CLOCK_CHILD").is_none() {
+            return;
+        }
+        let local_offset = chrono::Local::now().offset().local_minus_utc();
+        println!("CLOCK {} {local_offset}", Clock::china().rfc3339_now());
+    }
+
+    #[test]
+    fn now_ignores_the_servers_time_zone() {
+        // A POSIX zone string: five hours west of UTC, no zone database needed.
+        let before = Utc::now().timestamp();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "clock::tests::child_prints_now", "--nocapture"])
+            .env("TZ", "EST5")
+            .env("GONGWEN_CLOCK_CHILD", "1")
+            .output()
+            .unwrap();
+        let after = Utc::now().timestamp();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("CLOCK "))
+            .unwrap_or_else(|| panic!("the child printed no time:\n{stdout}"));
+        let (now, local_offset) = line.split_once(' ').unwrap();
+        assert_eq!(
+            local_offset, "-18000",
+            "the child did not run under TZ=EST5"
+        );
+        let now = DateTime::parse_from_rfc3339(now).unwrap();
+        assert_eq!(now.offset().local_minus_utc(), CHINA_OFFSET_SECONDS);
+        assert!((before..=after).contains(&now.timestamp()), "{now}");
+    }
+}
