@@ -31,12 +31,15 @@ pub const GOALS: [(PlanYear, u32); 2] = [(PlanYear::Y2020, 20), (PlanYear::Y2022
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatusOptions {
     pub deadlines: Deadlines,
+    /// The page's "as of" time, in the configured offset (China time by default).
+    pub clock: crate::clock::Clock,
 }
 
 impl StatusOptions {
     pub fn from_config(config: &Config) -> StatusOptions {
         StatusOptions {
             deadlines: config.deadlines,
+            clock: config.clock(),
         }
     }
 }
@@ -1111,7 +1114,7 @@ fn list_files(dir: &Path, prefix: &str, depth: usize, out: &mut BTreeSet<String>
 /// Rewrites `outbox/index.html` from the archive, atomically.
 pub fn write(layout: &Layout, options: &StatusOptions, today: NaiveDate) -> io::Result<()> {
     let snapshot = snapshot(layout)?;
-    let generated_at = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let generated_at = options.clock.now().format("%Y-%m-%d %H:%M:%S").to_string();
     let html = render(&snapshot, options, today, &generated_at);
     crate::archive::write_atomic(&layout.outbox.join(PAGE), html.as_bytes())
 }
@@ -1344,6 +1347,7 @@ mod tests {
                 county: day(2021, 5, 31),
                 city: day(2021, 6, 30),
             },
+            ..StatusOptions::default()
         };
         let v = overview(&snap, &later, day(2021, 5, 1));
         let hangzhou: Vec<&str> = v.cities[0]

@@ -427,3 +427,31 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::proces
     let _ = child.wait();
     None
 }
+
+#[test]
+fn a_leading_tilde_is_a_filing_and_receipts_are_in_china_time_whatever_the_tz() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::write(inbox.join("~鄞州区.xlsx"), example("西湖区.xlsx")).unwrap();
+    // Owner and lock files stay where they are, each logged once with its reason.
+    std::fs::write(inbox.join("~$鄞州区.xlsx"), b"owner").unwrap();
+    let out = run(gongwen()
+        .env("TZ", "America/New_York")
+        .args(["watch", "--once", "--settle", "100", "--root"])
+        .arg(root.path()));
+    must_exit(&out, 0);
+    let all = receipts(root.path());
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["file"], "~鄞州区.xlsx");
+    let at = all[0]["received_at"].as_str().unwrap();
+    assert!(at.ends_with("+08:00"), "{at}");
+    assert!(inbox.join("~$鄞州区.xlsx").exists());
+    let log = stderr(&out);
+    assert!(log.contains("+08:00"), "log lines carry China time:\n{log}");
+    assert_eq!(
+        log.matches("ignoring").count(),
+        1,
+        "an ignored file is logged once:\n{log}"
+    );
+}

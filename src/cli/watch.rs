@@ -18,7 +18,6 @@ use super::{Fault, Status};
 use crate::cli::args::WatchArgs;
 
 pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
-    init_logging();
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, Arc::clone(&stop))
@@ -35,6 +34,7 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
         render_options.config = Some(args.root.join("gongwen.toml"));
     }
     let renderer = open_renderer(&render_options)?;
+    init_logging(renderer.config().clock());
     let mut processor = Processor {
         layout,
         reader: WorkbookReader::Isolated(Isolation::current_exe()?),
@@ -109,7 +109,8 @@ impl watch::Observer for Progress {
     }
 }
 
-fn init_logging() {
+/// Log lines carry the configured offset (China time by default), like the receipts.
+fn init_logging(clock: gongwen::clock::Clock) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -117,5 +118,6 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
+        .with_timer(clock)
         .try_init();
 }

@@ -95,11 +95,6 @@ fn is_excel_save_temporary(name: &str) -> bool {
     name.len() == 8 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Why a path (relative to the inbox) is left alone, for the log; `None` when it is taken.
-pub fn ignore_reason_of_path(relative: &Path) -> Option<&'static str> {
-    is_ignored(relative).then_some("matches the ignore list")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -264,7 +264,7 @@ pub fn scan(inbox: &Path) -> std::io::Result<Scan> {
             let Ok(relative) = path.strip_prefix(inbox).map(Path::to_path_buf) else {
                 continue;
             };
-            if let Some(reason) = ignore::ignore_reason_of_path(&relative) {
+            if let Some(reason) = ignore::ignore_reason(&relative) {
                 found.ignored.push((relative, reason));
                 continue;
             }

@@ -81,7 +81,8 @@ pub struct Processor<O: Outputs> {
     pub reader: WorkbookReader,
     pub limits: Limits,
     pub outputs: O,
-    /// What the status page (`outbox/index.html`) needs: the deadlines.
+    /// What the status page (`outbox/index.html`) needs: the deadlines, and the clock that
+    /// also dates receipts (China time unless configured otherwise).
     pub status: crate::status::StatusOptions,
 }
 
@@ -121,14 +122,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn now_rfc3339() -> String {
-    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}
-
-fn now_compact() -> String {
-    chrono::Local::now().format("%Y%m%d-%H%M%S").to_string()
-}
-
 /// A file read from its claim: its bytes and their hash.
 struct ReadFile {
     bytes: Vec<u8>,
@@ -152,7 +145,7 @@ impl<O: Outputs> Processor<O> {
     /// never write an older view over a newer one. A failure is logged, not fatal: the page
     /// is a view of the archive, which stays the record.
     pub fn refresh_status(&self) {
-        let today = chrono::Local::now().date_naive();
+        let today = self.status.clock.today();
         let written = self
             .layout
             .lock()
@@ -163,7 +156,7 @@ impl<O: Outputs> Processor<O> {
     }
 
     fn process_file(&mut self, claimed: &mut Claimed) -> Result<Receipt, DaemonFault> {
-        let received_at = now_rfc3339();
+        let received_at = self.status.clock.rfc3339_now();
         let name = names::component(&claimed.dropped_name());
 
         if claimed.attempts >= MAX_ATTEMPTS {
@@ -477,7 +470,11 @@ impl<O: Outputs> Processor<O> {
         name: &str,
         county_dir: Option<&Path>,
     ) -> Result<String, DaemonFault> {
-        let prefix = format!("{}_{}_", now_compact(), &sha[..8.min(sha.len())]);
+        let prefix = format!(
+            "{}_{}_",
+            self.status.clock.compact_now(),
+            &sha[..8.min(sha.len())]
+        );
         let file_name = names::fit(&prefix, name, ".回执.txt");
         let text_path = self.layout.outbox.join("回执").join(&file_name);
         let text = receipt.to_text();
