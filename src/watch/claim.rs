@@ -181,7 +181,9 @@ pub fn recover(layout: &Layout) -> io::Result<Vec<Claimed>> {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.ends_with(TEMP_SUFFIX) {
                 let _ = std::fs::remove_file(entry.path());
-            } else if name.starts_with("original") {
+            } else if name != CLAIM_FILE && name != ATTEMPTS_FILE {
+                // `original.<ext>`, or the dropped name itself in a claim an earlier version
+                // of gongwen made.
                 claimed_file = Some(entry.path());
             }
         }
