@@ -318,3 +318,26 @@ fn the_worker_is_replaced_after_its_job_count_and_the_output_stays_the_same() {
     assert_same_files(&second, &first);
     assert_same_files(&third, &first);
 }
+
+#[test]
+fn a_worker_grown_past_its_resident_limit_is_replaced_after_the_job() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(mut spec) = spec(tmp.path()) else {
+        return;
+    };
+    // Every worker holds more than one byte: each job is the last of its worker.
+    spec.max_rss = 1;
+    let mut worker = RenderWorker::start(spec).unwrap();
+    let sub = xihu();
+    let first_pid = worker.pid().unwrap();
+    let first = worker.county(&sub).unwrap();
+    let second_pid = worker.pid().unwrap();
+    assert_ne!(second_pid, first_pid);
+    assert!(
+        gone(first_pid),
+        "the retired worker {first_pid} was not reaped"
+    );
+    let second = worker.county(&sub).unwrap();
+    assert_ne!(worker.pid(), Some(second_pid));
+    assert_same_files(&second, &first);
+}

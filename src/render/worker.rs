@@ -72,14 +72,22 @@ pub struct WorkerSpec {
 }
 
 impl WorkerSpec {
-    /// Address space for the worker: room for the largest example county and the province
-    /// summary, far below what the 60-million-character cell asked for.
+    /// Address space for the worker. Measured (dev profile, dependencies optimised): a
+    /// started worker peaks at 284 MB of address space (`VmPeak`, 107 MB resident); the
+    /// largest example county and the province summary at 359 MB (136 MB resident), and
+    /// they still render under a 200 MB limit. Synthetic counties: 1,000 items 478 MB
+    /// (247 MB resident), 2,000 items 607 MB, 5,000 items 927 MB (712 MB), 10,000 items
+    /// 1.6 GB. 1 GiB renders about 5,000 items in one county; worse is refused.
     pub const DEFAULT_MEMORY_LIMIT: u64 = 1024 * 1024 * 1024;
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
     pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(30);
+    /// typst's caches grow by about 1.5 MB every hundred renders (BENCHMARKS.md); a fresh
+    /// worker now and then keeps that flat at the cost of one start (about 0.4 s).
     pub const DEFAULT_MAX_JOBS: u32 = 500;
-    /// Resident memory past which a worker is replaced after its job.
-    pub const DEFAULT_MAX_RSS: u64 = 512 * 1024 * 1024;
+    /// Resident memory past which a worker is replaced after its job: twice what the
+    /// examples leave (136 MB), so only an unusually large county costs a restart, and an
+    /// idle worker never holds more than this while the workbook reader runs beside it.
+    pub const DEFAULT_MAX_RSS: u64 = 256 * 1024 * 1024;
 
     /// The running binary, with the default limits and `args` as the render options.
     pub fn current_exe(args: Vec<OsString>) -> Result<WorkerSpec, WorkerFault> {
