@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => cli::watch::watch(&args),
         Command::Template(args) => cli::template::template(&args),
         Command::ReadWorkbook(args) => cli::read_workbook::read_workbook(&args),
+        Command::RenderWorker(args) => cli::render_worker::render_worker(&args),
     };
     match result {
         Ok(status) => status.into(),

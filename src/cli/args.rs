@@ -1,9 +1,10 @@
 //! Every clap type in one place. Arguments become plain values here; nothing below the CLI
 //! sees argv.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// gongwen — 义务教育优质均衡整改清单的读取、校验与公文排版。
 #[derive(Debug, Parser)]
@@ -31,6 +32,9 @@ pub enum Command {
     /// Internal: parse one workbook in a sandboxed child process and answer in JSON.
     #[command(name = "__read-workbook", hide = true)]
     ReadWorkbook(ReadWorkbookArgs),
+    /// Internal: a long-lived renderer serving jobs on stdin and stdout.
+    #[command(name = "__render-worker", hide = true)]
+    RenderWorker(RenderWorkerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +64,15 @@ pub struct ReadWorkbookArgs {
     pub path: PathBuf,
 }
 
+#[derive(Debug, Args)]
+pub struct RenderWorkerArgs {
+    /// Address-space limit in bytes.
+    #[arg(long)]
+    pub memory_limit: u64,
+    #[command(flatten)]
+    pub options: RenderOptions,
+}
+
 /// What `render`, `rollup` and `watch` share: how documents are made.
 #[derive(Debug, Clone, Args)]
 pub struct RenderOptions {
@@ -83,6 +96,37 @@ pub struct RenderOptions {
     /// The templates folder; default templates/ of the installation.
     #[arg(long, value_name = "DIR", hide = true)]
     pub templates: Option<PathBuf>,
+}
+
+impl RenderOptions {
+    /// The options as arguments again, for the render worker: it builds its renderer from
+    /// exactly what the parent resolved.
+    #[allow(
+        dead_code,
+        reason = "for the daemon's render worker spec (issue 12); the round trip is tested below"
+    )]
+    pub fn to_args(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> = Vec::new();
+        if let Some(seal) = self.seal
+            && let Some(value) = seal.to_possible_value()
+        {
+            args.push("--seal".into());
+            args.push(value.get_name().into());
+        }
+        for dir in &self.font_paths {
+            args.push("--font-path".into());
+            args.push(dir.clone().into_os_string());
+        }
+        if let Some(config) = &self.config {
+            args.push("--config".into());
+            args.push(config.clone().into_os_string());
+        }
+        if let Some(templates) = &self.templates {
+            args.push("--templates".into());
+            args.push(templates.clone().into_os_string());
+        }
+        args
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -152,4 +196,45 @@ pub struct TemplateArgs {
     /// the list ends at 2023-12).
     #[arg(long, value_name = "YYYY-MM")]
     pub from: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_options_survive_the_trip_through_arguments() {
+        let cli = Cli::parse_from([
+            "gongwen",
+            "render",
+            "--seal",
+            "none",
+            "--font-path",
+            "/a:/b c",
+            "--config",
+            "/etc/gongwen 1.toml",
+            "--templates",
+            "/t",
+            "x.xlsx",
+        ]);
+        let Command::Render(render) = cli.command else {
+            panic!("not render")
+        };
+        let mut argv: Vec<OsString> = vec!["gongwen".into(), "__render-worker".into()];
+        argv.extend(["--memory-limit".into(), "1".into()]);
+        argv.extend(render.options.to_args());
+        let Command::RenderWorker(worker) = Cli::parse_from(argv).command else {
+            panic!("not the render worker")
+        };
+        assert_eq!(worker.options.seal, Some(SealArg::None));
+        assert_eq!(
+            worker.options.font_paths,
+            [PathBuf::from("/a"), PathBuf::from("/b c")]
+        );
+        assert_eq!(
+            worker.options.config,
+            Some(PathBuf::from("/etc/gongwen 1.toml"))
+        );
+        assert_eq!(worker.options.templates, Some(PathBuf::from("/t")));
+    }
 }

@@ -5,6 +5,7 @@ pub mod check;
 pub mod parallel;
 pub mod read_workbook;
 pub mod render;
+pub mod render_worker;
 pub mod rollup;
 pub mod template;
 pub mod watch;

@@ -29,8 +29,9 @@ pub const TIMETABLE_TITLE: &str = "创建全国义务教育优质均衡发展县
 /// The widest title line: 2号 (22 pt) characters across the 156 mm type area.
 const TITLE_LINE_CHARS: usize = 20;
 
-/// A submission that cannot be made into documents.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A submission that cannot be made into documents. Serialisable: the render worker sends it
+/// back to the daemon.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ComposeError {
     #[error("{file}: the file has errors and is not rendered")]
     HasErrors { file: String },

@@ -1,7 +1,7 @@
 //! Rendering: the document model ([`document`]) built from submissions ([`compose`]) and its
 //! two backends, typst for PDF ([`world`], [`pdf`]) and docx-rs for Word ([`docx`]). Backends
 //! return bytes; writing files is the archive's job. [`renderer`] ties them together for the
-//! CLI and the daemon.
+//! CLI and the daemon; [`worker`] runs it in a child process for untrusted input.
 
 pub mod compose;
 pub mod document;
@@ -9,4 +9,5 @@ pub mod docx;
 pub mod fonts;
 pub mod pdf;
 pub mod renderer;
+pub mod worker;
 pub mod world;
