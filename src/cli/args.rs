@@ -101,10 +101,6 @@ pub struct RenderOptions {
 impl RenderOptions {
     /// The options as arguments again, for the render worker: it builds its renderer from
     /// exactly what the parent resolved.
-    #[allow(
-        dead_code,
-        reason = "for the daemon's render worker spec (issue 12); the round trip is tested below"
-    )]
     pub fn to_args(&self) -> Vec<OsString> {
         let mut args: Vec<OsString> = Vec::new();
         if let Some(seal) = self.seal

@@ -134,13 +134,7 @@ pub fn render_fault(err: &RenderError) -> Fault {
 /// The configuration, the templates and the fonts, checked, as one renderer kept for every
 /// file of the run.
 pub fn open_renderer(options: &RenderOptions) -> Result<Renderer, Fault> {
-    let mut config = load_config(options.config.as_deref())?;
-    if let Some(seal) = options.seal {
-        config.seal.style = match seal {
-            SealArg::Outline => SealStyle::Outline,
-            SealArg::None => SealStyle::None,
-        };
-    }
+    let config = render_config(options)?;
     let root = install_root();
     let templates = match (&options.templates, &root) {
         (Some(dir), _) => Templates::Dir(dir.clone()),
@@ -158,6 +152,18 @@ pub fn open_renderer(options: &RenderOptions) -> Result<Renderer, Fault> {
         other => Fault::new(other.to_string()),
     })?;
     Ok(Renderer::new(world, config, Formats::default()))
+}
+
+/// The configuration the options name, with `--seal` applied over it.
+pub fn render_config(options: &RenderOptions) -> Result<Config, Fault> {
+    let mut config = load_config(options.config.as_deref())?;
+    if let Some(seal) = options.seal {
+        config.seal.style = match seal {
+            SealArg::Outline => SealStyle::Outline,
+            SealArg::None => SealStyle::None,
+        };
+    }
+    Ok(config)
 }
 
 /// `--config FILE`, else `./gongwen.toml` when it exists, else the defaults. Every problem of

@@ -13,7 +13,9 @@ use gongwen::pipeline::WorkbookReader;
 use gongwen::status::StatusOptions;
 use gongwen::watch::{self, Processor, WatchOptions};
 
-use super::render::open_renderer;
+use gongwen::render::worker::{RenderWorker, WorkerFault, WorkerSpec};
+
+use super::render::render_config;
 use super::{Fault, Status};
 use crate::cli::args::WatchArgs;
 
@@ -33,14 +35,20 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
     if render_options.config.is_none() && args.root.join("gongwen.toml").is_file() {
         render_options.config = Some(args.root.join("gongwen.toml"));
     }
-    let renderer = open_renderer(&render_options)?;
-    init_logging(renderer.config().clock());
+    let config = render_config(&render_options)?;
+    init_logging(config.clock());
+    // Rendering what a clerk wrote is untrusted work too: it runs in a long-lived worker
+    // process with a memory limit and a timeout, started (fonts loaded, templates checked)
+    // before anything is taken, so a broken installation stops here.
+    let spec =
+        WorkerSpec::current_exe(render_options.to_args()).map_err(|e| Fault::new(e.to_string()))?;
+    let worker = RenderWorker::start(spec).map_err(worker_fault)?;
     let mut processor = Processor {
         layout,
         reader: WorkbookReader::Isolated(Isolation::current_exe()?),
         limits: Limits::default(),
-        status: StatusOptions::from_config(renderer.config()),
-        outputs: renderer,
+        status: StatusOptions::from_config(&config),
+        outputs: worker,
     };
     let options = WatchOptions {
         poll: args.poll.map(Duration::from_millis),
@@ -120,4 +128,15 @@ fn init_logging(clock: gongwen::clock::Clock) {
         .with_target(false)
         .with_timer(clock)
         .try_init();
+}
+
+/// The render worker could not start: the fonts, the templates or the binary, never a file.
+fn worker_fault(fault: WorkerFault) -> Fault {
+    let hints = match &fault {
+        WorkerFault::Refused { hints, .. } => hints.clone(),
+        _ => Vec::new(),
+    };
+    hints.into_iter().fold(Fault::new(fault.to_string()), Fault::hint).hint(
+        "gongwen renders in a worker process (the same binary re-executed); check the fonts (fonts/ or --font-path), the templates and that the binary is intact",
+    )
 }

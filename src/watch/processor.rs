@@ -649,3 +649,45 @@ fn render_failure(error: crate::render::renderer::RenderError) -> RenderFailure 
         other => RenderFailure::Fault(other.to_string()),
     }
 }
+
+/// The isolated render worker as the daemon's outputs: what exhausts its memory or time, or
+/// kills it, is the file's failure; a worker that cannot run is gongwen's.
+impl Outputs for crate::render::worker::RenderWorker {
+    fn county(
+        &mut self,
+        submission: &Submission,
+    ) -> Result<(Vec<RenderedFile>, Vec<Diagnostic>), RenderFailure> {
+        crate::render::worker::RenderWorker::county(self, submission)
+            .map(|r| (r.files, r.diagnostics))
+            .map_err(worker_failure)
+    }
+
+    fn city(
+        &mut self,
+        city: &str,
+        submissions: &[Submission],
+    ) -> Result<Vec<RenderedFile>, RenderFailure> {
+        crate::render::worker::RenderWorker::city(self, city, submissions)
+            .map(|r| r.files)
+            .map_err(worker_failure)
+    }
+
+    fn province(&mut self, submissions: &[Submission]) -> Result<Vec<RenderedFile>, RenderFailure> {
+        crate::render::worker::RenderWorker::province(self, submissions)
+            .map(|r| r.files)
+            .map_err(worker_failure)
+    }
+}
+
+fn worker_failure(error: crate::render::worker::WorkerError) -> RenderFailure {
+    match error.clerk_reason() {
+        Some(reason) => {
+            tracing::warn!(%error, "the render worker gave up on a job");
+            RenderFailure::File(
+                Diagnostic::new(Rule::RenderLimit, None, reason)
+                    .with_hint("这不是格式问题：请精简过长的单元格或拆分过多的条目后重新提交；如仍不能受理，请联系系统管理员并提供本回执"),
+            )
+        }
+        None => RenderFailure::Fault(error.to_string()),
+    }
+}
