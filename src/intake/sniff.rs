@@ -92,6 +92,40 @@ pub fn read_bounded(path: &Path, limits: &Limits) -> Result<Vec<u8>, IntakeError
     Ok(bytes)
 }
 
+/// The SHA-256 of a file, in hex, streamed from the opened handle under the same size limit
+/// as [`read_bounded`]: a file over it is refused from its metadata, before a byte is read,
+/// and a file growing meanwhile is cut off one byte past the limit. For callers that need
+/// the hash beside the parse (reading a whole 2 GB file to hash it cost 2 GB of memory).
+pub fn sha256_bounded(path: &Path, limits: &Limits) -> Result<String, IntakeError> {
+    use sha2::{Digest, Sha256};
+    let io = |err: std::io::Error| IntakeError::Io {
+        detail: err.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let metadata = file.metadata().map_err(io)?;
+    if !metadata.is_file() {
+        return Err(IntakeError::Io {
+            detail: "not a regular file".into(),
+        });
+    }
+    let too_large = IntakeError::TooLarge {
+        limit: limits.max_file_bytes,
+    };
+    if metadata.len() > limits.max_file_bytes {
+        return Err(too_large);
+    }
+    let mut hasher = Sha256::new();
+    let copied = std::io::copy(
+        &mut file.take(limits.max_file_bytes.saturating_add(1)),
+        &mut hasher,
+    )
+    .map_err(io)?;
+    if copied > limits.max_file_bytes {
+        return Err(too_large);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
 /// Decides the format of `bytes`, or why they cannot be read.
 pub fn sniff(bytes: &[u8], name: &str, limits: &Limits) -> Result<Format, IntakeError> {
     if bytes.is_empty() {
@@ -290,6 +324,30 @@ mod tests {
         assert!(matches!(
             sniff(b"12345", "a.csv", &small),
             Err(IntakeError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn hashes_within_the_limit_and_refuses_past_it_from_the_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, b"abc").unwrap();
+        assert_eq!(
+            sha256_bounded(&path, &limits()).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let sparse = dir.path().join("sparse.xlsx");
+        std::fs::File::create(&sparse)
+            .unwrap()
+            .set_len(64 * 1024 * 1024 * 1024)
+            .unwrap();
+        assert!(matches!(
+            sha256_bounded(&sparse, &limits()),
+            Err(IntakeError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            sha256_bounded(dir.path(), &limits()),
+            Err(IntakeError::Io { .. })
         ));
     }
 
