@@ -108,6 +108,14 @@ pub enum Rule {
     FileEncrypted,
     FileEmpty,
     FileTooLarge,
+    /// One cell holds more text than any form's cell needs (checked while reading).
+    CellTooLong,
+    /// A file holds more rows than a county's forms can have (reading stops there).
+    TooManyRows,
+    /// More schools than any county has.
+    TooManySchools,
+    /// More items than any county's lists hold.
+    TooManyItems,
     NoForms,
     // The county and its city.
     UnknownCounty,
@@ -132,6 +140,8 @@ pub enum Rule {
     IndicatorWrongList,
     SchoolMultiCampus,
     SchoolDuplicate,
+    /// Invisible control characters removed from a cell's text before it reaches a document.
+    ControlCharacters,
     // The plan year.
     PlanYearMissing,
     PlanYearInvalid,
@@ -152,9 +162,8 @@ impl Rule {
         match self {
             CountySuffixMissing | CountyFromFilename | DivisionNotValid | FiledOnMissing
             | DeadlineBeforeFiling | IndicatorUnmatched | IndicatorWrongList
-            | SchoolMultiCampus | SchoolDuplicate | PlanYearMissing | GlyphMissing => {
-                Severity::Warning
-            }
+            | SchoolMultiCampus | SchoolDuplicate | ControlCharacters | PlanYearMissing
+            | GlyphMissing => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -274,5 +283,9 @@ mod tests {
         assert_eq!(Rule::DeadlineNotMonth.code(), "deadline_not_month");
         assert_eq!(Rule::DeadlineNotMonth.severity(), Severity::Error);
         assert_eq!(Rule::SchoolDuplicate.severity(), Severity::Warning);
+        assert_eq!(Rule::CellTooLong.code(), "cell_too_long");
+        assert_eq!(Rule::CellTooLong.severity(), Severity::Error);
+        assert_eq!(Rule::ControlCharacters.code(), "control_characters");
+        assert_eq!(Rule::ControlCharacters.severity(), Severity::Warning);
     }
 }

@@ -4,12 +4,14 @@
 //! that cannot be read becomes a located diagnostic, and reading goes on: all problems of a
 //! file are collected, none stops the rest.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, NaiveDate};
 
 use crate::diag::{Diagnostic, Location, Rule};
 use crate::domain::{self, CountyMatch, Level, registry, squeeze};
-use crate::intake::CellValue;
 use crate::intake::forms::{Field, Found, ItemRow, Label, TableKind};
+use crate::intake::{CellValue, Limits};
 use crate::model::{CountyRef, Item, PlanYear, SUBMISSION_SCHEMA, School, Source, Submission};
 
 /// Where each item's cells sit, kept beside the model for the validation rules.
@@ -41,8 +43,16 @@ pub struct Normalized {
     pub sheet_order: Vec<String>,
 }
 
-/// Normalizes what [`crate::intake::forms::find`] found in one file.
+/// Normalizes what [`crate::intake::forms::find`] found in one file, within the default
+/// [`Limits`].
 pub fn normalize(found: &Found, source: Source) -> Normalized {
+    normalize_within(found, source, &Limits::default())
+}
+
+/// Normalizes what [`crate::intake::forms::find`] found in one file. A file over the limits
+/// on schools or items is refused with one error naming the count, and no item of it is
+/// built.
+pub fn normalize_within(found: &Found, source: Source, limits: &Limits) -> Normalized {
     let mut diags = Vec::new();
     let filed = filed_on(found, &mut diags);
     let filed_date = filed.as_ref().map(|(d, _)| *d);
@@ -51,10 +61,24 @@ pub fn normalize(found: &Found, source: Source) -> Normalized {
 
     let mut schools: Vec<School> = Vec::new();
     let mut school_cells: Vec<SchoolCells> = Vec::new();
+    // Each school's index by name, so finding an earlier block stays constant-time.
+    let mut school_index: HashMap<String, usize> = HashMap::new();
     let mut county_items = Vec::new();
     let mut county_item_cells = Vec::new();
     let mut repeated = Vec::new();
-    for table in &found.tables {
+    // Counted before anything is built, so an oversized file costs no more than its rows.
+    let item_count: usize = found.tables.iter().map(|t| t.rows.len()).sum();
+    let school_count = school_names(found).len();
+    let tables = if item_count as u64 > limits.max_items {
+        diags.push(too_many_items(item_count, limits));
+        &[][..]
+    } else if school_count as u64 > limits.max_schools {
+        diags.push(too_many_schools(school_count, limits));
+        &[][..]
+    } else {
+        &found.tables[..]
+    };
+    for table in tables {
         let list = match table.kind {
             TableKind::Schools => Level::School,
             TableKind::County => Level::County,
@@ -68,10 +92,13 @@ pub fn normalize(found: &Found, source: Source) -> Normalized {
                 continue;
             }
             let school_field = row.school.as_ref();
-            let name = school_field
-                .map(|f| clean_text(&f.text()))
-                .unwrap_or_default();
             let starts_block = !row.school_carried;
+            let name = match school_field {
+                // A carried name was read, and warned about, on the row that wrote it.
+                Some(f) if starts_block => document_text(f, &mut diags),
+                Some(f) => document_text(f, &mut Vec::new()),
+                None => String::new(),
+            };
             if name.is_empty()
                 && let Some(f) = school_field
             {
@@ -84,12 +111,12 @@ pub fn normalize(found: &Found, source: Source) -> Normalized {
                     .with_hint("在“学校名称”列填写该项所属学校（按物理独立校区填写）"),
                 );
             }
+            let earlier = (!name.is_empty())
+                .then(|| school_index.get(&name).copied())
+                .flatten();
             let index = match current {
                 Some(i) if !starts_block || schools[i].name == name => i,
-                _ => match schools
-                    .iter()
-                    .position(|s| s.name == name && !name.is_empty())
-                {
+                _ => match earlier {
                     Some(existing) => {
                         if let Some(f) = school_field {
                             repeated.push((existing, f.cell.clone()));
@@ -105,6 +132,9 @@ pub fn normalize(found: &Found, source: Source) -> Normalized {
                             name: school_field.map(|f| f.cell.clone()),
                             items: Vec::new(),
                         });
+                        school_index
+                            .entry(name.clone())
+                            .or_insert(schools.len() - 1);
                         schools.len() - 1
                     }
                 },
@@ -141,10 +171,106 @@ pub fn normalize(found: &Found, source: Source) -> Normalized {
     }
 }
 
+fn too_many_items(count: usize, limits: &Limits) -> Diagnostic {
+    Diagnostic::new(
+        Rule::TooManyItems,
+        None,
+        format!(
+            "整改清单共有{count}项，超过一个县（市、区）{}项的上限",
+            limits.max_items
+        ),
+    )
+    .with_hint("一个文件只填报一个县（市、区）的整改清单；请删除重复或无关的行后再提交")
+}
+
+fn too_many_schools(count: usize, limits: &Limits) -> Diagnostic {
+    Diagnostic::new(
+        Rule::TooManySchools,
+        None,
+        format!(
+            "学校整改清单共有{count}所学校，超过一个县（市、区）{}所的上限",
+            limits.max_schools
+        ),
+    )
+    .with_hint("一个文件只填报一个县（市、区）的学校；请删除重复或无关的行后再提交")
+}
+
+/// The distinct school names written in the 附件1 tables, as normalize reads them.
+fn school_names(found: &Found) -> std::collections::HashSet<String> {
+    found
+        .tables
+        .iter()
+        .filter(|t| t.kind == TableKind::Schools)
+        .flat_map(|t| &t.rows)
+        .filter(|row| !row.school_carried)
+        .filter_map(|row| row.school.as_ref())
+        .map(|f| document_text(f, &mut Vec::new()))
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// A cell's text as it may reach a document: control characters removed (with a warning
+/// naming the cell), then outer whitespace and numbering trimmed.
+fn document_text(field: &Field, diags: &mut Vec<Diagnostic>) -> String {
+    let raw = field.text();
+    let (text, removed) = without_control_characters(&raw);
+    if !removed.is_empty() {
+        let shown: Vec<String> = removed
+            .iter()
+            .map(|c| format!("U+{:04X}", *c as u32))
+            .collect();
+        diags.push(
+            Diagnostic::new(
+                Rule::ControlCharacters,
+                Some(field.cell.clone()),
+                format!(
+                    "单元格中有看不见的控制字符（{}），已删除",
+                    shown.join("、")
+                ),
+            )
+            .with_hint("这类字符多是从其他系统复制粘贴带来的；请核对删除后的文字，或在表格中重新输入该单元格"),
+        );
+    }
+    clean_text(&text)
+}
+
+/// Removes what a document cannot print: C0 controls, DEL and C1 controls. A tab becomes a
+/// space and a carriage return a line break, as the clerk meant them; line breaks stay.
+/// Returns the text and each removed character once, in order of first appearance. Left in,
+/// these characters pass every check and then fail the PDF/A export.
+pub fn without_control_characters(text: &str) -> (String, Vec<char>) {
+    let is_removed = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return (text.to_owned(), Vec::new());
+    }
+    let mut removed = Vec::new();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\t' => out.push(' '),
+            '\r' => {
+                // CR LF is one line break.
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+            }
+            c if is_removed(c) => {
+                if !removed.contains(&c) {
+                    removed.push(c);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    (out, removed)
+}
+
 /// One data row → an item, with diagnostics for what is missing or unreadable.
 fn item(row: &ItemRow, list: Level, diags: &mut Vec<Diagnostic>) -> (Item, ItemCells) {
-    let shortcoming = clean_text(&row.shortcoming.text());
-    let measure = clean_text(&row.measure.text());
+    let shortcoming = document_text(&row.shortcoming, diags);
+    let measure = document_text(&row.measure, diags);
     if shortcoming.is_empty() {
         diags.push(
             Diagnostic::new(
@@ -864,6 +990,22 @@ mod tests {
         assert_eq!(strip_numbering("2020年"), "2020年");
         assert_eq!(clean_text("  1. 文三街小学 \n"), "文三街小学");
         assert_eq!(clean_text("甲\n乙"), "甲\n乙");
+    }
+
+    #[test]
+    fn control_characters_go_and_line_breaks_stay() {
+        assert_eq!(
+            without_control_characters("甲\u{1}乙\u{1b}丙\u{7f}丁\u{85}\u{1}"),
+            (
+                "甲乙丙丁".to_owned(),
+                vec!['\u{1}', '\u{1b}', '\u{7f}', '\u{85}']
+            )
+        );
+        assert_eq!(
+            without_control_characters("甲\t乙\r\n丙\r丁\n戊"),
+            ("甲 乙\n丙\n丁\n戊".to_owned(), vec![])
+        );
+        assert_eq!(without_control_characters("甲\n乙").0, "甲\n乙");
     }
 
     #[test]

@@ -464,13 +464,18 @@ pub fn is_placeholder(text: &str) -> bool {
             && stripped.len() <= 3)
 }
 
-/// Labelled values in the rows of a sheet outside its tables.
+/// Labelled values in the rows of a sheet outside its tables (`covered`: the tables' row
+/// ranges, top to bottom).
 fn find_labels(sheet: &RawSheet, covered: &[(u32, u32)]) -> Vec<Labelled> {
     let mut out = Vec::new();
+    // `covered` ascends, as `find` records tables top to bottom: walk it alongside the rows
+    // rather than searching it for each row.
+    let mut next_cover = covered.iter().peekable();
     for row in sheet.origin.0..sheet.row_end() {
-        if covered
-            .iter()
-            .any(|&(start, end)| row >= start && row < end)
+        while next_cover.next_if(|&&(_, end)| end <= row).is_some() {}
+        if next_cover
+            .peek()
+            .is_some_and(|&&(start, end)| row >= start && row < end)
         {
             continue;
         }

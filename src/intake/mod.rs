@@ -16,10 +16,11 @@ mod spreadsheet;
 mod text;
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diag::{Diagnostic, Rule};
+use crate::diag::{Diagnostic, Location, Rule};
 
 pub use sniff::{Format, Limits};
 
@@ -78,19 +79,91 @@ pub struct Merge {
 }
 
 /// One sheet: the used range of cells anchored at `origin`, so positions stay absolute.
+/// Cells and merges are fixed at construction, so the lookups built over them stay true.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawSheet {
     pub name: String,
     pub visible: bool,
     /// Absolute (row, col) of `rows[0][0]`.
     pub origin: (u32, u32),
-    pub rows: Vec<Vec<CellValue>>,
-    pub merges: Vec<Merge>,
+    rows: Vec<Vec<CellValue>>,
+    merges: Vec<Merge>,
+    /// Built on first lookup, after the sheet crossed the process boundary.
+    #[serde(skip)]
+    index: IndexCache,
+}
+
+/// What a lookup would otherwise find by scanning the whole sheet: the width (a scan of
+/// every row) and the merged regions crossing each row (a scan of every merge). Scanning per
+/// lookup made reading a 40,000-row file quadratic.
+#[derive(Debug)]
+struct SheetIndex {
+    col_end: u32,
+    /// For each stored row, the merges crossing it, in the sheet's merge order so the first
+    /// match is the one a scan would find.
+    merged_spans: Vec<Vec<MergedSpan>>,
+}
+
+/// One merged region's part of one row.
+#[derive(Debug, Clone, Copy)]
+struct MergedSpan {
+    first_col: u32,
+    last_col: u32,
+    anchor: (u32, u32),
+}
+
+/// A lazily built [`SheetIndex`]; it is derived data, so clones start empty and it takes no
+/// part in equality.
+#[derive(Debug, Default)]
+struct IndexCache(OnceLock<SheetIndex>);
+
+impl Clone for IndexCache {
+    fn clone(&self) -> Self {
+        IndexCache::default()
+    }
+}
+
+impl PartialEq for IndexCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 static EMPTY: CellValue = CellValue::Empty;
 
 impl RawSheet {
+    pub fn new(
+        name: impl Into<String>,
+        visible: bool,
+        origin: (u32, u32),
+        rows: Vec<Vec<CellValue>>,
+        merges: Vec<Merge>,
+    ) -> RawSheet {
+        RawSheet {
+            name: name.into(),
+            visible,
+            origin,
+            rows,
+            merges,
+            index: IndexCache::default(),
+        }
+    }
+
+    /// Builds a sheet from rows starting at A1 (used by CSV and tests).
+    pub fn from_rows(name: impl Into<String>, rows: Vec<Vec<CellValue>>) -> RawSheet {
+        RawSheet::new(name, true, (0, 0), rows, Vec::new())
+    }
+
+    /// The stored rows, from `origin`.
+    pub fn rows(&self) -> &[Vec<CellValue>] {
+        &self.rows
+    }
+
+    /// The merged regions as the file records them.
+    pub fn merges(&self) -> &[Merge] {
+        &self.merges
+    }
+
     /// The value at an absolute position; merged regions answer with their top-left value.
     pub fn get(&self, row: u32, col: u32) -> &CellValue {
         let (row, col) = self.merge_anchor(row, col);
@@ -111,13 +184,25 @@ impl RawSheet {
 
     /// The top-left cell of the merged region holding (row, col), or the cell itself.
     pub fn merge_anchor(&self, row: u32, col: u32) -> (u32, u32) {
-        self.merges
-            .iter()
-            .find(|m| {
-                (m.first_row..=m.last_row).contains(&row)
-                    && (m.first_col..=m.last_col).contains(&col)
-            })
-            .map_or((row, col), |m| (m.first_row, m.first_col))
+        let stored_row = row
+            .checked_sub(self.origin.0)
+            .and_then(|r| self.index().merged_spans.get(r as usize));
+        match stored_row {
+            Some(spans) => spans
+                .iter()
+                .find(|span| (span.first_col..=span.last_col).contains(&col))
+                .map_or((row, col), |span| span.anchor),
+            // Outside the stored rows nothing is indexed; no reader looks there, but the
+            // answer stays right.
+            None => self
+                .merges
+                .iter()
+                .find(|m| {
+                    (m.first_row..=m.last_row).contains(&row)
+                        && (m.first_col..=m.last_col).contains(&col)
+                })
+                .map_or((row, col), |m| (m.first_row, m.first_col)),
+        }
     }
 
     /// One past the last absolute row with data.
@@ -127,7 +212,7 @@ impl RawSheet {
 
     /// One past the last absolute column with data.
     pub fn col_end(&self) -> u32 {
-        self.origin.1 + self.rows.iter().map(Vec::len).max().unwrap_or(0) as u32
+        self.index().col_end
     }
 
     /// Whether every cell of a row is empty.
@@ -135,15 +220,42 @@ impl RawSheet {
         (self.origin.1..self.col_end()).all(|c| self.stored(row, c).is_empty())
     }
 
-    /// Builds a sheet from rows starting at A1 (used by CSV and tests).
-    pub fn from_rows(name: impl Into<String>, rows: Vec<Vec<CellValue>>) -> RawSheet {
-        RawSheet {
-            name: name.into(),
-            visible: true,
-            origin: (0, 0),
-            rows,
-            merges: Vec::new(),
-        }
+    /// How many (merge, stored row) pairs the merges make: the size of the merge index.
+    pub fn merged_row_spans(&self) -> u64 {
+        self.merges
+            .iter()
+            .map(|m| {
+                let (first, last) = self.stored_rows_of(m);
+                u64::from(last.saturating_sub(first))
+            })
+            .sum()
+    }
+
+    /// The stored rows a merge crosses, as a half-open range of absolute rows.
+    fn stored_rows_of(&self, merge: &Merge) -> (u32, u32) {
+        let first = merge.first_row.max(self.origin.0);
+        let end = merge.last_row.saturating_add(1).min(self.row_end());
+        (first, end.max(first))
+    }
+
+    fn index(&self) -> &SheetIndex {
+        self.index.0.get_or_init(|| {
+            let mut merged_spans = vec![Vec::new(); self.rows.len()];
+            for m in &self.merges {
+                let (first, end) = self.stored_rows_of(m);
+                for row in first..end {
+                    merged_spans[(row - self.origin.0) as usize].push(MergedSpan {
+                        first_col: m.first_col,
+                        last_col: m.last_col,
+                        anchor: (m.first_row, m.first_col),
+                    });
+                }
+            }
+            SheetIndex {
+                col_end: self.origin.1 + self.rows.iter().map(Vec::len).max().unwrap_or(0) as u32,
+                merged_spans,
+            }
+        })
     }
 }
 
@@ -172,6 +284,14 @@ pub enum IntakeError {
     Corrupt { detail: String },
     #[error("workbook holds more than {limit} cells")]
     TooManyCells { limit: u64 },
+    #[error("cell {cell} holds {chars} characters, over the limit of {limit}")]
+    CellTooLong {
+        cell: Location,
+        chars: u64,
+        limit: u64,
+    },
+    #[error("more than {limit} rows hold data; reading stopped at {cell}")]
+    TooManyRows { cell: Location, limit: u64 },
     #[error("reading took longer than {seconds} s")]
     Timeout { seconds: u64 },
     #[error("the reader crashed on this file: {detail}")]
@@ -183,6 +303,12 @@ pub enum IntakeError {
 impl IntakeError {
     /// The clerk-facing diagnostic for this failure.
     pub fn diagnostic(&self) -> Diagnostic {
+        let cell = match self {
+            IntakeError::CellTooLong { cell, .. } | IntakeError::TooManyRows { cell, .. } => {
+                Some(cell.clone())
+            }
+            _ => None,
+        };
         let (rule, message, hint): (Rule, String, &str) = match self {
             IntakeError::Empty => (
                 Rule::FileEmpty,
@@ -207,6 +333,18 @@ impl IntakeError {
                 Rule::FileTooLarge,
                 format!("表格的单元格超过{limit}个"),
                 "请只保留整改清单和创建时间表，删除其他数据后再提交",
+            ),
+            IntakeError::CellTooLong { cell, chars, limit } => (
+                Rule::CellTooLong,
+                format!("单元格{cell}中有{chars}个字，超过每格{limit}个字的上限"),
+                "整改清单的每格写一两句话即可；请检查该单元格是否误粘贴了大段内容，删去后再提交",
+            ),
+            IntakeError::TooManyRows { cell, limit } => (
+                Rule::TooManyRows,
+                format!(
+                    "表格中填有内容的行超过{limit}行，超出一个县（市、区）整改清单的上限；从{cell}起未再读取"
+                ),
+                "一个文件只填报一个县（市、区）；请删除无关的数据行或工作表后再提交",
             ),
             IntakeError::Encrypted => (
                 Rule::FileEncrypted,
@@ -234,7 +372,58 @@ impl IntakeError {
                 "请确认文件已复制完整、没有被其他程序占用",
             ),
         };
-        Diagnostic::new(rule, None, message).with_hint(hint)
+        Diagnostic::new(rule, cell, message).with_hint(hint)
+    }
+}
+
+/// Refuses a cell's text over the length limit, naming the cell. Done while reading, so a
+/// hostile cell of millions of characters never travels further than the reader.
+fn check_cell_text(
+    text: &str,
+    sheet: &str,
+    row: u32,
+    col: u32,
+    limits: &Limits,
+) -> Result<(), IntakeError> {
+    // Every character takes at least one byte: short texts need no counting.
+    if text.len() as u64 <= limits.max_cell_chars {
+        return Ok(());
+    }
+    let chars = text.chars().count() as u64;
+    if chars <= limits.max_cell_chars {
+        return Ok(());
+    }
+    Err(IntakeError::CellTooLong {
+        cell: Location::new(sheet, row, col),
+        chars,
+        limit: limits.max_cell_chars,
+    })
+}
+
+/// Rows holding data, counted over the whole file so reading stops at the limit.
+struct RowBudget {
+    used: u64,
+    limit: u64,
+}
+
+impl RowBudget {
+    fn new(limits: &Limits) -> RowBudget {
+        RowBudget {
+            used: 0,
+            limit: limits.max_rows,
+        }
+    }
+
+    /// Counts one row with data at `row` of `sheet`, refusing it when it is one too many.
+    fn take(&mut self, sheet: &str, row: u32) -> Result<(), IntakeError> {
+        self.used += 1;
+        if self.used > self.limit {
+            return Err(IntakeError::TooManyRows {
+                cell: Location::new(sheet, row, 0),
+                limit: self.limit,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -290,22 +479,52 @@ mod tests {
 
     #[test]
     fn merged_cells_answer_with_their_anchor() {
-        let mut sheet = RawSheet::from_rows(
+        let sheet = RawSheet::new(
             "s",
+            true,
+            (0, 0),
             vec![
                 vec![CellValue::Text("甲校".into()), CellValue::Text("x".into())],
                 vec![CellValue::Empty, CellValue::Text("y".into())],
             ],
+            vec![Merge {
+                first_row: 0,
+                first_col: 0,
+                last_row: 1,
+                last_col: 0,
+            }],
         );
-        sheet.merges.push(Merge {
-            first_row: 0,
-            first_col: 0,
-            last_row: 1,
-            last_col: 0,
-        });
         assert_eq!(sheet.get(1, 0), &CellValue::Text("甲校".into()));
         assert_eq!(sheet.stored(1, 0), &CellValue::Empty);
         assert_eq!(sheet.get(5, 5), &CellValue::Empty);
+    }
+
+    #[test]
+    fn the_first_merge_holding_a_cell_answers_inside_and_outside_the_stored_rows() {
+        let region = |first_row, first_col, last_row, last_col| Merge {
+            first_row,
+            first_col,
+            last_row,
+            last_col,
+        };
+        let sheet = RawSheet::new(
+            "s",
+            true,
+            (2, 1),
+            vec![vec![CellValue::Empty; 3]; 3],
+            // Overlapping on purpose: the first listed wins, as a scan would find it.
+            vec![region(2, 1, 3, 2), region(3, 2, 9, 3), region(0, 0, 1, 9)],
+        );
+        assert_eq!(sheet.merge_anchor(3, 2), (2, 1));
+        assert_eq!(sheet.merge_anchor(4, 3), (3, 2));
+        assert_eq!(sheet.merge_anchor(8, 2), (3, 2));
+        assert_eq!(sheet.merge_anchor(1, 5), (0, 0));
+        assert_eq!(sheet.merge_anchor(4, 1), (4, 1));
+        assert_eq!(sheet.col_end(), 4);
+        // Rows 2..=3, 3..=4 (stored rows end at 5), none for the region above the sheet.
+        assert_eq!(sheet.merged_row_spans(), 4);
+        // The index is derived: a clone that has not built it yet is still equal.
+        assert_eq!(sheet.clone(), sheet);
     }
 
     #[test]

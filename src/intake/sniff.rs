@@ -9,8 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use super::IntakeError;
 
-/// Bounds on what one input may cost.
+/// Bounds on what one input may cost. Each is far above what a clerk's real file needs
+/// (a county's lists hold tens of schools and a few hundred items, a cell one sentence),
+/// so hitting one means a hostile or broken file, refused before anything large is built.
+/// Fields added later default when a caller's serialized limits lack them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Limits {
     /// Largest file accepted, in bytes.
     pub max_file_bytes: u64,
@@ -18,6 +22,15 @@ pub struct Limits {
     pub max_unzipped_bytes: u64,
     /// Most cells over all sheets.
     pub max_cells: u64,
+    /// Most characters in one cell's text: the notice's cells are sentences.
+    pub max_cell_chars: u64,
+    /// Most rows holding anything, over all sheets; reading stops there. Room for every item,
+    /// every school's own line, titles and notes.
+    pub max_rows: u64,
+    /// Most schools in one county's file.
+    pub max_schools: u64,
+    /// Most items (附件1 and 附件2 together) in one county's file.
+    pub max_items: u64,
 }
 
 impl Default for Limits {
@@ -26,6 +39,10 @@ impl Default for Limits {
             max_file_bytes: 32 * 1024 * 1024,
             max_unzipped_bytes: 256 * 1024 * 1024,
             max_cells: 2_000_000,
+            max_cell_chars: 2_000,
+            max_rows: 25_000,
+            max_schools: 2_000,
+            max_items: 20_000,
         }
     }
 }
@@ -45,29 +62,68 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const EMPTY_ZIP_MAGIC: &[u8] = b"PK\x05\x06";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-/// Reads a file, refusing it before reading when it is over the size limit.
+/// Reads a file, refusing it from the opened handle's metadata before reading a byte when
+/// it is over the size limit or no regular file. The read itself is bounded too, so a file
+/// that grows between the stat and the read costs at most one byte more than the limit.
 pub fn read_bounded(path: &Path, limits: &Limits) -> Result<Vec<u8>, IntakeError> {
     let io = |err: std::io::Error| IntakeError::Io {
         detail: err.to_string(),
     };
     let file = std::fs::File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    if len > limits.max_file_bytes {
-        return Err(IntakeError::TooLarge {
-            limit: limits.max_file_bytes,
+    let metadata = file.metadata().map_err(io)?;
+    if !metadata.is_file() {
+        return Err(IntakeError::Io {
+            detail: "not a regular file".into(),
         });
     }
-    let mut bytes = Vec::with_capacity(len as usize);
-    // Take one byte more than allowed so a file growing while read is still caught.
-    file.take(limits.max_file_bytes + 1)
+    let too_large = || IntakeError::TooLarge {
+        limit: limits.max_file_bytes,
+    };
+    if metadata.len() > limits.max_file_bytes {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(limits.max_file_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.len() as u64 > limits.max_file_bytes {
-        return Err(IntakeError::TooLarge {
-            limit: limits.max_file_bytes,
-        });
+        return Err(too_large());
     }
     Ok(bytes)
+}
+
+/// The SHA-256 of a file, in hex, streamed from the opened handle under the same size limit
+/// as [`read_bounded`]: a file over it is refused from its metadata, before a byte is read,
+/// and a file growing meanwhile is cut off one byte past the limit. For callers that need
+/// the hash beside the parse (reading a whole 2 GB file to hash it cost 2 GB of memory).
+pub fn sha256_bounded(path: &Path, limits: &Limits) -> Result<String, IntakeError> {
+    use sha2::{Digest, Sha256};
+    let io = |err: std::io::Error| IntakeError::Io {
+        detail: err.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let metadata = file.metadata().map_err(io)?;
+    if !metadata.is_file() {
+        return Err(IntakeError::Io {
+            detail: "not a regular file".into(),
+        });
+    }
+    let too_large = IntakeError::TooLarge {
+        limit: limits.max_file_bytes,
+    };
+    if metadata.len() > limits.max_file_bytes {
+        return Err(too_large);
+    }
+    let mut hasher = Sha256::new();
+    let copied = std::io::copy(
+        &mut file.take(limits.max_file_bytes.saturating_add(1)),
+        &mut hasher,
+    )
+    .map_err(io)?;
+    if copied > limits.max_file_bytes {
+        return Err(too_large);
+    }
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Decides the format of `bytes`, or why they cannot be read.
@@ -268,6 +324,30 @@ mod tests {
         assert!(matches!(
             sniff(b"12345", "a.csv", &small),
             Err(IntakeError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn hashes_within_the_limit_and_refuses_past_it_from_the_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, b"abc").unwrap();
+        assert_eq!(
+            sha256_bounded(&path, &limits()).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let sparse = dir.path().join("sparse.xlsx");
+        std::fs::File::create(&sparse)
+            .unwrap()
+            .set_len(64 * 1024 * 1024 * 1024)
+            .unwrap();
+        assert!(matches!(
+            sha256_bounded(&sparse, &limits()),
+            Err(IntakeError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            sha256_bounded(dir.path(), &limits()),
+            Err(IntakeError::Io { .. })
         ));
     }
 

@@ -6,7 +6,10 @@ use std::io::Cursor;
 
 use calamine::{Data, Dimensions, Ods, Range, Reader, SheetVisible, Xls, Xlsb, Xlsx};
 
-use super::{CellValue, Format, IntakeError, Limits, Merge, RawSheet, RawWorkbook};
+use super::{
+    CellValue, Format, IntakeError, Limits, Merge, RawSheet, RawWorkbook, RowBudget,
+    check_cell_text,
+};
 
 type Bytes<'a> = Cursor<&'a [u8]>;
 
@@ -75,6 +78,7 @@ where
         .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
         .collect();
     let mut cells: u64 = 0;
+    let mut budget = RowBudget::new(limits);
     let mut sheets = Vec::with_capacity(metadata.len());
     for (name, visible) in metadata {
         let range = book.worksheet_range(&name).map_err(SheetError::Reader)?;
@@ -93,24 +97,51 @@ where
                 last_col: d.end.1,
             })
             .collect();
-        sheets.push(to_sheet(name, visible, &range, merges));
+        let sheet = to_sheet(name, visible, &range, merges, limits, &mut budget)
+            .map_err(SheetError::Ours)?;
+        sheets.push(sheet);
     }
     Ok(sheets)
 }
 
-fn to_sheet(name: String, visible: bool, range: &Range<Data>, merges: Vec<Merge>) -> RawSheet {
+/// Converts one sheet, refusing an over-long cell or one row too many as it goes.
+fn to_sheet(
+    name: String,
+    visible: bool,
+    range: &Range<Data>,
+    merges: Vec<Merge>,
+    limits: &Limits,
+    budget: &mut RowBudget,
+) -> Result<RawSheet, IntakeError> {
     let origin = range.start().unwrap_or((0, 0));
-    let rows = range
-        .rows()
-        .map(|row| row.iter().map(convert).collect())
-        .collect();
-    RawSheet {
-        name,
-        visible,
-        origin,
-        rows,
-        merges,
+    let mut rows = Vec::with_capacity(range.height());
+    for (row, cells) in (origin.0..).zip(range.rows()) {
+        let mut has_data = false;
+        let mut values = Vec::with_capacity(cells.len());
+        for (col, data) in (origin.1..).zip(cells) {
+            // Checked before converting, so a hostile cell is never copied.
+            if let Data::String(text) = data {
+                check_cell_text(text, &name, row, col, limits)?;
+            }
+            let value = convert(data);
+            has_data |= !value.is_empty();
+            values.push(value);
+        }
+        if has_data {
+            budget.take(&name, row)?;
+        }
+        rows.push(values);
     }
+    let sheet = RawSheet::new(name, visible, origin, rows, merges);
+    // Merges a real workbook holds tile the sheet without overlapping, so together they
+    // cover no more rows than the sheet has cells; more is a hostile file, refused before
+    // anyone indexes it.
+    if sheet.merged_row_spans() > limits.max_cells {
+        return Err(IntakeError::TooManyCells {
+            limit: limits.max_cells,
+        });
+    }
+    Ok(sheet)
 }
 
 fn convert(data: &Data) -> CellValue {

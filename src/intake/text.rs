@@ -5,7 +5,9 @@
 
 use encoding_rs::{Encoding, GB18030, UTF_8};
 
-use super::{CellValue, Format, IntakeError, Limits, RawSheet, RawWorkbook};
+use super::{
+    CellValue, Format, IntakeError, Limits, RawSheet, RawWorkbook, RowBudget, check_cell_text,
+};
 
 pub(super) fn read_csv(
     bytes: &[u8],
@@ -21,7 +23,8 @@ pub(super) fn read_csv(
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut cells: u64 = 0;
-    for record in reader.records() {
+    let mut budget = RowBudget::new(limits);
+    for (row, record) in (0u32..).zip(reader.records()) {
         let record = record.map_err(|err| IntakeError::Corrupt {
             detail: err.to_string(),
         })?;
@@ -31,18 +34,21 @@ pub(super) fn read_csv(
                 limit: limits.max_cells,
             });
         }
-        rows.push(
-            record
-                .iter()
-                .map(|field| {
-                    if field.is_empty() {
-                        CellValue::Empty
-                    } else {
-                        CellValue::Text(field.to_owned())
-                    }
-                })
-                .collect(),
-        );
+        let mut has_data = false;
+        let mut values = Vec::with_capacity(record.len());
+        for (col, field) in (0u32..).zip(record.iter()) {
+            if field.is_empty() {
+                values.push(CellValue::Empty);
+                continue;
+            }
+            check_cell_text(field, sheet, row, col, limits)?;
+            has_data |= !field.trim().is_empty();
+            values.push(CellValue::Text(field.to_owned()));
+        }
+        if has_data {
+            budget.take(sheet, row)?;
+        }
+        rows.push(values);
     }
     Ok(RawWorkbook {
         format: Format::Csv,
