@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::intake::sandbox::{self, Isolation, SandboxFault};
 use crate::intake::{self, IntakeError, Limits, RawWorkbook, forms};
 use crate::model::{SUBMISSION_SCHEMA, Source, Submission};
@@ -55,12 +53,11 @@ pub fn read_submission(
     limits: &Limits,
 ) -> Result<Submission, SandboxFault> {
     let file = intake::file_name(path);
-    let sha256 = match std::fs::read(path) {
-        Ok(bytes) => hex::encode(Sha256::digest(&bytes)),
-        Err(err) => {
-            let failure = IntakeError::Io {
-                detail: err.to_string(),
-            };
+    // Hashed as a stream under the size limit, refused from its metadata first: a 2 GB file
+    // costs neither memory nor a full read.
+    let sha256 = match intake::sniff::sha256_bounded(path, limits) {
+        Ok(sha256) => sha256,
+        Err(failure) => {
             return Ok(failed(
                 Source {
                     file,
@@ -72,7 +69,7 @@ pub fn read_submission(
     };
     let source = Source { file, sha256 };
     match reader.read(path, limits)? {
-        Ok(book) => Ok(submission_from_workbook(&book, source)),
+        Ok(book) => Ok(submission_from_workbook(&book, source, limits)),
         Err(failure) => Ok(failed(source, &failure)),
     }
 }
@@ -86,13 +83,13 @@ pub fn submission_from_bytes(
     limits: &Limits,
 ) -> Result<Submission, SandboxFault> {
     match reader.read_bytes(bytes, &source.file, limits)? {
-        Ok(book) => Ok(submission_from_workbook(&book, source)),
+        Ok(book) => Ok(submission_from_workbook(&book, source, limits)),
         Err(failure) => Ok(failed(source, &failure)),
     }
 }
 
 /// Finds the forms in a workbook already read, normalizes and validates them.
-pub fn submission_from_workbook(book: &RawWorkbook, source: Source) -> Submission {
+pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Limits) -> Submission {
     let found = forms::find(book);
     if found.is_empty() {
         let mut submission = empty(source);
@@ -102,7 +99,7 @@ pub fn submission_from_workbook(book: &RawWorkbook, source: Source) -> Submissio
         );
         return submission;
     }
-    let mut normalized = normalize::normalize(&found, source);
+    let mut normalized = normalize::normalize_within(&found, source, limits);
     validate::validate(&mut normalized);
     normalized.submission
 }

@@ -1155,6 +1155,7 @@ mod tests {
                 file: name.to_owned(),
                 sha256: String::new(),
             },
+            &Limits::default(),
         )
     }
 

@@ -180,8 +180,8 @@ fn a_county_with_2001_schools_is_refused_naming_the_count() {
 fn a_county_at_the_limits_is_read_whole() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("西湖区.csv");
-    // 2,000 schools and 20,000 items: exactly the limits.
-    std::fs::write(&path, county_csv(2000, 18_000)).unwrap();
+    // 2,000 schools and 5,000 items: exactly the limits.
+    std::fs::write(&path, county_csv(2000, 3_000)).unwrap();
     let (out, json) = check_json(&[&path]);
     let s = &json[0];
     assert_eq!(
@@ -196,7 +196,7 @@ fn a_county_at_the_limits_is_read_whole() {
         .iter()
         .map(|school| school["items"].as_array().unwrap().len())
         .sum();
-    assert_eq!(items, 20_000);
+    assert_eq!(items, 5_000);
     assert!(
         !rules(s).iter().any(|r| r.starts_with("too_many")),
         "{:?}",
@@ -395,4 +395,26 @@ fn a_sparse_2_gb_file_is_refused_before_a_byte_is_read() {
         result.unwrap_err().diagnostic().rule,
         gongwen::diag::Rule::FileTooLarge
     );
+}
+
+/// The same end to end: `gongwen check` under a 600 MB address-space limit refuses a sparse
+/// 2 GB file as too large (it used to read it whole to hash it first).
+#[test]
+fn check_refuses_a_sparse_2_gb_file_within_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("西湖区.xlsx");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(2 * 1024 * 1024 * 1024)
+        .unwrap();
+    let out = common::run(
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 600000 && exec \"$0\" check --json \"$1\"")
+            .arg(env!("CARGO_BIN_EXE_gongwen"))
+            .arg(&path),
+    );
+    must_exit(&out, 1);
+    let json: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rules(&json[0]), ["file_too_large"], "{}", json[0]);
 }
