@@ -81,12 +81,27 @@ pub struct DaemonConfig {
     /// on the office wall.
     #[serde(deserialize_with = "de_utc_offset", serialize_with = "ser_utc_offset")]
     pub utc_offset: FixedOffset,
+    /// The render worker's address-space limit, in MiB: a file whose documents need more is
+    /// rejected (`render_limit`) and the worker replaced. 1024 lays out about 5,000 items.
+    pub render_memory_mb: u64,
+    /// How long one file's documents may take to render, in seconds, before that file is
+    /// rejected (`render_limit`).
+    pub render_timeout_s: u64,
+}
+
+impl DaemonConfig {
+    pub const DEFAULT_RENDER_MEMORY_MB: u64 = 1024;
+    pub const DEFAULT_RENDER_TIMEOUT_S: u64 = 120;
+    const RENDER_MEMORY_MB: std::ops::RangeInclusive<u64> = 192..=16_384;
+    const RENDER_TIMEOUT_S: std::ops::RangeInclusive<u64> = 5..=3_600;
 }
 
 impl Default for DaemonConfig {
     fn default() -> Self {
         DaemonConfig {
             utc_offset: Clock::china().offset(),
+            render_memory_mb: DaemonConfig::DEFAULT_RENDER_MEMORY_MB,
+            render_timeout_s: DaemonConfig::DEFAULT_RENDER_TIMEOUT_S,
         }
     }
 }
@@ -349,6 +364,31 @@ impl Config {
             ));
         }
         check_deadlines(&self.deadlines, &mut problems);
+        for (key, value, range, unit) in [
+            (
+                "daemon.render_memory_mb",
+                self.daemon.render_memory_mb,
+                DaemonConfig::RENDER_MEMORY_MB,
+                "MiB",
+            ),
+            (
+                "daemon.render_timeout_s",
+                self.daemon.render_timeout_s,
+                DaemonConfig::RENDER_TIMEOUT_S,
+                "s",
+            ),
+        ] {
+            if !range.contains(&value) {
+                problems.push(ConfigProblem::at_key(
+                    key,
+                    format!(
+                        "{key} = {value} is outside {}–{} {unit}",
+                        range.start(),
+                        range.end()
+                    ),
+                ));
+            }
+        }
         check_issuer("defaults", &self.defaults, &mut problems);
         check_issuer("province", &self.province, &mut problems);
         let registry = domain::registry();
@@ -678,6 +718,32 @@ mod tests {
     }
 
     #[test]
+    fn render_limits_are_read_and_checked_with_their_lines() {
+        let config =
+            Config::parse("[daemon]\nrender_memory_mb = 400\nrender_timeout_s = 30\n").unwrap();
+        assert_eq!(config.daemon.render_memory_mb, 400);
+        assert_eq!(config.daemon.render_timeout_s, 30);
+        let defaults = Config::parse("").unwrap();
+        assert_eq!(defaults.daemon.render_memory_mb, 1024);
+        let err =
+            Config::parse("[daemon]\nrender_memory_mb = 10\nrender_timeout_s = 0\n").unwrap_err();
+        let text: Vec<String> = err
+            .problems
+            .iter()
+            .map(|p| p.located("gongwen.toml"))
+            .collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(
+            text[0].starts_with("gongwen.toml:2: daemon.render_memory_mb = 10 is outside"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].starts_with("gongwen.toml:3: daemon.render_timeout_s = 0 is outside"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
     fn county_table_overrides_defaults_by_name_or_code() {
         let text = r#"
             [seal]
@@ -827,6 +893,8 @@ mod tests {
             deadlines: Deadlines::default(),
             daemon: DaemonConfig {
                 utc_offset: FixedOffset::west_opt(5 * 3600 + 1800).unwrap(),
+                render_memory_mb: 512,
+                render_timeout_s: 60,
             },
         };
         let text = toml::to_string(&config).unwrap();

@@ -40,8 +40,13 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
     // Rendering what a clerk wrote is untrusted work too: it runs in a long-lived worker
     // process with a memory limit and a timeout, started (fonts loaded, templates checked)
     // before anything is taken, so a broken installation stops here.
-    let spec =
+    let mut spec =
         WorkerSpec::current_exe(render_options.to_args()).map_err(|e| Fault::new(e.to_string()))?;
+    spec.memory_limit = config.daemon.render_memory_mb * 1024 * 1024;
+    spec.timeout = Duration::from_secs(config.daemon.render_timeout_s);
+    // A worker grown to half its limit (typst's caches) is replaced between jobs, so the
+    // limit is spent on one file's documents, not on what earlier files left behind.
+    spec.max_rss = spec.max_rss.min(spec.memory_limit / 2);
     let worker = RenderWorker::start(spec).map_err(worker_fault)?;
     let mut processor = Processor {
         layout,

@@ -30,6 +30,8 @@ enum Shape {
     Text,
     /// An integer or a float.
     Number,
+    /// A whole number (megabytes, seconds).
+    Whole,
     /// `"2019-05-28"` or the TOML date `2019-05-28`.
     Date,
     TextList,
@@ -71,7 +73,14 @@ const ROOT: &[(&str, Shape)] = &[
         "deadlines",
         Shape::Table(&[("county", Shape::Date), ("city", Shape::Date)]),
     ),
-    ("daemon", Shape::Table(&[("utc_offset", Shape::UtcOffset)])),
+    (
+        "daemon",
+        Shape::Table(&[
+            ("utc_offset", Shape::UtcOffset),
+            ("render_memory_mb", Shape::Whole),
+            ("render_timeout_s", Shape::Whole),
+        ]),
+    ),
 ];
 
 /// A file that passed the check: where each key is, to locate later problems.
@@ -195,6 +204,11 @@ impl Walk<'_> {
                     let child_path = join_key(path, &key.name);
                     let child_line = self.locate(key, &child_path).or(line);
                     self.node(child, *inner, &child_path, child_line);
+                }
+            }
+            Shape::Whole => {
+                if !matches!(node, Node::Integer) {
+                    self.wrong_type(node, "a whole number like 1024", path, line);
                 }
             }
             Shape::Text => {
@@ -594,6 +608,7 @@ mod tests {
             match shape {
                 Shape::Text => "\"x\"".into(),
                 Shape::Number => "42.0".into(),
+                Shape::Whole => "512".into(),
                 Shape::Date => "\"2019-05-28\"".into(),
                 Shape::TextList => "[\"x\"]".into(),
                 Shape::Choice(options) => format!("\"{}\"", options[0]),
