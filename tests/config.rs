@@ -62,7 +62,7 @@ fn every_problem_is_a_hint_with_file_line_and_key() {
             "office.toml:6: county.\"西湖区\".signer: expected a string, found an integer",
             "office.toml:7: unknown key county.\"西湖区\".doc_numbr (did you mean county.\"西湖区\".doc_number?)",
             "office.toml:10: daemon.utc_offset: \"+8\" is not an offset like \"+08:00\" (China) or \"+00:00\" (UTC)",
-            "office.toml:11: unknown key daemon.timezone; [daemon] takes utc_offset",
+            "office.toml:11: unknown key daemon.timezone; [daemon] takes utc_offset, render_memory_mb, render_timeout_s",
         ]
     );
     assert!(!dir.path().join("outbox").exists(), "nothing is rendered");
