@@ -23,7 +23,7 @@ fn font_paths() -> Option<String> {
     if system.iter().all(|d| Path::new(d).is_dir()) {
         Some(system.join(":"))
     } else {
-        eprintln!("skipped: no fonts (fonts/ incomplete and fonts-noto-cjk/lxgw-wenkai absent)");
+        common::skip("no fonts (fonts/ incomplete and fonts-noto-cjk/lxgw-wenkai absent)");
         None
     }
 }

@@ -455,3 +455,53 @@ fn a_leading_tilde_is_a_filing_and_receipts_are_in_china_time_whatever_the_tz() 
         "an ignored file is logged once:\n{log}"
     );
 }
+
+#[test]
+fn a_broken_template_stops_the_daemon_and_keeps_the_file_for_the_next_start() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let bytes = example("西湖区.xlsx");
+    std::fs::write(inbox.join("西湖区.xlsx"), &bytes).unwrap();
+    // The installation's templates with the shared library broken: gongwen's fault, not the
+    // clerk's, so nothing may be rejected for it.
+    let templates = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(repo_root().join("templates"))
+        .unwrap()
+        .flatten()
+    {
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), templates.path().join(entry.file_name())).unwrap();
+        }
+    }
+    let library = templates.path().join("gongwen.typ");
+    let mut text = std::fs::read_to_string(&library).unwrap();
+    text.push_str("\n#let broken = (\n");
+    std::fs::write(&library, text).unwrap();
+    let out = run(gongwen()
+        .args(["watch", "--once", "--settle", "100", "--templates"])
+        .arg(templates.path())
+        .arg("--root")
+        .arg(root.path()));
+    must_exit(&out, 2);
+    assert!(stderr(&out).contains("error:"), "{}", stderr(&out));
+    assert!(
+        rejected_files(root.path()).is_empty(),
+        "no clerk's file is rejected for it"
+    );
+    let kept: Vec<_> = files_under(&root.path().join("work"))
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("original")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "the file waits in work/");
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), bytes);
+    // With the templates mended, the next start finishes it: the fault cost no attempt.
+    must_exit(&once(root.path()), 0);
+    assert_eq!(receipts(root.path())[0]["verdict"], "accepted");
+    assert_no_temporaries(root.path());
+}

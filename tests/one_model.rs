@@ -113,6 +113,7 @@ fn check(docs: &[Document], files: &[RenderedFile], failures: &mut Vec<String>) 
 #[test]
 fn pdf_and_docx_print_every_text_of_the_model() {
     if !have_tool("pdftotext") {
+        common::skip("pdftotext is not installed (poppler-utils)");
         return;
     }
     let root = repo_root();

@@ -824,7 +824,7 @@ fn have(program: &str) -> bool {
 /// Converts the files to PDF with LibreOffice; `None` (after saying why) when it is missing.
 fn convert(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<Converted> {
     if !have("soffice") || !have("pdftotext") {
-        eprintln!("skipped: LibreOffice (soffice) or pdftotext is not installed");
+        common::skip("LibreOffice (soffice) or pdftotext is not installed");
         return None;
     }
     let dir = std::env::temp_dir().join(format!("gongwen-docx-{name}-{}", std::process::id()));

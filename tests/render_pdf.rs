@@ -4,6 +4,8 @@
 //! spreadsheet text, byte-for-byte reproducibility and PDF/A. Tests that need a tool skip
 //! with a printed reason when it is missing.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -69,9 +71,7 @@ fn world() -> Option<MutexGuard<'static, GongwenWorld>> {
     match world {
         Some(w) => Some(w.lock().unwrap_or_else(|e| e.into_inner())),
         None => {
-            eprintln!(
-                "skipped: no fonts (fonts/ incomplete and fonts-noto-cjk/lxgw-wenkai absent)"
-            );
+            common::skip("no fonts (fonts/ incomplete and fonts-noto-cjk/lxgw-wenkai absent)");
             None
         }
     }
@@ -103,7 +103,7 @@ fn render_with(doc: &Document, seal: SealStyle) -> Option<PdfOutput> {
 fn has_tool(name: &str) -> bool {
     let found = Command::new(name).arg("-v").output().is_ok();
     if !found {
-        eprintln!("skipped: {name} is not installed (poppler-utils / qpdf)");
+        common::skip(&format!("{name} is not installed (poppler-utils / qpdf)"));
     }
     found
 }
@@ -880,7 +880,7 @@ fn hostile_text_prints_verbatim() {
 #[test]
 fn templates_cannot_reach_outside_their_folder() {
     let Some(dirs) = font_dirs() else {
-        eprintln!("skipped: no fonts");
+        common::skip("no fonts");
         return;
     };
     let outside = tempfile::tempdir().unwrap();
@@ -945,7 +945,7 @@ fn missing_glyph_is_a_warning_and_prints_geta() {
 #[test]
 fn licensed_font_with_a_chinese_name_only_is_preferred() {
     let Some(mut dirs) = font_dirs() else {
-        eprintln!("skipped: no fonts");
+        common::skip("no fonts");
         return;
     };
     let source = dirs

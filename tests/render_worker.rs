@@ -1,6 +1,8 @@
 //! The render worker: the real binary as a long-lived child, compared with the renderer in
 //! process, and pushed past its memory and time limits.
 
+mod common;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -37,7 +39,7 @@ fn extra_font_dirs() -> Option<Vec<PathBuf>> {
     if system.len() == 2 {
         Some(system)
     } else {
-        eprintln!("skipped: no fonts (fonts/ incomplete and fonts-noto-cjk/lxgw-wenkai absent)");
+        common::skip("no fonts (fonts/ incomplete and fonts-noto-cjk/lxgw-wenkai absent)");
         None
     }
 }

@@ -198,7 +198,7 @@ fn screenshot(page: &Path) {
         .into_iter()
         .find(|name| common::have_tool(name))
     else {
-        eprintln!("skipped the screenshot: chromium is not installed (apt-get install chromium)");
+        common::skip("the screenshot: chromium is not installed (apt-get install chromium)");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

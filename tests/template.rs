@@ -273,7 +273,7 @@ fn to_ods(dir: &Path, files: &[&Path]) -> Option<Vec<PathBuf>> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        eprintln!("skipped: LibreOffice (soffice) is not installed");
+        common::skip("LibreOffice (soffice) is not installed");
         return None;
     }
     let out_dir = dir.join("ods");

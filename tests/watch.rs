@@ -266,7 +266,10 @@ fn a_copy_written_in_two_halves_with_a_pause_is_waited_for() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("inbox")).unwrap();
     let daemon = spawn_daemon(root.path(), &[]);
-    std::thread::sleep(Duration::from_millis(500));
+    // The status page is written once the daemon's file events are on.
+    wait_until("the daemon to watch", Duration::from_secs(60), || {
+        root.path().join("outbox/index.html").exists()
+    });
     let bytes = example("西湖区.xlsx");
     let target = root.path().join("inbox/西湖区.xlsx");
     let mut file = std::fs::File::create(&target).unwrap();

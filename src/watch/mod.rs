@@ -89,6 +89,19 @@ pub fn run<O: Outputs>(
         what: format!("preparing {}", layout.root.display()),
         source,
     })?;
+    // Events first: a copy that starts while the daemon cleans up and recovers is seen as
+    // being written, not mistaken for a finished file. The status page, written next, is the
+    // sign that the daemon is watching.
+    let (events, _watcher) = match options.poll {
+        Some(_) => (None, None),
+        None => match native_watcher(&layout.inbox) {
+            Ok((rx, watcher)) => (Some(rx), Some(watcher)),
+            Err(err) => {
+                tracing::warn!(error = %err, "native file events unavailable; polling instead");
+                (None, None)
+            }
+        },
+    };
     let mut summary = Summary::default();
     let cleared = crate::archive::remove_stale_temporaries(&[
         &layout.outbox,
@@ -116,16 +129,6 @@ pub fn run<O: Outputs>(
     }
     let mut reported = Reported::default();
 
-    let (events, _watcher) = match options.poll {
-        Some(_) => (None, None),
-        None => match native_watcher(&layout.inbox) {
-            Ok((rx, watcher)) => (Some(rx), Some(watcher)),
-            Err(err) => {
-                tracing::warn!(error = %err, "native file events unavailable; polling instead");
-                (None, None)
-            }
-        },
-    };
     let tick = options.poll.unwrap_or(options.rescan);
     let mut settler = Settler::new();
     let mut last_recovery = Instant::now();
