@@ -505,3 +505,93 @@ fn a_broken_template_stops_the_daemon_and_keeps_the_file_for_the_next_start() {
     assert_eq!(receipts(root.path())[0]["verdict"], "accepted");
     assert_no_temporaries(root.path());
 }
+
+/// Runs the daemon as an unprivileged user when the tests run as root (root reads everything,
+/// so permissions could not be tried otherwise). `false` when that user cannot run the binary
+/// from where this checkout is (a private folder).
+fn as_unprivileged(cmd: &mut std::process::Command, root: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let is_root = run(&mut std::process::Command::new("id").arg("-u"))
+        .stdout
+        .starts_with(b"0");
+    if !is_root {
+        return true;
+    }
+    let probe = gongwen()
+        .arg("--version")
+        .current_dir("/")
+        .uid(65534)
+        .gid(65534)
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return false;
+    }
+    for dir in [root.to_path_buf(), root.join("inbox")] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    cmd.uid(65534).gid(65534);
+    true
+}
+
+#[test]
+fn an_unreadable_folder_is_skipped_and_an_unreadable_file_rejected() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(inbox.join("锁住的文件夹")).unwrap();
+    std::fs::write(
+        inbox.join("锁住的文件夹/上城区.xlsx"),
+        example("杭州市/上城区.xlsx"),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        inbox.join("锁住的文件夹"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let unreadable = example("杭州市/滨江区.xlsx");
+    std::fs::write(inbox.join("读不了.xlsx"), &unreadable).unwrap();
+    std::fs::set_permissions(
+        inbox.join("读不了.xlsx"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    std::fs::write(inbox.join("西湖区.xlsx"), example("西湖区.xlsx")).unwrap();
+
+    let mut cmd = gongwen();
+    cmd.args(["watch", "--once", "--settle", "100", "--root"])
+        .arg(root.path())
+        .current_dir(repo_root());
+    if !as_unprivileged(&mut cmd, root.path()) {
+        eprintln!(
+            "skipped: running as root, and user nobody cannot run {}",
+            env!("CARGO_BIN_EXE_gongwen")
+        );
+        return;
+    }
+    let out = run(&mut cmd);
+    must_exit(&out, 1);
+    let log = stderr(&out);
+    assert!(
+        log.contains("锁住的文件夹") && log.contains("skipping"),
+        "the folder is reported:\n{log}"
+    );
+    let all = receipts(root.path());
+    let rejected = all
+        .iter()
+        .find(|r| r["file"] == "读不了.xlsx")
+        .unwrap_or_else(|| panic!("the unreadable file gets a receipt: {all:?}\n{log}"));
+    assert_eq!(rejected["diagnostics"][0]["rule"], "file_unreadable");
+    assert!(
+        all.iter()
+            .any(|r| r["file"] == "西湖区.xlsx" && r["verdict"] == "accepted"),
+        "{all:?}"
+    );
+    // Let the temporary folder be removed.
+    std::fs::set_permissions(
+        inbox.join("锁住的文件夹"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+}
