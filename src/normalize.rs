@@ -491,7 +491,11 @@ impl DeadlineProblem {
             DeadlineProblem::RangeReversed { start, end } => Diagnostic::new(
                 Rule::DeadlineRangeReversed,
                 cell,
-                format!("完成时限「{shown}」的结束月份{end}早于开始月份{start}"),
+                format!(
+                    "完成时限「{shown}」的结束月份（{}）早于开始月份（{}）",
+                    month_in_words(end),
+                    month_in_words(start)
+                ),
             )
             .with_hint("时间段按结束月份作为完成时限；请核对起止月份，跨年的时间段两头都写年份，例如“2020年11月—2021年2月”"),
             DeadlineProblem::Invalid => Diagnostic::new(
@@ -546,6 +550,14 @@ pub fn parse_deadline_in(value: &CellValue, typing: CellTyping) -> Result<String
     }
 }
 
+/// `2020-06` as a clerk writes it: 2020年6月.
+fn month_in_words(iso_month: &str) -> String {
+    match iso_month.split_once('-') {
+        Some((year, month)) => format!("{year}年{}月", month.trim_start_matches('0')),
+        None => iso_month.to_owned(),
+    }
+}
+
 fn year_month(year: i32, month: u32) -> Result<String, DeadlineProblem> {
     if (1..=12).contains(&month) && (2000..=2099).contains(&year) {
         Ok(format!("{year:04}-{month:02}"))
@@ -581,7 +593,9 @@ fn parse_month_text(text: &str) -> Result<String, DeadlineProblem> {
     if let Some(range) = read_range(&text) {
         return range;
     }
-    let text = comma_for_point(&text).unwrap_or(text);
+    // 2020年6月— with the end left out: the start is all there is.
+    let text = text.trim_end_matches(is_range_mark);
+    let text = comma_for_point(text).unwrap_or_else(|| text.to_owned());
     if let Some(written) = WrittenDate::read(&text) {
         if !written.is_one_date() {
             return Err(DeadlineProblem::Invalid);
@@ -638,6 +652,8 @@ fn read_range(text: &str) -> Option<Result<String, DeadlineProblem>> {
             }
             match end.month_day() {
                 Some(month) => (start_year, month),
+                // 2020年6月1日-30日: days of the start's month.
+                None if start.numbers.len() == 3 && end.is_day() => (start_year, start_month),
                 None => continue,
             }
         };
@@ -772,6 +788,15 @@ impl WrittenDate {
             }
             _ => None,
         }
+    }
+
+    /// A day alone (30日, 30号).
+    fn is_day(&self) -> bool {
+        matches!(self.numbers.as_slice(), [(day, 1..=2)] if (1..=31).contains(day))
+            && self
+                .separators
+                .first()
+                .is_some_and(|s| s.starts_with(['日', '号']))
     }
 
     fn day_ok(rest: &[(u32, usize)]) -> bool {
@@ -1369,6 +1394,14 @@ mod tests {
             ("2020年6月-8", "2020-08"),
             ("2020年6月-6月", "2020-06"),
             ("2020年6月前到位", "2020-06"),
+            ("2020年6月1日-30日", "2020-06"),
+            ("2020.6.1—2020.8.31", "2020-08"),
+            ("2020-6-1至2020-8-31", "2020-08"),
+            ("2020-06-01-2020-08-31", "2020-08"),
+            ("2020年6月份-8月份", "2020-08"),
+            ("2020年6月底至8月底", "2020-08"),
+            ("2020年6月—", "2020-06"),
+            ("2020年6月～", "2020-06"),
         ] {
             assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
         }
@@ -1415,6 +1448,21 @@ mod tests {
         ] {
             assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
         }
+    }
+
+    #[test]
+    fn a_reversed_range_names_both_months_in_words() {
+        let field = Field {
+            cell: Location::new("学校整改清单", 5, 3),
+            value: text("2020年8月-6月"),
+        };
+        let problem = parse_deadline(&field.value).expect_err("reversed");
+        let diagnostic = problem.diagnostic(&field);
+        assert_eq!(diagnostic.rule, Rule::DeadlineRangeReversed);
+        assert_eq!(
+            diagnostic.message,
+            "完成时限「2020年8月-6月」的结束月份（2020年6月）早于开始月份（2020年8月）"
+        );
     }
 
     #[test]
