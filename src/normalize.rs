@@ -554,7 +554,7 @@ pub fn parse_deadline_in(value: &CellValue, typing: CellTyping) -> Result<String
 fn month_in_words(iso_month: &str) -> String {
     match iso_month.split_once('-') {
         Some((year, month)) => format!("{year}年{}月", month.trim_start_matches('0')),
-        None => iso_month.to_owned(),
+        None => format!("{iso_month}年"),
     }
 }
 
@@ -578,25 +578,33 @@ fn is_number_with_trailing_zero_lost(text: &str) -> bool {
 /// (2020-06); [`read_range`] tells the two uses apart.
 const HYPHENS: &[char] = &['-', '‐', '‑', '‒', '–', '—', '―', '−', '﹣', '－'];
 
-/// What else clerks put between the ends of a range.
-const RANGE_WORDS: &[char] = &['~', '～', '〜', '至', '到'];
+/// What else clerks put between the ends of a range, or between the months of a list
+/// (2020年6月、8月), which is due at its last month just the same.
+const RANGE_WORDS: &[char] = &['~', '～', '〜', '至', '到', '、', '及', '和'];
 
 fn is_range_mark(c: char) -> bool {
     HYPHENS.contains(&c) || RANGE_WORDS.contains(&c)
 }
 
 fn parse_month_text(text: &str) -> Result<String, DeadlineProblem> {
-    let text = ascii_digits(&squeeze(text));
+    /// Longer than any date or range clerks write; a range is read in time quadratic in its
+    /// dashes, so a pasted paragraph is refused before that.
+    const LONGEST_DEADLINE_CHARS: usize = 64;
+    let text = squeeze(text);
+    if text.chars().count() > LONGEST_DEADLINE_CHARS {
+        return Err(DeadlineProblem::Invalid);
+    }
+    let text = ascii_digits(&chinese_numerals_in_dates(&text));
     if text.is_empty() {
         return Err(DeadlineProblem::Missing);
     }
+    let text = comma_for_point(&text).unwrap_or(text);
     if let Some(range) = read_range(&text) {
         return range;
     }
     // 2020年6月— with the end left out: the start is all there is.
     let text = text.trim_end_matches(is_range_mark);
-    let text = comma_for_point(text).unwrap_or_else(|| text.to_owned());
-    if let Some(written) = WrittenDate::read(&text) {
+    if let Some(written) = WrittenDate::read(text) {
         if !written.is_one_date() {
             return Err(DeadlineProblem::Invalid);
         }
@@ -610,7 +618,7 @@ fn parse_month_text(text: &str) -> Result<String, DeadlineProblem> {
         || text.contains("年末")
         || text.contains("半年")
         || text.contains("季度")
-        || (WrittenDate::leading_year(&text).is_some()
+        || (WrittenDate::leading_year(text).is_some()
             && !text[4..].contains(|c: char| c.is_ascii_digit()))
     {
         return Err(DeadlineProblem::NotMonth);
@@ -623,15 +631,28 @@ fn parse_month_text(text: &str) -> Result<String, DeadlineProblem> {
 /// then it is the start's year.
 fn read_range(text: &str) -> Option<Result<String, DeadlineProblem>> {
     for (at, dash) in text.char_indices().filter(|&(_, c)| is_range_mark(c)) {
-        let Some(start) = WrittenDate::read(&text[..at]) else {
-            continue;
-        };
-        let Some((start_year, start_month)) = start.year_month() else {
-            continue;
-        };
         // A doubled dash (——) is one dash.
         let end_text = text[at + dash.len_utf8()..].trim_start_matches(is_range_mark);
         let Some(end) = WrittenDate::read(end_text) else {
+            continue;
+        };
+        let start = WrittenDate::read(&text[..at]);
+        let start_month = start.as_ref().and_then(WrittenDate::year_month);
+        let (Some(start), Some((start_year, start_month))) = (start, start_month) else {
+            // 2020年上半年—2020年8月: a start without its month, an end with its own year.
+            if let Some(start_year) = WrittenDate::leading_year(&text[..at])
+                && end.has_year()
+                && let Some((end_year, end_month)) = end.year_month()
+            {
+                let end = year_month(end_year, end_month);
+                return Some(match end {
+                    Ok(end) if end[..4] < *start_year => Err(DeadlineProblem::RangeReversed {
+                        start: start_year.to_owned(),
+                        end,
+                    }),
+                    end => end,
+                });
+            }
             continue;
         };
         let (end_year, end_month) = if end.has_year() {
@@ -667,6 +688,62 @@ fn read_range(text: &str) -> Option<Result<String, DeadlineProblem>> {
         });
     }
     None
+}
+
+/// Chinese numerals where a date has them: 二〇二〇年 and 二零二零年 as 2020年, 六月 and 十二月 as
+/// 6月 and 12月. Other numerals (第二季度) stay.
+fn chinese_numerals_in_dates(text: &str) -> String {
+    let digit = |c: char| match c {
+        '〇' | '零' => Some(0),
+        _ => "一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p + 1),
+    };
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..]
+            .iter()
+            .take_while(|&&c| digit(c).is_some() || c == '十')
+            .count();
+        let unit = chars.get(i + run).copied();
+        let numerals = &chars[i..i + run];
+        let month = || match numerals {
+            ['十'] => Some(10),
+            ['十', ones] => digit(*ones).filter(|d| (1..=2).contains(d)).map(|d| 10 + d),
+            [ones] => digit(*ones).filter(|&d| d >= 1),
+            _ => None,
+        };
+        let year = || {
+            (numerals.len() == 4)
+                .then(|| {
+                    numerals
+                        .iter()
+                        .map(|&c| digit(c))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .flatten()
+                .map(|ds| ds.iter().map(ToString::to_string).collect::<String>())
+        };
+        let written = match unit {
+            Some('年') if run > 0 => year(),
+            Some('月') if run > 0 => month().map(|m| m.to_string()),
+            _ => None,
+        };
+        match written {
+            Some(number) => {
+                out.push_str(&number);
+                i += run;
+            }
+            None => {
+                out.extend(&chars[i..i + run.max(1)]);
+                i += run.max(1);
+            }
+        }
+    }
+    out
 }
 
 /// `2020,6` and `2020，6`: a comma typed for the point, read as `2020.6`.
@@ -733,6 +810,13 @@ impl WrittenDate {
             separators.push(rest[..run].to_owned());
             rest = &rest[run..];
         }
+        // 20年6月: a two-digit year, said so by its 年.
+        if let (Some(first), Some(run)) = (numbers.first_mut(), separators.first())
+            && first.1 == 2
+            && run.starts_with('年')
+        {
+            *first = (2000 + first.0, 4);
+        }
         let tail_ok = rest.is_empty() || Self::ALLOWED_TAIL.iter().any(|t| rest.starts_with(t));
         (!numbers.is_empty() && tail_ok).then_some(WrittenDate {
             numbers,
@@ -762,12 +846,14 @@ impl WrittenDate {
     }
 
     /// One date uses no dash between its numbers, or the same hyphen throughout (2020-06-30).
+    /// One date has no dash or list mark between its numbers, or the same single one between
+    /// each (2020-06-30, 2020–08); 2020年6月-8月 is no one date.
     fn is_one_date(&self) -> bool {
         let between = &self.separators[..self.numbers.len() - 1];
-        let has_dash = |s: &String| s.contains(is_range_mark);
-        !between.iter().any(has_dash)
-            || between.iter().all(|s| s == "-" || s == "－")
-                && between.windows(2).all(|w| w[0] == w[1])
+        let plain = |s: &String| !s.contains(is_range_mark);
+        between.iter().all(plain)
+            || (between.iter().all(|s| s.chars().count() == 1)
+                && between.windows(2).all(|w| w[0] == w[1]))
     }
 
     /// Year and month, when a valid day (if any) follows.
@@ -1402,6 +1488,24 @@ mod tests {
             ("2020年6月底至8月底", "2020-08"),
             ("2020年6月—", "2020-06"),
             ("2020年6月～", "2020-06"),
+            ("2020年6-8", "2020-08"),
+            ("2020年06-08月", "2020-08"),
+            ("2020.6月-8月", "2020-08"),
+            ("2020,6-8", "2020-08"),
+            // A start without its month, an end with its own year.
+            ("2020年上半年-2020年8月", "2020-08"),
+            ("2020年-2021年6月", "2021-06"),
+            // A list of months is due at its last.
+            ("2020年6月、8月", "2020-08"),
+            ("2020年6月及8月", "2020-08"),
+            ("2020年6月和2020年8月", "2020-08"),
+            // Two-digit years said so by 年, Chinese numerals.
+            ("19年9月-20年6月", "2020-06"),
+            ("20年6月", "2020-06"),
+            ("2020年六月", "2020-06"),
+            ("二〇二〇年十二月", "2020-12"),
+            ("二零二零年六月至八月", "2020-08"),
+            ("2020年十一月", "2020-11"),
         ] {
             assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
         }
@@ -1430,6 +1534,25 @@ mod tests {
             parse_deadline(&text("2020年6月—尽快")),
             Err(DeadlineProblem::Invalid)
         );
+        assert_eq!(
+            parse_deadline(&text("2021年上半年-2020年8月")),
+            Err(DeadlineProblem::RangeReversed {
+                start: "2021".into(),
+                end: "2020-08".into()
+            })
+        );
+        assert_eq!(
+            parse_deadline(&text(&"-".repeat(100_000))),
+            Err(DeadlineProblem::Invalid)
+        );
+        assert_eq!(
+            parse_deadline(&text("2020年第二季度")),
+            Err(DeadlineProblem::NotMonth)
+        );
+        assert_eq!(
+            parse_deadline(&text("2020年十三月")),
+            Err(DeadlineProblem::NotMonth)
+        );
     }
 
     /// A date written with one hyphen throughout is one date, not a range.
@@ -1445,6 +1568,9 @@ mod tests {
             ("20200630", "2020-06"),
             ("202006", "2020-06"),
             ("2020.6.8", "2020-06"),
+            ("2020–08", "2020-08"),
+            ("2020—08", "2020-08"),
+            ("2020、6", "2020-06"),
         ] {
             assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
         }
