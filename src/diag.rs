@@ -132,6 +132,8 @@ pub enum Rule {
     DeadlineAmbiguous,
     DeadlineMissing,
     DeadlineBeforeFiling,
+    /// A range (2020年8月—6月) whose end month comes before its start.
+    DeadlineRangeReversed,
     // Items and schools.
     MeasureMissing,
     ShortcomingMissing,

@@ -11,7 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::diag::{Diagnostic, Location, Rule};
 use crate::domain::{self, CountyMatch, Level, registry, squeeze};
 use crate::intake::forms::{Field, Found, ItemRow, Label, TableKind};
-use crate::intake::{CellValue, Limits};
+use crate::intake::{CellValue, Format, Limits};
 use crate::model::{CountyRef, Item, PlanYear, SUBMISSION_SCHEMA, School, Source, Submission};
 
 /// Where each item's cells sit, kept beside the model for the validation rules.
@@ -20,6 +20,9 @@ pub struct ItemCells {
     pub shortcoming: Location,
     pub measure: Location,
     pub deadline: Location,
+    /// The 对应指标 cell, when the item's indicator was read from it rather than matched from
+    /// the shortcoming's wording.
+    pub indicator: Option<Location>,
 }
 
 /// Where each school's name was written (every occurrence that started a block).
@@ -49,10 +52,21 @@ pub fn normalize(found: &Found, source: Source) -> Normalized {
     normalize_within(found, source, &Limits::default())
 }
 
-/// Normalizes what [`crate::intake::forms::find`] found in one file. A file over the limits
-/// on schools or items is refused with one error naming the count, and no item of it is
-/// built.
+/// Normalizes what [`crate::intake::forms::find`] found in a file whose cells keep their
+/// types. A file over the limits on schools or items is refused with one error naming the
+/// count, and no item of it is built.
 pub fn normalize_within(found: &Found, source: Source, limits: &Limits) -> Normalized {
+    normalize_typed(found, source, limits, CellTyping::Typed)
+}
+
+/// Normalizes what [`crate::intake::forms::find`] found in one file, reading its cells as
+/// the file's format typed them (`CellTyping::from(workbook.format)`).
+pub fn normalize_typed(
+    found: &Found,
+    source: Source,
+    limits: &Limits,
+    typing: CellTyping,
+) -> Normalized {
     let mut diags = Vec::new();
     let filed = filed_on(found, &mut diags);
     let filed_date = filed.as_ref().map(|(d, _)| *d);
@@ -85,7 +99,7 @@ pub fn normalize_within(found: &Found, source: Source, limits: &Limits) -> Norma
         };
         let mut current: Option<usize> = None;
         for row in &table.rows {
-            let (item, cells) = item(row, list, &mut diags);
+            let (item, cells) = item(row, list, typing, &mut diags);
             if table.kind == TableKind::County {
                 county_items.push(item);
                 county_item_cells.push(cells);
@@ -268,7 +282,12 @@ pub fn without_control_characters(text: &str) -> (String, Vec<char>) {
 }
 
 /// One data row → an item, with diagnostics for what is missing or unreadable.
-fn item(row: &ItemRow, list: Level, diags: &mut Vec<Diagnostic>) -> (Item, ItemCells) {
+fn item(
+    row: &ItemRow,
+    list: Level,
+    typing: CellTyping,
+    diags: &mut Vec<Diagnostic>,
+) -> (Item, ItemCells) {
     let shortcoming = document_text(&row.shortcoming, diags);
     let measure = document_text(&row.measure, diags);
     if shortcoming.is_empty() {
@@ -291,7 +310,7 @@ fn item(row: &ItemRow, list: Level, diags: &mut Vec<Diagnostic>) -> (Item, ItemC
             .with_hint("每一项不足都要写明针对性的整改提升措施"),
         );
     }
-    let deadline = match parse_deadline(&row.deadline.value) {
+    let deadline = match parse_deadline_in(&row.deadline.value, typing) {
         Ok(month) => Some(month),
         Err(problem) => {
             diags.push(problem.diagnostic(&row.deadline));
@@ -301,16 +320,16 @@ fn item(row: &ItemRow, list: Level, diags: &mut Vec<Diagnostic>) -> (Item, ItemC
     let explicit = row
         .indicator
         .as_ref()
-        .and_then(|f| indicator_from_column(&f.text()));
-    let indicator = explicit.or_else(|| {
-        registry()
-            .match_indicator(&shortcoming, list)
-            .map(|i| i.code.clone())
-    });
+        .and_then(|f| Some((indicator_from_column(&f.text())?, f.cell.clone())));
+    let (indicator, indicator_cell) = match explicit {
+        Some((code, cell)) => (Some(code), Some(cell)),
+        None => (matched_indicator(&shortcoming, list), None),
+    };
     let cells = ItemCells {
         shortcoming: row.shortcoming.cell.clone(),
         measure: row.measure.cell.clone(),
         deadline: row.deadline.cell.clone(),
+        indicator: indicator_cell,
     };
     (
         Item {
@@ -322,6 +341,12 @@ fn item(row: &ItemRow, list: Level, diags: &mut Vec<Diagnostic>) -> (Item, ItemC
         },
         cells,
     )
+}
+
+fn matched_indicator(shortcoming: &str, list: Level) -> Option<String> {
+    registry()
+        .match_indicator(shortcoming, list)
+        .map(|i| i.code.clone())
 }
 
 /// The 对应指标 column holds a code with its short name ("R5 生均体育运动场馆面积") or the
@@ -398,6 +423,25 @@ fn is_cn_numeral(c: char) -> bool {
     "一二三四五六七八九十".contains(c)
 }
 
+/// How the cells of a file carry their types. A CSV keeps only the text a cell showed, so a
+/// typed 2020.10 arrives as the text `2020.1`, as ambiguous there as the number in an xlsx.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellTyping {
+    /// xlsx, xls, ods, xlsb: a number is a number, text was typed as text.
+    Typed,
+    /// CSV and tab-separated text: every cell is the text the spreadsheet displayed.
+    DisplayedText,
+}
+
+impl From<Format> for CellTyping {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Csv => CellTyping::DisplayedText,
+            Format::Xlsx | Format::Xlsb | Format::Xls | Format::Ods => CellTyping::Typed,
+        }
+    }
+}
+
 /// Why a deadline could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeadlineProblem {
@@ -406,12 +450,18 @@ pub enum DeadlineProblem {
     NotMonth,
     /// A number such as 2020.1, which Excel also makes of a typed 2020.10.
     Ambiguous,
+    /// A range whose end month (`YYYY-MM`) comes before its start month.
+    RangeReversed {
+        start: String,
+        end: String,
+    },
     Invalid,
 }
 
 impl DeadlineProblem {
     fn diagnostic(&self, field: &Field) -> Diagnostic {
         let shown = field.text();
+        let shown = shown.trim();
         let cell = Some(field.cell.clone());
         match self {
             DeadlineProblem::Missing => {
@@ -421,97 +471,426 @@ impl DeadlineProblem {
             DeadlineProblem::NotMonth => Diagnostic::new(
                 Rule::DeadlineNotMonth,
                 cell,
-                format!("完成时限「{}」没有精确到月份", shown.trim()),
+                format!("完成时限「{shown}」没有精确到月份"),
             )
             .with_hint("通知要求完成时限精确到月份，例如“2020年12月”"),
+            DeadlineProblem::Ambiguous if matches!(field.value, CellValue::Text(_)) => {
+                Diagnostic::new(
+                    Rule::DeadlineAmbiguous,
+                    cell,
+                    format!("完成时限「{shown}」无法判断是1月还是10月"),
+                )
+                .with_hint("CSV文件只保存表格显示的文字，Excel会把输入的“2020.10”显示并保存成“2020.1”；请写成“2020年10月”或“2020年1月”")
+            }
             DeadlineProblem::Ambiguous => Diagnostic::new(
                 Rule::DeadlineAmbiguous,
                 cell,
-                format!("完成时限「{}」是数字，无法判断是1月还是10月", shown.trim()),
+                format!("完成时限「{shown}」是数字，无法判断是1月还是10月"),
             )
             .with_hint("Excel会把输入的“2020.10”存成数字2020.1；请写成“2020年10月”或“2020年1月”"),
+            DeadlineProblem::RangeReversed { start, end } => Diagnostic::new(
+                Rule::DeadlineRangeReversed,
+                cell,
+                format!(
+                    "完成时限「{shown}」的结束月份（{}）早于开始月份（{}）",
+                    month_in_words(end),
+                    month_in_words(start)
+                ),
+            )
+            .with_hint("时间段按结束月份作为完成时限；请核对起止月份，跨年的时间段两头都写年份，例如“2020年11月—2021年2月”"),
             DeadlineProblem::Invalid => Diagnostic::new(
                 Rule::DeadlineInvalid,
                 cell,
-                format!("无法识别完成时限「{}」", shown.trim()),
+                format!("无法识别完成时限「{shown}」"),
             )
-            .with_hint("填写到月份，例如“2020年6月”"),
+            .with_hint("填写到月份，例如“2020年6月”；时间段写成“2020年6月—8月”"),
         }
     }
 }
 
-/// Reads a deadline to `YYYY-MM` from any of the ways clerks write one.
+/// Reads a deadline to `YYYY-MM` from any of the ways clerks write one, from a file whose
+/// cells keep their types.
 pub fn parse_deadline(value: &CellValue) -> Result<String, DeadlineProblem> {
-    let month = |y: i32, m: u32| -> Result<String, DeadlineProblem> {
-        if (1..=12).contains(&m) && (2000..=2099).contains(&y) {
-            Ok(format!("{y:04}-{m:02}"))
-        } else {
-            Err(DeadlineProblem::Invalid)
-        }
-    };
+    parse_deadline_in(value, CellTyping::Typed)
+}
+
+/// Reads a deadline to `YYYY-MM`. A range (2020年6-8月, 2019.9-2020.6) is due at its end.
+pub fn parse_deadline_in(value: &CellValue, typing: CellTyping) -> Result<String, DeadlineProblem> {
     match value {
         CellValue::Empty => Err(DeadlineProblem::Missing),
         CellValue::Date(iso) => {
             let date = parse_iso_date(iso).ok_or(DeadlineProblem::Invalid)?;
-            month(date.year(), date.month())
+            year_month(date.year(), date.month())
         }
         CellValue::Number(n) => {
             if let Some(date) = excel_serial(*n) {
-                return month(date.year(), date.month());
+                return year_month(date.year(), date.month());
             }
             let shown = crate::intake::format_number(*n);
             match shown.split_once('.') {
                 None if (2000..=2099).contains(&(*n as i64)) => Err(DeadlineProblem::NotMonth),
                 None if (200_001..=209_912).contains(&(*n as i64)) => {
-                    month((*n as i64 / 100) as i32, (*n as i64 % 100) as u32)
+                    year_month((*n as i64 / 100) as i32, (*n as i64 % 100) as u32)
                 }
                 Some((_, "1")) => Err(DeadlineProblem::Ambiguous),
-                Some((y, m)) if m.len() <= 2 => month(
+                Some((y, m)) if m.len() <= 2 => year_month(
                     y.parse().map_err(|_| DeadlineProblem::Invalid)?,
                     m.parse().map_err(|_| DeadlineProblem::Invalid)?,
                 ),
                 _ => Err(DeadlineProblem::Invalid),
             }
         }
+        CellValue::Text(text)
+            if typing == CellTyping::DisplayedText && is_number_with_trailing_zero_lost(text) =>
+        {
+            Err(DeadlineProblem::Ambiguous)
+        }
         CellValue::Text(text) => parse_month_text(text),
         CellValue::Bool(_) | CellValue::Error(_) => Err(DeadlineProblem::Invalid),
     }
 }
 
+/// `2020-06` as a clerk writes it: 2020年6月.
+fn month_in_words(iso_month: &str) -> String {
+    match iso_month.split_once('-') {
+        Some((year, month)) => format!("{year}年{}月", month.trim_start_matches('0')),
+        None => format!("{iso_month}年"),
+    }
+}
+
+fn year_month(year: i32, month: u32) -> Result<String, DeadlineProblem> {
+    if (1..=12).contains(&month) && (2000..=2099).contains(&year) {
+        Ok(format!("{year:04}-{month:02}"))
+    } else {
+        Err(DeadlineProblem::Invalid)
+    }
+}
+
+/// `2020.1` exactly as Excel displays the number 2020.10 in a General cell, which is what its
+/// CSV holds.
+fn is_number_with_trailing_zero_lost(text: &str) -> bool {
+    text.trim()
+        .strip_suffix(".1")
+        .is_some_and(|year| year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Dashes clerks type, between the ends of a range or between the parts of one date
+/// (2020-06); [`read_range`] tells the two uses apart.
+const HYPHENS: &[char] = &['-', '‐', '‑', '‒', '–', '—', '―', '−', '﹣', '－'];
+
+/// What else clerks put between the ends of a range, or between the months of a list
+/// (2020年6月、8月), which is due at its last month just the same.
+const RANGE_WORDS: &[char] = &['~', '～', '〜', '至', '到', '、', '及', '和'];
+
+fn is_range_mark(c: char) -> bool {
+    HYPHENS.contains(&c) || RANGE_WORDS.contains(&c)
+}
+
 fn parse_month_text(text: &str) -> Result<String, DeadlineProblem> {
-    let text = ascii_digits(&squeeze(text));
+    /// Longer than any date or range clerks write; a range is read in time quadratic in its
+    /// dashes, so a pasted paragraph is refused before that.
+    const LONGEST_DEADLINE_CHARS: usize = 64;
+    let text = squeeze(text);
+    if text.chars().count() > LONGEST_DEADLINE_CHARS {
+        return Err(DeadlineProblem::Invalid);
+    }
+    let text = ascii_digits(&chinese_numerals_in_dates(&text));
     if text.is_empty() {
         return Err(DeadlineProblem::Missing);
     }
-    // A range (2019年9月—2020年6月) is due at its end.
-    let last = text
-        .rsplit(['—', '~', '～', '至', '到'])
-        .next()
-        .unwrap_or(&text);
-    let last = if last.len() < text.len() && !last.is_empty() {
-        last
-    } else {
-        &text
+    let text = comma_for_point(&text).unwrap_or(text);
+    if let Some(range) = read_range(&text) {
+        return range;
+    }
+    // 2020年6月— with the end left out: the start is all there is.
+    let text = text.trim_end_matches(is_range_mark);
+    if let Some(written) = WrittenDate::read(text) {
+        if !written.is_one_date() {
+            return Err(DeadlineProblem::Invalid);
+        }
+        return match written.year_month() {
+            Some((y, m)) => year_month(y, m),
+            None if written.is_year_only() => Err(DeadlineProblem::NotMonth),
+            None => Err(DeadlineProblem::Invalid),
+        };
+    }
+    if text.contains("年底")
+        || text.contains("年末")
+        || text.contains("半年")
+        || text.contains("季度")
+        || (WrittenDate::leading_year(text).is_some()
+            && !text[4..].contains(|c: char| c.is_ascii_digit()))
+    {
+        return Err(DeadlineProblem::NotMonth);
+    }
+    Err(DeadlineProblem::Invalid)
+}
+
+/// A range read to its end month, or `None` when the text holds no range (2020-06 and
+/// 2020-06-30 are one date, not ranges). The end may omit the year (2020年6-8月, 2020.6-8),
+/// then it is the start's year.
+fn read_range(text: &str) -> Option<Result<String, DeadlineProblem>> {
+    for (at, dash) in text.char_indices().filter(|&(_, c)| is_range_mark(c)) {
+        // A doubled dash (——) is one dash.
+        let end_text = text[at + dash.len_utf8()..].trim_start_matches(is_range_mark);
+        let Some(end) = WrittenDate::read(end_text) else {
+            continue;
+        };
+        let start = WrittenDate::read(&text[..at]);
+        let start_month = start.as_ref().and_then(WrittenDate::year_month);
+        let (Some(start), Some((start_year, start_month))) = (start, start_month) else {
+            // 2020年上半年—2020年8月: a start without its month, an end with its own year.
+            if let Some(start_year) = WrittenDate::leading_year(&text[..at])
+                && end.has_year()
+                && let Some((end_year, end_month)) = end.year_month()
+            {
+                let end = year_month(end_year, end_month);
+                return Some(match end {
+                    Ok(end) if end[..4] < *start_year => Err(DeadlineProblem::RangeReversed {
+                        start: start_year.to_owned(),
+                        end,
+                    }),
+                    end => end,
+                });
+            }
+            continue;
+        };
+        let (end_year, end_month) = if end.has_year() {
+            match end.year_month() {
+                Some(ym) => ym,
+                // 2019年9月—2020年底: the end is no month.
+                None if end.is_year_only() => return Some(Err(DeadlineProblem::NotMonth)),
+                None => continue,
+            }
+        } else {
+            // 2020-6-8 is the 8th of June, written with one separator throughout.
+            let same_separator = start
+                .separators
+                .first()
+                .is_some_and(|s| s.starts_with(dash));
+            if end.is_bare_number() && same_separator {
+                continue;
+            }
+            match end.month_day() {
+                Some(month) => (start_year, month),
+                // 2020年6月1日-30日: days of the start's month.
+                None if start.numbers.len() == 3 && end.is_day() => (start_year, start_month),
+                None => continue,
+            }
+        };
+        let start = year_month(start_year, start_month);
+        let end = year_month(end_year, end_month);
+        return Some(match (start, end) {
+            (Ok(start), Ok(end)) if end < start => {
+                Err(DeadlineProblem::RangeReversed { start, end })
+            }
+            (_, end) => end,
+        });
+    }
+    None
+}
+
+/// Chinese numerals where a date has them: 二〇二〇年 and 二零二零年 as 2020年, 六月 and 十二月 as
+/// 6月 and 12月. Other numerals (第二季度) stay.
+fn chinese_numerals_in_dates(text: &str) -> String {
+    let digit = |c: char| match c {
+        '〇' | '零' => Some(0),
+        _ => "一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p + 1),
     };
-    let parts = date_parts(last);
-    match parts.as_slice() {
-        [y, m, ..] if (2000..=2099).contains(y) => {
-            let m = u32::try_from(*m).map_err(|_| DeadlineProblem::Invalid)?;
-            if (1..=12).contains(&m) {
-                Ok(format!("{y:04}-{m:02}"))
-            } else {
-                Err(DeadlineProblem::Invalid)
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..]
+            .iter()
+            .take_while(|&&c| digit(c).is_some() || c == '十')
+            .count();
+        let unit = chars.get(i + run).copied();
+        let numerals = &chars[i..i + run];
+        let month = || match numerals {
+            ['十'] => Some(10),
+            ['十', ones] => digit(*ones).filter(|d| (1..=2).contains(d)).map(|d| 10 + d),
+            [ones] => digit(*ones).filter(|&d| d >= 1),
+            _ => None,
+        };
+        let year = || {
+            (numerals.len() == 4)
+                .then(|| {
+                    numerals
+                        .iter()
+                        .map(|&c| digit(c))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .flatten()
+                .map(|ds| ds.iter().map(ToString::to_string).collect::<String>())
+        };
+        let written = match unit {
+            Some('年') if run > 0 => year(),
+            Some('月') if run > 0 => month().map(|m| m.to_string()),
+            _ => None,
+        };
+        match written {
+            Some(number) => {
+                out.push_str(&number);
+                i += run;
+            }
+            None => {
+                out.extend(&chars[i..i + run.max(1)]);
+                i += run.max(1);
             }
         }
-        [y] if (2000..=2099).contains(y) => Err(DeadlineProblem::NotMonth),
-        _ if last.contains("年底")
-            || last.contains("年末")
-            || last.contains("半年")
-            || last.contains("季度") =>
-        {
-            Err(DeadlineProblem::NotMonth)
+    }
+    out
+}
+
+/// `2020,6` and `2020，6`: a comma typed for the point, read as `2020.6`.
+fn comma_for_point(text: &str) -> Option<String> {
+    let year = WrittenDate::leading_year(text)?;
+    let rest = text[4..].strip_prefix([',', '，'])?;
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    (1..=2).contains(&digits).then(|| format!("{year}.{rest}"))
+}
+
+/// The numbers of one date as written (2020年6月30日, 2020.6, 8月底, 20200630) and the run
+/// of separators after each, up to an allowed tail (底, 前, 份…).
+#[derive(Debug)]
+struct WrittenDate {
+    /// Each number with the count of digits it was written with.
+    numbers: Vec<(u32, usize)>,
+    /// The separators after each number (`年`, `.`, `月-`), empty after the last if none.
+    separators: Vec<String>,
+}
+
+impl WrittenDate {
+    const ALLOWED_TAIL: [&str; 12] = [
+        "底", "末", "前", "份", "以前", "之前", "前后", "中旬", "上旬", "下旬", "初", "内",
+    ];
+
+    fn is_separator(c: char) -> bool {
+        matches!(
+            c,
+            '年' | '月' | '日' | '号' | '.' | '/' | '．' | '／' | '、'
+        ) || HYPHENS.contains(&c)
+    }
+
+    /// The date written at the start of `text`, when everything after it is an allowed tail.
+    fn read(text: &str) -> Option<WrittenDate> {
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        // 20200630 and 202006.
+        if all_digits(text) && (text.len() == 8 || text.len() == 6) {
+            let number = |range: std::ops::Range<usize>| text[range].parse().ok();
+            let mut numbers = vec![(number(0..4)?, 4), (number(4..6)?, 2)];
+            if text.len() == 8 {
+                numbers.push((number(6..8)?, 2));
+            }
+            let separators = vec![String::new(); numbers.len()];
+            return Some(WrittenDate {
+                numbers,
+                separators,
+            });
         }
-        _ => Err(DeadlineProblem::Invalid),
+        let mut numbers = Vec::new();
+        let mut separators = Vec::new();
+        let mut rest = text;
+        while numbers.len() < 3 {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 || digits > 4 {
+                break;
+            }
+            numbers.push((rest[..digits].parse().ok()?, digits));
+            rest = &rest[digits..];
+            let run: usize = rest
+                .chars()
+                .take_while(|&c| Self::is_separator(c))
+                .map(char::len_utf8)
+                .sum();
+            separators.push(rest[..run].to_owned());
+            rest = &rest[run..];
+        }
+        // 20年6月: a two-digit year, said so by its 年.
+        if let (Some(first), Some(run)) = (numbers.first_mut(), separators.first())
+            && first.1 == 2
+            && run.starts_with('年')
+        {
+            *first = (2000 + first.0, 4);
+        }
+        let tail_ok = rest.is_empty() || Self::ALLOWED_TAIL.iter().any(|t| rest.starts_with(t));
+        (!numbers.is_empty() && tail_ok).then_some(WrittenDate {
+            numbers,
+            separators,
+        })
+    }
+
+    /// A four-digit year at the start of `text` (2020年上半年, 2020,6).
+    fn leading_year(text: &str) -> Option<&str> {
+        let year = text.get(..4)?;
+        let is_year = year.bytes().all(|b| b.is_ascii_digit())
+            && !text[4..].starts_with(|c: char| c.is_ascii_digit());
+        is_year.then_some(year)
+    }
+
+    fn has_year(&self) -> bool {
+        self.numbers.first().is_some_and(|&(_, digits)| digits == 4)
+    }
+
+    fn is_year_only(&self) -> bool {
+        self.has_year() && self.numbers.len() == 1
+    }
+
+    /// One number and nothing after it (the `8` of 2020.6-8).
+    fn is_bare_number(&self) -> bool {
+        self.numbers.len() == 1 && self.separators.iter().all(String::is_empty)
+    }
+
+    /// One date uses no dash between its numbers, or the same hyphen throughout (2020-06-30).
+    /// One date has no dash or list mark between its numbers, or the same single one between
+    /// each (2020-06-30, 2020–08); 2020年6月-8月 is no one date.
+    fn is_one_date(&self) -> bool {
+        let between = &self.separators[..self.numbers.len() - 1];
+        let plain = |s: &String| !s.contains(is_range_mark);
+        between.iter().all(plain)
+            || (between.iter().all(|s| s.chars().count() == 1)
+                && between.windows(2).all(|w| w[0] == w[1]))
+    }
+
+    /// Year and month, when a valid day (if any) follows.
+    fn year_month(&self) -> Option<(i32, u32)> {
+        match self.numbers.as_slice() {
+            [(year, 4), (month, 1..=2), rest @ ..] if Self::day_ok(rest) => {
+                Some((i32::try_from(*year).ok()?, *month))
+            }
+            _ => None,
+        }
+    }
+
+    /// The month of an end written without its year (8月, 8月31日, 08).
+    fn month_day(&self) -> Option<u32> {
+        match self.numbers.as_slice() {
+            [(month, 1..=2), rest @ ..] if (1..=12).contains(month) && Self::day_ok(rest) => {
+                Some(*month)
+            }
+            _ => None,
+        }
+    }
+
+    /// A day alone (30日, 30号).
+    fn is_day(&self) -> bool {
+        matches!(self.numbers.as_slice(), [(day, 1..=2)] if (1..=31).contains(day))
+            && self
+                .separators
+                .first()
+                .is_some_and(|s| s.starts_with(['日', '号']))
+    }
+
+    fn day_ok(rest: &[(u32, usize)]) -> bool {
+        match rest {
+            [] => true,
+            [(day, 1..=2)] => (1..=31).contains(day),
+            _ => false,
+        }
     }
 }
 
@@ -1045,6 +1424,227 @@ mod tests {
             parse_deadline(&CellValue::Empty),
             Err(DeadlineProblem::Missing)
         );
+    }
+
+    /// Every range reads to its end month, whatever stands between the ends (issue 13: an
+    /// ASCII hyphen, an en dash and a full-width minus were refused, `2020年6-8月` read as June).
+    #[test]
+    fn deadline_ranges_read_to_their_end_with_every_dash() {
+        for dash in [
+            "-", "‐", "‑", "‒", "–", "—", "――", "——", "―", "−", "﹣", "－", "~", "～", "〜", "至",
+            "到",
+        ] {
+            for (input, want) in [
+                (format!("2019年9月{dash}2020年6月"), "2020-06"),
+                (format!("2019年9月 {dash} 2020年6月"), "2020-06"),
+                (format!("2020年6{dash}8月"), "2020-08"),
+                (format!("2020年6月{dash}8月"), "2020-08"),
+                (format!("2020年6月 {dash} 8月"), "2020-08"),
+                (format!("2019.9{dash}2020.6"), "2020-06"),
+                (format!("2020.6{dash}8"), "2020-08"),
+                (format!("2019年11月{dash}2020年2月"), "2020-02"),
+                (format!("2020/6{dash}2020/8"), "2020-08"),
+                (format!("2020.06{dash}2020.08"), "2020-08"),
+                (format!("2020年6月1日{dash}8月31日"), "2020-08"),
+                (format!("２０２０年６月{dash}８月"), "2020-08"),
+            ] {
+                assert_eq!(
+                    parse_deadline(&text(&input)),
+                    Ok(want.to_owned()),
+                    "{input}"
+                );
+            }
+            assert_eq!(
+                parse_deadline(&text(&format!("2020年8月{dash}6月"))),
+                Err(DeadlineProblem::RangeReversed {
+                    start: "2020-08".into(),
+                    end: "2020-06".into()
+                }),
+                "{dash}"
+            );
+        }
+    }
+
+    #[test]
+    fn deadline_ranges_the_issue_does_not_name() {
+        for (input, want) in [
+            ("2020年6月至8月底", "2020-08"),
+            ("2020年6月至2020年8月底前", "2020-08"),
+            ("2020.06—2020.08", "2020-08"),
+            ("2020/6-2020/8", "2020-08"),
+            ("2020-06—2020-08", "2020-08"),
+            ("2020-06-2020-08", "2020-08"),
+            ("2020.6-2020.8月", "2020-08"),
+            ("202006-202008", "2020-08"),
+            ("2020年6月到8月", "2020-08"),
+            ("2020年6月-8", "2020-08"),
+            ("2020年6月-6月", "2020-06"),
+            ("2020年6月前到位", "2020-06"),
+            ("2020年6月1日-30日", "2020-06"),
+            ("2020.6.1—2020.8.31", "2020-08"),
+            ("2020-6-1至2020-8-31", "2020-08"),
+            ("2020-06-01-2020-08-31", "2020-08"),
+            ("2020年6月份-8月份", "2020-08"),
+            ("2020年6月底至8月底", "2020-08"),
+            ("2020年6月—", "2020-06"),
+            ("2020年6月～", "2020-06"),
+            ("2020年6-8", "2020-08"),
+            ("2020年06-08月", "2020-08"),
+            ("2020.6月-8月", "2020-08"),
+            ("2020,6-8", "2020-08"),
+            // A start without its month, an end with its own year.
+            ("2020年上半年-2020年8月", "2020-08"),
+            ("2020年-2021年6月", "2021-06"),
+            // A list of months is due at its last.
+            ("2020年6月、8月", "2020-08"),
+            ("2020年6月及8月", "2020-08"),
+            ("2020年6月和2020年8月", "2020-08"),
+            // Two-digit years said so by 年, Chinese numerals.
+            ("19年9月-20年6月", "2020-06"),
+            ("20年6月", "2020-06"),
+            ("2020年六月", "2020-06"),
+            ("二〇二〇年十二月", "2020-12"),
+            ("二零二零年六月至八月", "2020-08"),
+            ("2020年十一月", "2020-11"),
+        ] {
+            assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
+        }
+        // The end has no month.
+        assert_eq!(
+            parse_deadline(&text("2019年9月—2020年底")),
+            Err(DeadlineProblem::NotMonth)
+        );
+        assert_eq!(
+            parse_deadline(&text("2019年9月-2020年")),
+            Err(DeadlineProblem::NotMonth)
+        );
+        // Across a year end with the year written once: the end is before the start.
+        assert_eq!(
+            parse_deadline(&text("2020年11月-2月")),
+            Err(DeadlineProblem::RangeReversed {
+                start: "2020-11".into(),
+                end: "2020-02".into()
+            })
+        );
+        assert_eq!(
+            parse_deadline(&text("2020年6月—13月")),
+            Err(DeadlineProblem::Invalid)
+        );
+        assert_eq!(
+            parse_deadline(&text("2020年6月—尽快")),
+            Err(DeadlineProblem::Invalid)
+        );
+        assert_eq!(
+            parse_deadline(&text("2021年上半年-2020年8月")),
+            Err(DeadlineProblem::RangeReversed {
+                start: "2021".into(),
+                end: "2020-08".into()
+            })
+        );
+        assert_eq!(
+            parse_deadline(&text(&"-".repeat(100_000))),
+            Err(DeadlineProblem::Invalid)
+        );
+        assert_eq!(
+            parse_deadline(&text("2020年第二季度")),
+            Err(DeadlineProblem::NotMonth)
+        );
+        assert_eq!(
+            parse_deadline(&text("2020年十三月")),
+            Err(DeadlineProblem::NotMonth)
+        );
+    }
+
+    /// A date written with one hyphen throughout is one date, not a range.
+    #[test]
+    fn hyphenated_dates_are_not_ranges() {
+        for (input, want) in [
+            ("2020-06", "2020-06"),
+            ("2020-6", "2020-06"),
+            ("2020-06-30", "2020-06"),
+            ("2020-6-8", "2020-06"),
+            ("2020－06－30", "2020-06"),
+            ("2020－06", "2020-06"),
+            ("20200630", "2020-06"),
+            ("202006", "2020-06"),
+            ("2020.6.8", "2020-06"),
+            ("2020–08", "2020-08"),
+            ("2020—08", "2020-08"),
+            ("2020、6", "2020-06"),
+        ] {
+            assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
+        }
+    }
+
+    #[test]
+    fn a_reversed_range_names_both_months_in_words() {
+        let field = Field {
+            cell: Location::new("学校整改清单", 5, 3),
+            value: text("2020年8月-6月"),
+        };
+        let problem = parse_deadline(&field.value).expect_err("reversed");
+        let diagnostic = problem.diagnostic(&field);
+        assert_eq!(diagnostic.rule, Rule::DeadlineRangeReversed);
+        assert_eq!(
+            diagnostic.message,
+            "完成时限「2020年8月-6月」的结束月份（2020年6月）早于开始月份（2020年8月）"
+        );
+    }
+
+    #[test]
+    fn a_comma_typed_for_the_point_is_a_month() {
+        for (input, want) in [
+            ("2020,6", "2020-06"),
+            ("2020，6", "2020-06"),
+            ("2020, 12", "2020-12"),
+            ("2020,06月", "2020-06"),
+            ("2020,1", "2020-01"),
+        ] {
+            assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
+        }
+        assert_eq!(
+            parse_deadline(&text("2020,13")),
+            Err(DeadlineProblem::Invalid)
+        );
+        assert_eq!(
+            parse_deadline(&text("2020,上半年")),
+            Err(DeadlineProblem::NotMonth)
+        );
+    }
+
+    /// A CSV holds what Excel displayed: the text `2020.1` may be a typed 2020.10 (issue 13:
+    /// read silently as January).
+    #[test]
+    fn text_2020_1_is_ambiguous_only_where_cells_are_displayed_text() {
+        let csv = CellTyping::DisplayedText;
+        assert_eq!(
+            parse_deadline_in(&text("2020.1"), csv),
+            Err(DeadlineProblem::Ambiguous)
+        );
+        assert_eq!(
+            parse_deadline_in(&text(" 2020.1 "), csv),
+            Err(DeadlineProblem::Ambiguous)
+        );
+        assert_eq!(
+            parse_deadline_in(&text("2020.10"), csv),
+            Ok("2020-10".into())
+        );
+        assert_eq!(
+            parse_deadline_in(&text("2020.6"), csv),
+            Ok("2020-06".into())
+        );
+        assert_eq!(
+            parse_deadline_in(&text("2020.1-2020.6"), csv),
+            Ok("2020-06".into())
+        );
+        assert_eq!(
+            parse_deadline_in(&text("2020年1月"), csv),
+            Ok("2020-01".into())
+        );
+        // In an xlsx, a text cell was typed as text: 2020.1 is January.
+        assert_eq!(parse_deadline(&text("2020.1")), Ok("2020-01".into()));
+        assert_eq!(CellTyping::from(Format::Csv), csv);
+        assert_eq!(CellTyping::from(Format::Ods), CellTyping::Typed);
     }
 
     #[test]

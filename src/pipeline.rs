@@ -99,7 +99,7 @@ pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Lim
         );
         return submission;
     }
-    let mut normalized = normalize::normalize_within(&found, source, limits);
+    let mut normalized = normalize::normalize_typed(&found, source, limits, book.format.into());
     validate::validate(&mut normalized);
     normalized.submission
 }

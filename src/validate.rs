@@ -121,10 +121,20 @@ fn item_rules(
                 Level::School => ("学校整改清单", "县级政府整改清单（附件2）"),
                 _ => ("县级政府整改清单", "学校整改清单（附件1）"),
             };
-            out.push(
-                Diagnostic::new(
-                    Rule::IndicatorWrongList,
-                    Some(cells.shortcoming.clone()),
+            // Reported where the indicator was read: the 对应指标 cell when it gave one.
+            let (cell, message) = match &cells.indicator {
+                Some(cell) => (
+                    cell.clone(),
+                    format!(
+                        "对应指标{}（{}）不属于{}（存在不足情况「{}」）",
+                        indicator.code,
+                        indicator.short,
+                        this,
+                        excerpt(&item.shortcoming)
+                    ),
+                ),
+                None => (
+                    cells.shortcoming.clone(),
                     format!(
                         "「{}」对应指标{}（{}），不属于{}",
                         excerpt(&item.shortcoming),
@@ -132,8 +142,10 @@ fn item_rules(
                         indicator.short,
                         this
                     ),
-                )
-                .with_hint(format!(
+                ),
+            };
+            out.push(
+                Diagnostic::new(Rule::IndicatorWrongList, Some(cell), message).with_hint(format!(
                     "该指标由{}，请移到{}",
                     level_owner(indicator.level),
                     other
