@@ -142,6 +142,8 @@ pub enum Rule {
     SchoolDuplicate,
     /// Invisible control characters removed from a cell's text before it reaches a document.
     ControlCharacters,
+    /// A cell far from the table (a stray space, a note at the sheet's end) left out.
+    StrayCellIgnored,
     // The plan year.
     PlanYearMissing,
     PlanYearInvalid,
@@ -162,8 +164,8 @@ impl Rule {
         match self {
             CountySuffixMissing | CountyFromFilename | DivisionNotValid | FiledOnMissing
             | DeadlineBeforeFiling | IndicatorUnmatched | IndicatorWrongList
-            | SchoolMultiCampus | SchoolDuplicate | ControlCharacters | PlanYearMissing
-            | GlyphMissing => Severity::Warning,
+            | SchoolMultiCampus | SchoolDuplicate | ControlCharacters | StrayCellIgnored
+            | PlanYearMissing | GlyphMissing => Severity::Warning,
             _ => Severity::Error,
         }
     }
