@@ -335,3 +335,92 @@ fn paragraphs(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn ods(tables: &str) -> Vec<u8> {
+        let content = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0">
+<office:automatic-styles><style:style style:name="ta2" style:family="table"><style:table-properties table:display="false"/></style:style></office:automatic-styles>
+<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
+        );
+        let mut buf = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default();
+        zip.start_file("mimetype", opts).unwrap();
+        zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        zip.start_file("content.xml", opts).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+        zip.finish().unwrap();
+        buf.into_inner()
+    }
+
+    fn text(t: &str) -> Option<CellValue> {
+        Some(CellValue::Text(t.into()))
+    }
+
+    fn at(sheet: &SheetCells, row: u32, col: u32) -> Option<CellValue> {
+        sheet
+            .cells
+            .iter()
+            .find(|c| (c.row, c.col) == (row, col))
+            .map(|c| c.value.clone())
+    }
+
+    #[test]
+    fn repeats_spans_and_covered_cells_place_every_cell() {
+        let bytes = ods(r#"<table:table table:name="表">
+<table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>
+<table:table-row><table:table-cell/><table:table-cell office:value-type="string" table:number-rows-spanned="2" table:number-columns-spanned="1"><text:p>2020年<text:s text:c="2"/>8月</text:p><text:p>底</text:p><office:annotation><text:p>批注</text:p></office:annotation></table:table-cell><table:table-cell office:value-type="float" office:value="2020.1" table:number-columns-repeated="2"/></table:table-row>
+<table:table-row table:number-rows-repeated="3"><table:table-cell table:number-columns-repeated="1"/><table:covered-table-cell office:value-type="string"><text:p>藏</text:p></table:covered-table-cell><table:table-cell office:value-type="string"><text:p>同上</text:p></table:table-cell></table:table-row>
+<table:table-row table:number-rows-repeated="1048569"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>
+<table:table-row><table:table-cell table:number-columns-repeated="16383"/><table:table-cell office:value-type="date" office:date-value="2020-08-31"/></table:table-row>
+</table:table><table:table table:name="隐藏" table:style-name="ta2"/>"#);
+        let sheets = read(&bytes, &Limits::default()).unwrap();
+        assert_eq!(sheets.len(), 2);
+        assert!(sheets[0].visible && !sheets[1].visible);
+        let sheet = &sheets[0];
+        assert_eq!(at(sheet, 2, 1), text("2020年  8月\n底"));
+        assert_eq!(at(sheet, 2, 2), Some(CellValue::Number(2020.1)));
+        assert_eq!(at(sheet, 2, 3), Some(CellValue::Number(2020.1)));
+        assert_eq!(
+            at(sheet, 3, 1),
+            None,
+            "a covered cell's hidden value stays hidden"
+        );
+        for row in 3..6 {
+            assert_eq!(at(sheet, row, 2), text("同上"));
+        }
+        assert_eq!(
+            at(sheet, 1_048_575, 16_383),
+            Some(CellValue::Date("2020-08-31".into()))
+        );
+        assert_eq!(sheet.cells.len(), 7);
+        assert_eq!(
+            sheet.merges,
+            [Merge {
+                first_row: 2,
+                first_col: 1,
+                last_row: 3,
+                last_col: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn a_hostile_repeat_is_refused_before_it_is_expanded() {
+        let bytes = ods(
+            r#"<table:table table:name="表"><table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="string" table:number-columns-repeated="16384"><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#,
+        );
+        assert!(matches!(
+            read(&bytes, &Limits::default()),
+            Err(IntakeError::TooManyCells { .. })
+        ));
+    }
+}
