@@ -104,6 +104,8 @@ pub fn column_letters(col: u32) -> String {
 pub enum Rule {
     // The file itself.
     FileNotSpreadsheet,
+    /// A spreadsheet in a format not read (Excel 2003 XML, flat ODS): saved again, it reads.
+    FileFormatUnsupported,
     FileCorrupt,
     FileEncrypted,
     FileEmpty,

@@ -354,6 +354,12 @@ pub enum IntakeError {
     Encrypted,
     #[error("not a spreadsheet: {what}")]
     NotSpreadsheet { what: String },
+    #[error("a spreadsheet format not read: {what}")]
+    UnsupportedFormat { what: String, save_as: String },
+    #[error("the package's part {part} is missing")]
+    PartMissing { part: String },
+    #[error("not a regular file (directory: {directory})")]
+    NotAFile { directory: bool },
     #[error("file is damaged: {detail}")]
     Corrupt { detail: String },
     #[error("workbook holds more than {limit} cells")]
@@ -384,6 +390,26 @@ impl IntakeError {
             _ => None,
         };
         let (rule, message, hint): (Rule, String, &str) = match self {
+            IntakeError::UnsupportedFormat { what, save_as } => (
+                Rule::FileFormatUnsupported,
+                format!("这是{what}，无法直接读取"),
+                save_as.as_str(),
+            ),
+            IntakeError::PartMissing { part } => (
+                Rule::FileCorrupt,
+                format!("文件不完整：找不到工作簿部件“{part}”"),
+                "文件可能没有保存或复制完整；请用Excel或WPS打开确认无误后，重新“另存为”.xlsx再提交",
+            ),
+            IntakeError::NotAFile { directory: true } => (
+                Rule::FileNotRegular,
+                "这是文件夹，不是表格文件".into(),
+                "请指定文件夹中的表格文件，例如：gongwen check 文件夹/西湖区.xlsx",
+            ),
+            IntakeError::NotAFile { directory: false } => (
+                Rule::FileNotRegular,
+                "这不是普通文件（可能是设备或管道），无法读取".into(),
+                "请提交保存在磁盘上的表格文件",
+            ),
             IntakeError::Empty => (
                 Rule::FileEmpty,
                 "文件是空的（0字节）".into(),
