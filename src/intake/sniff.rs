@@ -214,7 +214,7 @@ fn known_non_spreadsheet(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// Spreadsheets saved as one XML file, which are spreadsheets but not read here: Excel 2003
-/// XML (SpreadsheetML) and LibreOffice's flat OpenDocument (.fods). Their root element names
+/// XML (`SpreadsheetML`) and LibreOffice's flat OpenDocument (.fods). Their root element names
 /// them; it comes after the XML declaration and, in a .fods, a long list of namespaces.
 fn xml_spreadsheet(bytes: &[u8]) -> Option<IntakeError> {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(16 * 1024)]);
@@ -323,7 +323,7 @@ fn ooxml_elsewhere(
         part: "_rels/.rels中的主文档（officeDocument）关系".into(),
     })?;
     let part = target.trim_start_matches('/').to_owned();
-    if !names.iter().any(|n| *n == part) {
+    if !names.contains(&part) {
         return Err(IntakeError::PartMissing { part });
     }
     if part.ends_with("workbook.xml") {
