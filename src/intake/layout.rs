@@ -4,8 +4,9 @@
 //! The rule for a far cell: the rows that hold something (a cell with more than spaces) fall
 //! into blocks wherever [`FAR_ROWS`] or more empty rows separate them, and the columns likewise
 //! with [`FAR_COLUMNS`]. The block holding the most cells is the table. Another block is kept
-//! when it holds more than [`STRAY_CELLS`] cells (a second form further down is real data);
-//! a smaller one is a stray — a space typed at D499000, a note at XFD1048576 — and is left out
+//! when it holds more than [`STRAY_CELLS`] cells (a second form further down is real data)
+//! and lies within [`BEYOND_ROWS`] / [`BEYOND_COLUMNS`] of the kept ones; a smaller one, or
+//! one further away, is a stray — a space typed at D499000, a note at XFD1048576 — and is left out
 //! with a warning naming it. Cells of spaces only outside the kept area are left out too;
 //! they are named when they lie as far away as a stray.
 
@@ -18,6 +19,10 @@ pub(super) const FAR_ROWS: u32 = 100;
 pub(super) const FAR_COLUMNS: u32 = 30;
 /// Most cells a block far from the table may hold and still be taken for a stray.
 pub(super) const STRAY_CELLS: usize = 3;
+/// Empty rows past which even a larger block is left out (and named).
+pub(super) const BEYOND_ROWS: u32 = 10_000;
+/// Empty columns past which even a larger block is left out (and named).
+pub(super) const BEYOND_COLUMNS: u32 = 1_000;
 
 /// One cell that holds something, at its absolute position.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +65,7 @@ impl SheetCells {
                 .filter(|c| !c.value.is_empty())
                 .map(|c| c.row),
             FAR_ROWS,
+            BEYOND_ROWS,
         );
         let in_rows = |row: u32| within(&rows_kept, row);
         let cols_kept = kept_spans(
@@ -68,6 +74,7 @@ impl SheetCells {
                 .filter(|c| !c.value.is_empty() && in_rows(c.row))
                 .map(|c| c.col),
             FAR_COLUMNS,
+            BEYOND_COLUMNS,
         );
         let in_cols = |col: u32| within(&cols_kept, col);
         let bounds = |spans: &[(u32, u32)]| {
@@ -148,8 +155,10 @@ fn within(spans: &[(u32, u32)], at: u32) -> bool {
 
 /// The spans (first, last) of the blocks kept from the positions of cells that hold
 /// something, blocks being parted by `far` or more empty positions: the first largest block,
-/// and every block with more than [`STRAY_CELLS`] cells.
-fn kept_spans(positions: impl Iterator<Item = u32>, far: u32) -> Vec<(u32, u32)> {
+/// and, going out from it, each block with more than [`STRAY_CELLS`] cells that lies within
+/// `beyond` positions of the last block kept. Past a gap that wide nothing is kept: no form
+/// leaves ten thousand empty rows, and walking them is what made reading slow.
+fn kept_spans(positions: impl Iterator<Item = u32>, far: u32, beyond: u32) -> Vec<(u32, u32)> {
     let mut positions: Vec<u32> = positions.collect();
     positions.sort_unstable();
     let mut blocks: Vec<(u32, u32, usize)> = Vec::new();
@@ -162,17 +171,36 @@ fn kept_spans(positions: impl Iterator<Item = u32>, far: u32) -> Vec<(u32, u32)>
             _ => blocks.push((at, at, 1)),
         }
     }
-    let largest = blocks
+    let Some(largest) = blocks
         .iter()
         .enumerate()
         .max_by_key(|&(i, b)| (b.2, std::cmp::Reverse(i)))
-        .map(|(i, _)| i);
-    blocks
-        .into_iter()
-        .enumerate()
-        .filter(|&(i, b)| b.2 > STRAY_CELLS || Some(i) == largest)
-        .map(|(_, b)| (b.0, b.1))
-        .collect()
+        .map(|(i, _)| i)
+    else {
+        return Vec::new();
+    };
+    let mut kept = vec![(blocks[largest].0, blocks[largest].1)];
+    let mut edge = blocks[largest].1;
+    for block in &blocks[largest + 1..] {
+        if block.0 - edge > beyond {
+            break;
+        }
+        if block.2 > STRAY_CELLS {
+            kept.push((block.0, block.1));
+            edge = block.1;
+        }
+    }
+    let mut edge = blocks[largest].0;
+    for block in blocks[..largest].iter().rev() {
+        if edge - block.1 > beyond {
+            break;
+        }
+        if block.2 > STRAY_CELLS {
+            kept.insert(0, (block.0, block.1));
+            edge = block.0;
+        }
+    }
+    kept
 }
 
 #[cfg(test)]
@@ -228,6 +256,15 @@ mod tests {
         assert_eq!(sheet.row_end(), 506);
         assert_eq!(sheet.get(8, 2), &CellValue::Text("注：无".into()));
         assert!(sheet.strays().is_empty());
+    }
+
+    #[test]
+    fn a_block_beyond_ten_thousand_empty_rows_is_left_out_whatever_its_size() {
+        let mut cells = table();
+        cells.extend((0..4).map(|c| text(400_000, c, "杂项")));
+        let sheet = lay_out(cells);
+        assert_eq!(sheet.row_end(), 6);
+        assert_eq!(sheet.strays().len(), 4);
     }
 
     #[test]
