@@ -260,7 +260,13 @@ fn cell_value(
     }
     let text = paragraphs(e, xml, sheet, row, col, limits)?;
     check_cell_text(&text, sheet, row, col, limits)?;
-    Ok((Some(CellValue::Text(text)), true))
+    // A formula's error shows as its text (#DIV/0!), as xlsx gives it.
+    let value = if is_error {
+        CellValue::Error(text)
+    } else {
+        CellValue::Text(text)
+    };
+    Ok((Some(value), true))
 }
 
 /// The text of a cell's paragraphs, one line each, with `text:s` spaces, tabs and line
@@ -345,7 +351,7 @@ mod tests {
     fn ods(tables: &str) -> Vec<u8> {
         let content = format!(
             r#"<?xml version="1.0" encoding="UTF-8"?>
-<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0">
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0">
 <office:automatic-styles><style:style style:name="ta2" style:family="table"><style:table-properties table:display="false"/></style:style></office:automatic-styles>
 <office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
         );
@@ -377,7 +383,7 @@ mod tests {
     fn repeats_spans_and_covered_cells_place_every_cell() {
         let bytes = ods(r#"<table:table table:name="表">
 <table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>
-<table:table-row><table:table-cell/><table:table-cell office:value-type="string" table:number-rows-spanned="2" table:number-columns-spanned="1"><text:p>2020年<text:s text:c="2"/>8月</text:p><text:p>底</text:p><office:annotation><text:p>批注</text:p></office:annotation></table:table-cell><table:table-cell office:value-type="float" office:value="2020.1" table:number-columns-repeated="2"/></table:table-row>
+<table:table-row><table:table-cell/><table:table-cell office:value-type="string" table:number-rows-spanned="2" table:number-columns-spanned="1"><text:p>2020年<text:s text:c="2"/>8月</text:p><text:p>底</text:p><office:annotation><text:p>批注</text:p></office:annotation></table:table-cell><table:table-cell office:value-type="float" office:value="2020.1" table:number-columns-repeated="2"/><table:table-cell office:value-type="float" office:value="0" calcext:value-type="error"><text:p>#DIV/0!</text:p></table:table-cell></table:table-row>
 <table:table-row table:number-rows-repeated="3"><table:table-cell table:number-columns-repeated="1"/><table:covered-table-cell office:value-type="string"><text:p>藏</text:p></table:covered-table-cell><table:table-cell office:value-type="string"><text:p>同上</text:p></table:table-cell></table:table-row>
 <table:table-row table:number-rows-repeated="1048569"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>
 <table:table-row><table:table-cell table:number-columns-repeated="16383"/><table:table-cell office:value-type="date" office:date-value="2020-08-31"/></table:table-row>
@@ -389,6 +395,7 @@ mod tests {
         assert_eq!(at(sheet, 2, 1), text("2020年  8月\n底"));
         assert_eq!(at(sheet, 2, 2), Some(CellValue::Number(2020.1)));
         assert_eq!(at(sheet, 2, 3), Some(CellValue::Number(2020.1)));
+        assert_eq!(at(sheet, 2, 4), Some(CellValue::Error("#DIV/0!".into())));
         assert_eq!(
             at(sheet, 3, 1),
             None,
@@ -401,7 +408,7 @@ mod tests {
             at(sheet, 1_048_575, 16_383),
             Some(CellValue::Date("2020-08-31".into()))
         );
-        assert_eq!(sheet.cells.len(), 7);
+        assert_eq!(sheet.cells.len(), 8);
         assert_eq!(
             sheet.merges,
             [Merge {
