@@ -104,6 +104,8 @@ pub fn column_letters(col: u32) -> String {
 pub enum Rule {
     // The file itself.
     FileNotSpreadsheet,
+    /// A spreadsheet in a format not read (Excel 2003 XML, flat ODS): saved again, it reads.
+    FileFormatUnsupported,
     FileCorrupt,
     FileEncrypted,
     FileEmpty,
@@ -144,6 +146,8 @@ pub enum Rule {
     SchoolDuplicate,
     /// Invisible control characters removed from a cell's text before it reaches a document.
     ControlCharacters,
+    /// A cell far from the table (a stray space, a note at the sheet's end) left out.
+    StrayCellIgnored,
     // The plan year.
     PlanYearMissing,
     PlanYearInvalid,
@@ -164,8 +168,8 @@ impl Rule {
         match self {
             CountySuffixMissing | CountyFromFilename | DivisionNotValid | FiledOnMissing
             | DeadlineBeforeFiling | IndicatorUnmatched | IndicatorWrongList
-            | SchoolMultiCampus | SchoolDuplicate | ControlCharacters | PlanYearMissing
-            | GlyphMissing => Severity::Warning,
+            | SchoolMultiCampus | SchoolDuplicate | ControlCharacters | StrayCellIgnored
+            | PlanYearMissing | GlyphMissing => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -93,6 +93,7 @@ pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Lim
     let found = forms::find(book);
     if found.is_empty() {
         let mut submission = empty(source);
+        submission.diagnostics.extend(book.notes());
         submission.diagnostics.push(
             crate::diag::Diagnostic::new(crate::diag::Rule::NoForms, None, "文件中没有找到整改清单或创建时间表")
                 .with_hint("请使用通知附件的表格：表头应有“学校名称、存在不足情况、整改提升措施、完成时限”等列"),
@@ -101,7 +102,12 @@ pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Lim
     }
     let mut normalized = normalize::normalize_typed(&found, source, limits, book.format.into());
     validate::validate(&mut normalized);
-    normalized.submission
+    // What reading left out (stray cells far from the table) comes first, as it happened first.
+    let mut submission = normalized.submission;
+    let mut diagnostics = book.notes();
+    diagnostics.append(&mut submission.diagnostics);
+    submission.diagnostics = diagnostics;
+    submission
 }
 
 pub fn empty(source: Source) -> Submission {

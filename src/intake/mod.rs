@@ -10,6 +10,8 @@
 //! process on a corrupt `.xls`, which `catch_unwind` cannot catch.
 
 pub mod forms;
+mod layout;
+mod ods;
 pub mod sandbox;
 pub mod sniff;
 mod spreadsheet;
@@ -88,6 +90,9 @@ pub struct RawSheet {
     pub origin: (u32, u32),
     rows: Vec<Vec<CellValue>>,
     merges: Vec<Merge>,
+    /// Cells far from the table, left out of `rows` (see [`layout`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    strays: Vec<StrayCell>,
     /// Built on first lookup, after the sheet crossed the process boundary.
     #[serde(skip)]
     index: IndexCache,
@@ -145,8 +150,18 @@ impl RawSheet {
             origin,
             rows,
             merges,
+            strays: Vec::new(),
             index: IndexCache::default(),
         }
+    }
+
+    /// The cells left out as strays, top to bottom.
+    pub fn strays(&self) -> &[StrayCell] {
+        &self.strays
+    }
+
+    fn set_strays(&mut self, strays: Vec<StrayCell>) {
+        self.strays = strays;
     }
 
     /// Builds a sheet from rows starting at A1 (used by CSV and tests).
@@ -259,11 +274,70 @@ impl RawSheet {
     }
 }
 
+/// A cell far from the table that was left out of its sheet, with what it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StrayCell {
+    pub row: u32,
+    pub col: u32,
+    pub text: String,
+}
+
+/// Most stray cells named one by one in a sheet's warnings; the rest are counted.
+const STRAYS_NAMED: usize = 3;
+
 /// Every sheet of one file, in workbook order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawWorkbook {
     pub format: Format,
     pub sheets: Vec<RawSheet>,
+}
+
+impl RawWorkbook {
+    /// Warnings about what reading left out: each stray cell named (a few per sheet, the
+    /// rest counted), so a clerk can find and delete it.
+    pub fn notes(&self) -> Vec<Diagnostic> {
+        let mut notes = Vec::new();
+        for sheet in self.sheets.iter().filter(|s| s.visible) {
+            for stray in sheet.strays.iter().take(STRAYS_NAMED) {
+                let cell = Location::new(&sheet.name, stray.row, stray.col);
+                let what = if stray.text.trim().is_empty() {
+                    "只有空格".to_owned()
+                } else {
+                    format!("有内容“{}”", preview(&stray.text))
+                };
+                notes.push(
+                    Diagnostic::new(
+                        Rule::StrayCellIgnored,
+                        Some(cell.clone()),
+                        format!("{cell} {what}，远离表格，已忽略"),
+                    )
+                    .with_hint("如果这是误输入，请删除该单元格的内容；如果需要填报，请移到表格内"),
+                );
+            }
+            let rest = sheet.strays.len().saturating_sub(STRAYS_NAMED);
+            if rest > 0 {
+                notes.push(Diagnostic::new(
+                    Rule::StrayCellIgnored,
+                    None,
+                    format!(
+                        "工作表“{}”中另有{rest}个远离表格的单元格，已忽略",
+                        sheet.name
+                    ),
+                ));
+            }
+        }
+        notes
+    }
+}
+
+/// The start of a text, short enough for a message.
+fn preview(text: &str) -> String {
+    const SHOWN: usize = 20;
+    let mut shown: String = text.chars().take(SHOWN).collect();
+    if text.chars().nth(SHOWN).is_some() {
+        shown.push('…');
+    }
+    shown
 }
 
 /// Why a file could not be read at all. Each maps to one clear diagnostic; calamine's own
@@ -280,6 +354,12 @@ pub enum IntakeError {
     Encrypted,
     #[error("not a spreadsheet: {what}")]
     NotSpreadsheet { what: String },
+    #[error("a spreadsheet format not read: {what}")]
+    UnsupportedFormat { what: String, save_as: String },
+    #[error("the package's part {part} is missing")]
+    PartMissing { part: String },
+    #[error("not a regular file (directory: {directory})")]
+    NotAFile { directory: bool },
     #[error("file is damaged: {detail}")]
     Corrupt { detail: String },
     #[error("workbook holds more than {limit} cells")]
@@ -310,6 +390,26 @@ impl IntakeError {
             _ => None,
         };
         let (rule, message, hint): (Rule, String, &str) = match self {
+            IntakeError::UnsupportedFormat { what, save_as } => (
+                Rule::FileFormatUnsupported,
+                format!("这是{what}，无法直接读取"),
+                save_as.as_str(),
+            ),
+            IntakeError::PartMissing { part } => (
+                Rule::FileCorrupt,
+                format!("文件不完整：找不到工作簿部件“{part}”"),
+                "文件可能没有保存或复制完整；请用Excel或WPS打开确认无误后，重新“另存为”.xlsx再提交",
+            ),
+            IntakeError::NotAFile { directory: true } => (
+                Rule::FileNotRegular,
+                "这是文件夹，不是表格文件".into(),
+                "请指定文件夹中的表格文件，例如：gongwen check 文件夹/西湖区.xlsx",
+            ),
+            IntakeError::NotAFile { directory: false } => (
+                Rule::FileNotRegular,
+                "这不是普通文件（可能是设备或管道），无法读取".into(),
+                "请提交保存在磁盘上的表格文件",
+            ),
             IntakeError::Empty => (
                 Rule::FileEmpty,
                 "文件是空的（0字节）".into(),

@@ -74,9 +74,7 @@ pub fn read_bounded(path: &Path, limits: &Limits) -> Result<Vec<u8>, IntakeError
     let file = std::fs::File::open(path).map_err(io)?;
     let metadata = file.metadata().map_err(io)?;
     if !metadata.is_file() {
-        return Err(IntakeError::Io {
-            detail: "not a regular file".into(),
-        });
+        return Err(not_a_file(&metadata));
     }
     let too_large = || IntakeError::TooLarge {
         limit: limits.max_file_bytes,
@@ -94,6 +92,14 @@ pub fn read_bounded(path: &Path, limits: &Limits) -> Result<Vec<u8>, IntakeError
     Ok(bytes)
 }
 
+/// A path that opened but is no regular file: a folder given where a file was meant, or a
+/// device or pipe.
+fn not_a_file(metadata: &std::fs::Metadata) -> IntakeError {
+    IntakeError::NotAFile {
+        directory: metadata.is_dir(),
+    }
+}
+
 /// The SHA-256 of a file, in hex, streamed from the opened handle under the same size limit
 /// as [`read_bounded`]: a file over it is refused from its metadata, before a byte is read,
 /// and a file growing meanwhile is cut off one byte past the limit. For callers that need
@@ -106,9 +112,7 @@ pub fn sha256_bounded(path: &Path, limits: &Limits) -> Result<String, IntakeErro
     let file = std::fs::File::open(path).map_err(io)?;
     let metadata = file.metadata().map_err(io)?;
     if !metadata.is_file() {
-        return Err(IntakeError::Io {
-            detail: "not a regular file".into(),
-        });
+        return Err(not_a_file(&metadata));
     }
     let too_large = IntakeError::TooLarge {
         limit: limits.max_file_bytes,
@@ -143,6 +147,9 @@ pub fn sniff(bytes: &[u8], name: &str, limits: &Limits) -> Result<Format, Intake
     }
     if bytes.starts_with(CFB_MAGIC) {
         return sniff_cfb(bytes);
+    }
+    if let Some(unsupported) = xml_spreadsheet(bytes) {
+        return Err(unsupported);
     }
     if let Some(what) = known_non_spreadsheet(bytes) {
         return Err(IntakeError::NotSpreadsheet { what: what.into() });
@@ -201,13 +208,38 @@ fn known_non_spreadsheet(bytes: &[u8]) -> Option<&'static str> {
         || (trimmed.starts_with("<?xml") && lower.contains("<html"))
     {
         Some("网页文件，可能是从系统导出的“伪xls”；请用Excel或WPS打开后另存为.xlsx")
-    } else if trimmed.starts_with("<?xml")
-        && lower.contains("urn:schemas-microsoft-com:office:spreadsheet")
-    {
-        Some("Excel 2003 XML表格；请用Excel或WPS打开后另存为.xlsx")
     } else {
         None
     }
+}
+
+/// Spreadsheets saved as one XML file, which are spreadsheets but not read here: Excel 2003
+/// XML (`SpreadsheetML`) and LibreOffice's flat OpenDocument (.fods). Their root element names
+/// them; it comes after the XML declaration and, in a .fods, a long list of namespaces.
+fn xml_spreadsheet(bytes: &[u8]) -> Option<IntakeError> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(16 * 1024)]);
+    let trimmed = head.trim_start_matches('\u{feff}').trim_start();
+    if !trimmed.starts_with('<') {
+        return None;
+    }
+    if head.contains("urn:schemas-microsoft-com:office:spreadsheet")
+        && (head.contains("<Workbook") || head.contains("<ss:Workbook"))
+    {
+        return Some(IntakeError::UnsupportedFormat {
+            what: "Excel 2003 XML表格（SpreadsheetML，一种旧的Excel格式）".into(),
+            save_as: "请用Excel或WPS打开该文件，点“文件→另存为”，保存类型选“Excel 工作簿（*.xlsx）”后再提交"
+                .into(),
+        });
+    }
+    if head.contains("<office:document")
+        && head.contains("application/vnd.oasis.opendocument.spreadsheet")
+    {
+        return Some(IntakeError::UnsupportedFormat {
+            what: "LibreOffice平面XML表格（.fods）".into(),
+            save_as: "请用LibreOffice打开该文件，点“文件→另存为”，保存为.ods或.xlsx后再提交".into(),
+        });
+    }
+    None
 }
 
 /// Text files have no NUL bytes except in UTF-16, which starts with a byte-order mark.
@@ -253,7 +285,12 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, IntakeError> {
         Ok(Format::Xlsx)
     } else if has("xl/workbook.bin") {
         Ok(Format::Xlsb)
+    } else if has("_rels/.rels") && has("[Content_Types].xml") {
+        ooxml_elsewhere(&mut archive, &names)
     } else if has("content.xml") && ods_mimetype(&mut archive) {
+        if ods_encrypted(&mut archive) {
+            return Err(IntakeError::Encrypted);
+        }
         Ok(Format::Ods)
     } else if has("word/document.xml") {
         Err(IntakeError::NotSpreadsheet {
@@ -274,6 +311,86 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, IntakeError> {
     }
 }
 
+/// An OOXML package whose workbook part is not at `xl/`: `_rels/.rels` names the main part
+/// (calamine follows it); the part must exist, and its name says xlsx or xlsb. Word and
+/// PowerPoint packages name their own main parts.
+fn ooxml_elsewhere(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    names: &[String],
+) -> Result<Format, IntakeError> {
+    let rels = read_small(archive, "_rels/.rels")?;
+    let target = main_part_target(&rels).ok_or_else(|| IntakeError::PartMissing {
+        part: "_rels/.rels中的主文档（officeDocument）关系".into(),
+    })?;
+    let part = target.trim_start_matches('/').to_owned();
+    if !names.contains(&part) {
+        return Err(IntakeError::PartMissing { part });
+    }
+    if part.ends_with("workbook.xml") {
+        Ok(Format::Xlsx)
+    } else if part.ends_with("workbook.bin") {
+        Ok(Format::Xlsb)
+    } else if part.ends_with("document.xml") {
+        Err(IntakeError::NotSpreadsheet {
+            what: "Word文档".into(),
+        })
+    } else if part.ends_with("presentation.xml") {
+        Err(IntakeError::NotSpreadsheet {
+            what: "PowerPoint演示文稿".into(),
+        })
+    } else {
+        Err(IntakeError::NotSpreadsheet {
+            what: format!("Office文档，主文档是“{part}”"),
+        })
+    }
+}
+
+/// The target of the officeDocument relationship in `_rels/.rels`.
+fn main_part_target(rels: &str) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_str(rels);
+    loop {
+        match reader.read_event().ok()? {
+            quick_xml::events::Event::Empty(e) | quick_xml::events::Event::Start(e)
+                if e.local_name().as_ref() == "Relationship" =>
+            {
+                let attr = |name: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.0 == name)
+                        .map(|a| a.value.into_owned())
+                };
+                if attr("Type").is_some_and(|t| t.ends_with("/officeDocument")) {
+                    return attr("Target");
+                }
+            }
+            quick_xml::events::Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// A small XML part of a package, read whole (bounded: these parts are a few hundred bytes).
+fn read_small(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<String, IntakeError> {
+    let corrupt = |detail: String| IntakeError::Corrupt { detail };
+    let entry = archive.by_name(name).map_err(|e| corrupt(e.to_string()))?;
+    let mut text = String::new();
+    entry
+        .take(1024 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| corrupt(format!("{name}: {e}")))?;
+    Ok(text)
+}
+
+/// A password-protected .ods keeps its zip readable but encrypts each part, which the
+/// manifest records as `manifest:encryption-data`.
+fn ods_encrypted(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> bool {
+    read_small(archive, "META-INF/manifest.xml")
+        .is_ok_and(|manifest| manifest.contains("encryption-data"))
+}
+
 fn ods_mimetype(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> bool {
     let Ok(entry) = archive.by_name("mimetype") else {
         // Some writers omit it; content.xml alone is taken as ODS and calamine decides.
@@ -292,6 +409,9 @@ fn sniff_cfb(bytes: &[u8]) -> Result<Format, IntakeError> {
         return Err(IntakeError::Encrypted);
     }
     if contains(&utf16("Workbook")) || contains(&utf16("Book")) {
+        if xls_filepass(bytes) {
+            return Err(IntakeError::Encrypted);
+        }
         return Ok(Format::Xls);
     }
     if contains(&utf16("WordDocument")) {
@@ -306,6 +426,19 @@ fn sniff_cfb(bytes: &[u8]) -> Result<Format, IntakeError> {
     }
     // Truncated or damaged: let calamine try and report corruption if it fails.
     Ok(Format::Xls)
+}
+
+/// Whether the workbook globals of a BIFF8 file start with a FILEPASS record: the file is
+/// XOR-obfuscated or RC4-encrypted. FILEPASS follows the globals' BOF record directly (BOF:
+/// type 0x0809, 16 bytes, BIFF8 version 0x0600, substream 0x0005 = globals).
+fn xls_filepass(bytes: &[u8]) -> bool {
+    const GLOBALS_BOF: [u8; 8] = [0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00];
+    const FILEPASS: [u8; 2] = [0x2F, 0x00];
+    bytes
+        .windows(GLOBALS_BOF.len())
+        .enumerate()
+        .filter(|(_, w)| *w == GLOBALS_BOF)
+        .any(|(at, _)| bytes.get(at + 20..at + 22) == Some(&FILEPASS[..]))
 }
 
 #[cfg(test)]
@@ -349,7 +482,7 @@ mod tests {
         ));
         assert!(matches!(
             sha256_bounded(dir.path(), &limits()),
-            Err(IntakeError::Io { .. })
+            Err(IntakeError::NotAFile { directory: true })
         ));
     }
 
@@ -394,5 +527,100 @@ mod tests {
             Err(IntakeError::ZipBomb { declared, .. }) if declared == 8 * 1024 * 1024
         ));
         assert_eq!(sniff(&bytes, "bomb.xlsx", &limits()), Ok(Format::Xlsx));
+    }
+
+    fn zip_of(parts: &[(&str, &str)]) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            for (name, body) in parts {
+                zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                std::io::Write::write_all(&mut zip, body.as_bytes()).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    const RELS: &str = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="/book/workbook.xml"/></Relationships>"#;
+
+    #[test]
+    fn an_ooxml_workbook_is_found_where_the_package_says() {
+        let types = ("[Content_Types].xml", "<Types/>");
+        let moved = zip_of(&[
+            types,
+            ("_rels/.rels", RELS),
+            ("book/workbook.xml", "<workbook/>"),
+        ]);
+        assert_eq!(sniff(&moved, "a.xlsx", &limits()), Ok(Format::Xlsx));
+        let missing = zip_of(&[types, ("_rels/.rels", RELS)]);
+        assert_eq!(
+            sniff(&missing, "a.xlsx", &limits()),
+            Err(IntakeError::PartMissing {
+                part: "book/workbook.xml".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_password_protected_ods_is_encrypted_not_corrupt() {
+        let manifest = r#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"><manifest:encryption-data manifest:checksum-type="SHA1/1K"/></manifest:file-entry></manifest:manifest>"#;
+        let bytes = zip_of(&[
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+            ("content.xml", "\u{1}\u{2}"),
+            ("META-INF/manifest.xml", manifest),
+        ]);
+        assert_eq!(
+            sniff(&bytes, "a.ods", &limits()),
+            Err(IntakeError::Encrypted)
+        );
+    }
+
+    #[test]
+    fn an_xls_with_filepass_is_encrypted_not_corrupt() {
+        let utf16: Vec<u8> = "Workbook"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let mut bytes = CFB_MAGIC.to_vec();
+        bytes.extend_from_slice(&utf16);
+        bytes.extend_from_slice(&[0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00]);
+        bytes.extend_from_slice(&[0; 12]);
+        let plain = bytes.clone();
+        // FILEPASS, 6 bytes: wEncryptionType 0 = XOR obfuscation, key, verifier.
+        bytes.extend_from_slice(&[0x2F, 0x00, 0x06, 0x00, 0x00, 0x00, 0x12, 0x34, 0x56, 0x78]);
+        assert_eq!(
+            sniff(&bytes, "a.xls", &limits()),
+            Err(IntakeError::Encrypted)
+        );
+        assert_eq!(sniff(&plain, "a.xls", &limits()), Ok(Format::Xls));
+    }
+
+    #[test]
+    fn a_folder_is_named_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            read_bounded(dir.path(), &limits()),
+            Err(IntakeError::NotAFile { directory: true })
+        );
+    }
+
+    #[test]
+    fn spreadsheets_in_one_xml_file_are_named_not_called_text() {
+        let spreadsheetml = r#"<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>"#;
+        let fods = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><office:document {} office:mimetype="application/vnd.oasis.opendocument.spreadsheet">"#,
+            "xmlns:x=\"urn:x\" ".repeat(200)
+        );
+        for (bytes, name, what) in [
+            (spreadsheetml.as_bytes(), "a.xml", "Excel 2003"),
+            (fods.as_bytes(), "a.fods", ".fods"),
+        ] {
+            assert!(matches!(
+                sniff(bytes, name, &limits()),
+                Err(IntakeError::UnsupportedFormat { what: w, .. }) if w.contains(what)
+            ));
+        }
     }
 }

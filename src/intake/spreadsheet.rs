@@ -1,15 +1,16 @@
-//! Spreadsheets through calamine: every sheet's used range at its absolute position, with the
-//! merged regions xlsx and xls record (ods records none: its value sits in the top-left cell,
-//! which the form reader handles by carrying values down).
+//! Spreadsheets through calamine, read as the sparse list of cells that hold something and
+//! laid out at their absolute positions only over the table's area. Building calamine's dense
+//! box instead made one stray space at D499000 cost two million cells and minutes of reading,
+//! and one at XFD1048576 a box of 17 billion. xlsx and xlsb are streamed cell by cell; xls
+//! comes as calamine's range, whose used cells are taken without copying its box; ods is read
+//! by [`super::ods`], which also gives its merged regions (calamine gives none).
 
 use std::io::Cursor;
 
-use calamine::{Data, Dimensions, Ods, Range, Reader, SheetVisible, Xls, Xlsb, Xlsx};
+use calamine::{Data, DataRef, Dimensions, Reader, SheetVisible, Xls, Xlsb, Xlsx};
 
-use super::{
-    CellValue, Format, IntakeError, Limits, Merge, RawSheet, RawWorkbook, RowBudget,
-    check_cell_text,
-};
+use super::layout::{PlacedCell, SheetCells};
+use super::{CellValue, Format, IntakeError, Limits, Merge, RawWorkbook, RowBudget};
 
 type Bytes<'a> = Cursor<&'a [u8]>;
 
@@ -22,143 +23,200 @@ pub(super) fn read(
     let sheets = match format {
         Format::Xlsx => {
             let mut book = Xlsx::new(cursor).map_err(xlsx_error)?;
-            read_sheets(&mut book, limits, |book, name| {
-                book.merge_cells_by_sheet_name(name).unwrap_or_default()
-            })
-            .map_err(|e| e.map(xlsx_error))?
-        }
-        Format::Xls => {
-            let mut book = Xls::new(cursor).map_err(xls_error)?;
-            read_sheets(&mut book, limits, |book, name| {
-                book.merge_cells_by_sheet_name(name).unwrap_or_default()
-            })
-            .map_err(|e| e.map(xls_error))?
+            let mut collected = Vec::new();
+            let mut cells = CellCount::new(limits);
+            for (name, visible) in worksheets(&book) {
+                let mut sheet = SheetCells::new(name, visible);
+                let mut reader = book
+                    .worksheet_cells_reader(&sheet.name)
+                    .map_err(xlsx_error)?;
+                while let Some(cell) = reader.next_cell().map_err(xlsx_error)? {
+                    let (row, col) = cell.get_position();
+                    if let Some(value) =
+                        convert_ref(cell.get_value(), &sheet.name, row, col, limits)?
+                    {
+                        cells.take()?;
+                        sheet.cells.push(PlacedCell { row, col, value });
+                    }
+                }
+                drop(reader);
+                sheet.merges = merges(
+                    book.merge_cells_by_sheet_name(&sheet.name)
+                        .unwrap_or_default(),
+                );
+                collected.push(sheet);
+            }
+            collected
         }
         Format::Xlsb => {
             let mut book: Xlsb<Bytes<'_>> = Xlsb::new(cursor).map_err(corrupt)?;
-            read_sheets(&mut book, limits, |_, _| Vec::new()).map_err(|e| e.map(corrupt))?
+            let mut collected = Vec::new();
+            let mut cells = CellCount::new(limits);
+            for (name, visible) in worksheets(&book) {
+                let mut sheet = SheetCells::new(name, visible);
+                let mut reader = book.worksheet_cells_reader(&sheet.name).map_err(corrupt)?;
+                while let Some(cell) = reader.next_cell().map_err(corrupt)? {
+                    let (row, col) = cell.get_position();
+                    if let Some(value) =
+                        convert_ref(cell.get_value(), &sheet.name, row, col, limits)?
+                    {
+                        cells.take()?;
+                        sheet.cells.push(PlacedCell { row, col, value });
+                    }
+                }
+                drop(reader);
+                collected.push(sheet);
+            }
+            collected
         }
-        Format::Ods => {
-            let mut book: Ods<Bytes<'_>> = Ods::new(cursor).map_err(corrupt)?;
-            read_sheets(&mut book, limits, |_, _| Vec::new()).map_err(|e| e.map(corrupt))?
+        Format::Xls => {
+            let mut book = Xls::new(cursor).map_err(xls_error)?;
+            let mut collected = Vec::new();
+            let mut cells = CellCount::new(limits);
+            for (name, visible) in worksheets(&book) {
+                let mut sheet = SheetCells::new(name, visible);
+                let range = book.worksheet_range(&sheet.name).map_err(xls_error)?;
+                // `used_cells` passes over calamine's box without copying it; an xls box is at
+                // most 65,536 × 256 cells, which calamine has already built.
+                let origin = range.start().unwrap_or((0, 0));
+                for (r, c, data) in range.used_cells() {
+                    let (row, col) = (origin.0 + r as u32, origin.1 + c as u32);
+                    if let Some(value) = convert(data, &sheet.name, row, col, limits)? {
+                        cells.take()?;
+                        sheet.cells.push(PlacedCell { row, col, value });
+                    }
+                }
+                sheet.merges = merges(
+                    book.merge_cells_by_sheet_name(&sheet.name)
+                        .unwrap_or_default(),
+                );
+                collected.push(sheet);
+            }
+            collected
         }
+        Format::Ods => super::ods::read(bytes, limits)?,
         Format::Csv => unreachable!("CSV is read by the text reader"),
     };
+    let mut budget = RowBudget::new(limits);
+    let sheets = sheets
+        .into_iter()
+        .map(|sheet| sheet.lay_out(limits, &mut budget))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(RawWorkbook { format, sheets })
 }
 
-/// Either our own refusal or the reader's error, translated by the caller.
-enum SheetError<E> {
-    Ours(IntakeError),
-    Reader(E),
+/// The cells that hold something, counted over the whole workbook against the limit.
+pub(super) struct CellCount {
+    used: u64,
+    limit: u64,
 }
 
-impl<E> SheetError<E> {
-    fn map(self, f: impl FnOnce(E) -> IntakeError) -> IntakeError {
-        match self {
-            SheetError::Ours(e) => e,
-            SheetError::Reader(e) => f(e),
+impl CellCount {
+    pub(super) fn new(limits: &Limits) -> CellCount {
+        CellCount {
+            used: 0,
+            limit: limits.max_cells,
         }
+    }
+
+    pub(super) fn take(&mut self) -> Result<(), IntakeError> {
+        self.take_many(1)
+    }
+
+    pub(super) fn take_many(&mut self, count: u64) -> Result<(), IntakeError> {
+        self.used = self.used.saturating_add(count);
+        if self.used > self.limit {
+            return Err(IntakeError::TooManyCells { limit: self.limit });
+        }
+        Ok(())
     }
 }
 
-fn read_sheets<RS, R, E>(
-    book: &mut R,
-    limits: &Limits,
-    merges_of: impl Fn(&mut R, &str) -> Vec<Dimensions>,
-) -> Result<Vec<RawSheet>, SheetError<E>>
+fn worksheets<RS, R>(book: &R) -> Vec<(String, bool)>
 where
     RS: std::io::Read + std::io::Seek,
-    R: Reader<RS, Error = E>,
+    R: Reader<RS>,
 {
-    let metadata: Vec<(String, bool)> = book
-        .sheets_metadata()
+    book.sheets_metadata()
         .iter()
         .filter(|s| s.typ == calamine::SheetType::WorkSheet)
         .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
-        .collect();
-    let mut cells: u64 = 0;
-    let mut budget = RowBudget::new(limits);
-    let mut sheets = Vec::with_capacity(metadata.len());
-    for (name, visible) in metadata {
-        let range = book.worksheet_range(&name).map_err(SheetError::Reader)?;
-        cells = cells.saturating_add(range.get_size().0 as u64 * range.get_size().1 as u64);
-        if cells > limits.max_cells {
-            return Err(SheetError::Ours(IntakeError::TooManyCells {
-                limit: limits.max_cells,
-            }));
-        }
-        let merges = merges_of(book, &name)
-            .into_iter()
-            .map(|d| Merge {
-                first_row: d.start.0,
-                first_col: d.start.1,
-                last_row: d.end.0,
-                last_col: d.end.1,
-            })
-            .collect();
-        let sheet = to_sheet(name, visible, &range, merges, limits, &mut budget)
-            .map_err(SheetError::Ours)?;
-        sheets.push(sheet);
-    }
-    Ok(sheets)
+        .collect()
 }
 
-/// Converts one sheet, refusing an over-long cell or one row too many as it goes.
-fn to_sheet(
-    name: String,
-    visible: bool,
-    range: &Range<Data>,
-    merges: Vec<Merge>,
+fn merges(dimensions: Vec<Dimensions>) -> Vec<Merge> {
+    dimensions
+        .into_iter()
+        .map(|d| Merge {
+            first_row: d.start.0,
+            first_col: d.start.1,
+            last_row: d.end.0,
+            last_col: d.end.1,
+        })
+        .collect()
+}
+
+/// A streamed cell's value, or `None` when it holds nothing; an over-long text is refused
+/// before it is copied.
+fn convert_ref(
+    data: &DataRef<'_>,
+    sheet: &str,
+    row: u32,
+    col: u32,
     limits: &Limits,
-    budget: &mut RowBudget,
-) -> Result<RawSheet, IntakeError> {
-    let origin = range.start().unwrap_or((0, 0));
-    let mut rows = Vec::with_capacity(range.height());
-    for (row, cells) in (origin.0..).zip(range.rows()) {
-        let mut has_data = false;
-        let mut values = Vec::with_capacity(cells.len());
-        for (col, data) in (origin.1..).zip(cells) {
-            // Checked before converting, so a hostile cell is never copied.
-            if let Data::String(text) = data {
-                check_cell_text(text, &name, row, col, limits)?;
-            }
-            let value = convert(data);
-            has_data |= !value.is_empty();
-            values.push(value);
+) -> Result<Option<CellValue>, IntakeError> {
+    let value = match data {
+        DataRef::Empty => return Ok(None),
+        DataRef::SharedString(text) => {
+            super::check_cell_text(text, sheet, row, col, limits)?;
+            CellValue::Text((*text).to_owned())
         }
-        if has_data {
-            budget.take(&name, row)?;
+        DataRef::String(text) => {
+            super::check_cell_text(text, sheet, row, col, limits)?;
+            CellValue::Text(text.clone())
         }
-        rows.push(values);
-    }
-    let sheet = RawSheet::new(name, visible, origin, rows, merges);
-    // Merges a real workbook holds tile the sheet without overlapping, so together they
-    // cover no more rows than the sheet has cells; more is a hostile file, refused before
-    // anyone indexes it.
-    if sheet.merged_row_spans() > limits.max_cells {
-        return Err(IntakeError::TooManyCells {
-            limit: limits.max_cells,
-        });
-    }
-    Ok(sheet)
+        DataRef::Float(f) => CellValue::Number(*f),
+        DataRef::Int(i) => CellValue::Number(*i as f64),
+        DataRef::Bool(b) => CellValue::Bool(*b),
+        DataRef::DateTime(dt) => date_time(dt),
+        DataRef::DateTimeIso(s) => CellValue::Date(s.clone()),
+        DataRef::DurationIso(s) => CellValue::Text(s.clone()),
+        DataRef::Error(e) => CellValue::Error(e.to_string()),
+    };
+    Ok(Some(value))
 }
 
-fn convert(data: &Data) -> CellValue {
-    match data {
-        Data::Empty => CellValue::Empty,
-        Data::String(s) => CellValue::Text(s.clone()),
+fn convert(
+    data: &Data,
+    sheet: &str,
+    row: u32,
+    col: u32,
+    limits: &Limits,
+) -> Result<Option<CellValue>, IntakeError> {
+    let value = match data {
+        Data::Empty => return Ok(None),
+        Data::String(text) => {
+            super::check_cell_text(text, sheet, row, col, limits)?;
+            CellValue::Text(text.clone())
+        }
         Data::Float(f) => CellValue::Number(*f),
         Data::Int(i) => CellValue::Number(*i as f64),
         Data::Bool(b) => CellValue::Bool(*b),
-        Data::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
-            Some(d) => CellValue::Date(d.format("%Y-%m-%dT%H:%M:%S").to_string()),
-            None => CellValue::Number(dt.as_f64()),
-        },
-        Data::DateTime(dt) => CellValue::Number(dt.as_f64()),
+        Data::DateTime(dt) => date_time(dt),
         Data::DateTimeIso(s) => CellValue::Date(s.clone()),
         Data::DurationIso(s) => CellValue::Text(s.clone()),
         Data::Error(e) => CellValue::Error(e.to_string()),
+    };
+    Ok(Some(value))
+}
+
+fn date_time(dt: &calamine::ExcelDateTime) -> CellValue {
+    if !dt.is_datetime() {
+        return CellValue::Number(dt.as_f64());
+    }
+    match dt.as_datetime() {
+        Some(d) => CellValue::Date(d.format("%Y-%m-%dT%H:%M:%S").to_string()),
+        None => CellValue::Number(dt.as_f64()),
     }
 }
 
@@ -176,7 +234,7 @@ fn xls_error(err: calamine::XlsError) -> IntakeError {
     }
 }
 
-fn corrupt(err: impl std::fmt::Display) -> IntakeError {
+pub(super) fn corrupt(err: impl std::fmt::Display) -> IntakeError {
     IntakeError::Corrupt {
         detail: err.to_string(),
     }
