@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-/// The longest name gongwen derives from a clerk's, in bytes. NAME_MAX is 255 on every file
+/// The longest name gongwen derives from a clerk's, in bytes. `NAME_MAX` is 255 on every file
 /// system gongwen runs on; the temporary sibling used while writing (`.<name>.<pid>.gongwen-tmp`)
 /// adds up to 35 bytes, so derived names stay well below.
 pub const MAX_DERIVED_NAME: usize = 200;
