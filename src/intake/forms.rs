@@ -385,7 +385,7 @@ fn school_column_missing(sheet: &RawSheet, row: u32, columns: &[(Column, u32)]) 
         String::new()
     } else {
         format!(
-            "（认不出的表头：{}）",
+            "（未读作任何一列的表头：{}）",
             unknown
                 .iter()
                 .map(|(_, t)| format!("“{t}”"))
@@ -408,15 +408,15 @@ fn school_column_missing(sheet: &RawSheet, row: u32, columns: &[(Column, u32)]) 
     ))
 }
 
-/// The non-empty cells of a header row that name no known column, with their text.
+/// The non-empty cells of a header row read as no column of the forms, with their text; an
+/// `other` header such as 情况说明 is among them, as it may be the column the clerk meant.
 fn unknown_header_cells(sheet: &RawSheet, row: u32) -> Vec<(u32, String)> {
     (sheet.origin.1..sheet.col_end())
         .filter(|&col| sheet.merge_anchor(row, col) == (row, col))
         .filter_map(|col| {
             let text = sheet.stored(row, col).display();
             let key = header_key(&text);
-            (!key.is_empty() && column_of(&text).is_none() && meaning_of(&key).is_none())
-                .then(|| (col, text.trim().to_owned()))
+            (!key.is_empty() && column_of(&text).is_none()).then(|| (col, text.trim().to_owned()))
         })
         .collect()
 }
