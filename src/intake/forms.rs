@@ -299,6 +299,7 @@ pub fn find(book: &RawWorkbook) -> Found {
     let mut found = Found::default();
     for sheet in book.sheets.iter().filter(|s| s.visible) {
         found.sheet_order.push(sheet.name.clone());
+        let diagnostics_before = found.diagnostics.len();
         let mut covered: Vec<(u32, u32)> = Vec::new();
         // Rows since the previous table: where a title (附件1, 学校整改清单) names the next one.
         let mut region_start = sheet.origin.0;
@@ -340,9 +341,66 @@ pub fn find(book: &RawWorkbook) -> Found {
                 None => row += 1,
             }
         }
+        let read_items = found.tables.iter().any(|t| t.sheet == sheet.name)
+            || found.diagnostics[diagnostics_before..]
+                .iter()
+                .any(|d| d.rule == Rule::HeaderUnmatched);
+        if !read_items
+            && (names_school_list(&sheet.name)
+                || titled_school_list(sheet, sheet.origin.0, sheet.origin.0 + HEADER_SEARCH_ROWS))
+            && let Some(row) = (sheet.origin.0..sheet.row_end())
+                .find(|&row| !in_ranges(&covered, row) && is_tabular_row(sheet, row))
+        {
+            found
+                .diagnostics
+                .push(school_list_without_header(sheet, row));
+        }
         found.labels.extend(find_labels(sheet, &covered));
     }
     found
+}
+
+fn in_ranges(ranges: &[(u32, u32)], row: u32) -> bool {
+    ranges.iter().any(|&(start, end)| row >= start && row < end)
+}
+
+/// A row of two or more written cells that is no label, footer or note line: a table's row.
+fn is_tabular_row(sheet: &RawSheet, row: u32) -> bool {
+    let written = (sheet.origin.1..sheet.col_end())
+        .filter(|&c| sheet.merge_anchor(row, c) == (row, c))
+        .filter(|&c| !is_placeholder(&sheet.stored(row, c).display()))
+        .count();
+    written >= 2 && !is_label_row(sheet, row) && !is_notes_row(sheet, row)
+}
+
+/// A sheet named or titled 附件1 whose table has no header this reader recognises: its items
+/// would otherwise vanish while another sheet's forms pass.
+fn school_list_without_header(sheet: &RawSheet, row: u32) -> Diagnostic {
+    let names: Vec<String> = [
+        Column::School,
+        Column::Shortcoming,
+        Column::Measure,
+        Column::Deadline,
+    ]
+    .iter()
+    .map(|&c| format!("“{}”", notice_name(c)))
+    .collect();
+    Diagnostic::new(
+        Rule::HeaderUnmatched,
+        Some(Location::new(&sheet.name, row, sheet.origin.1)),
+        format!(
+            "“{}”是附件1学校整改清单，但找不到它的表头（{}），表中内容没有读取",
+            sheet.name,
+            names.join("")
+        ),
+    )
+    .with_hint(format!(
+        "请在表格第一行写表头：{}；各列表头可写的词：不足列{}，措施列{}，时限列{}",
+        names.join("、"),
+        accepted_words(Column::Shortcoming),
+        accepted_words(Column::Measure),
+        accepted_words(Column::Deadline)
+    ))
 }
 
 /// Whether a sheet's name says it is 附件1, the school list.
@@ -617,7 +675,8 @@ fn read_table(
     }
     let mut unread_content: Option<u32> = None;
     for row in first..end {
-        if let Some(totals) = totals_cell(sheet, row, school_col) {
+        if let Some(totals) = totals_cell(sheet, row, school_col, [shortcoming, measure, deadline])
+        {
             diagnostics.push(totals_note(sheet, row, &totals));
             continue;
         }
@@ -706,19 +765,36 @@ fn table_without_items(
 }
 
 /// The cell that makes a row a totals row: the school cell or the row's first written cell
-/// starting with 合计, 小计, 总计 or 共计 (合计 | 共8所学校18项).
-fn totals_cell(sheet: &RawSheet, row: u32, school_col: Option<u32>) -> Option<Field> {
+/// saying 合计, 小计, 总计 or 共计 (合计 | 共8所学校18项). A cell that only starts with such a
+/// word (共计缺少教师20名) marks a totals row only when the row is no complete item, so a
+/// shortcoming worded so is still read.
+fn totals_cell(
+    sheet: &RawSheet,
+    row: u32,
+    school_col: Option<u32>,
+    item_cols: [u32; 3],
+) -> Option<Field> {
+    let totals = words_of(HeaderGroup::Totals)?;
     let first = (sheet.origin.1..sheet.col_end()).find(|&c| !sheet.stored(row, c).is_empty());
     [school_col, first]
         .into_iter()
         .flatten()
         .filter(|&col| sheet.merge_anchor(row, col).0 == row)
-        .map(|col| field(sheet, row, col))
-        .find(|f| {
-            let key = header_key(&f.text());
-            words_of(HeaderGroup::Totals)
-                .is_some_and(|totals| totals.words().any(|w| key.starts_with(w)))
+        .find(|&col| {
+            let key = header_key(&sheet.get(row, col).display());
+            let anchor = sheet.merge_anchor(row, col);
+            let complete_item = item_cols.iter().all(|&c| {
+                // A cell merged into the totals cell is not an item's own value.
+                (c == col || sheet.merge_anchor(row, c) != anchor)
+                    && !is_placeholder(&sheet.get(row, c).display())
+            });
+            totals.words().any(|word| {
+                key == word
+                    || key.starts_with(&format!("{word}："))
+                    || (key.starts_with(word) && !complete_item)
+            })
         })
+        .map(|col| field(sheet, row, col))
 }
 
 fn totals_note(sheet: &RawSheet, row: u32, totals: &Field) -> Diagnostic {
@@ -1116,6 +1192,9 @@ mod tests {
             "备注",
             "学校类型",
             "学段",
+            "整改进度",
+            "整改目标",
+            "实施单位",
             "投入资金（万元）",
             "联系电话",
             "名称",
@@ -1267,6 +1346,18 @@ mod tests {
     }
 
     #[test]
+    fn an_item_that_starts_with_a_totals_word_is_still_read() {
+        let found = find(&sheet(&[
+            &["存在不足情况", "整改提升措施", "完成时限"],
+            &["共计缺少专任教师20名", "公开招聘", "2020年8月"],
+            &["合计：1项", "", ""],
+        ]));
+        assert_eq!(found.tables[0].rows.len(), 1, "{found:#?}");
+        assert_eq!(found.diagnostics.len(), 1);
+        assert_eq!(found.diagnostics[0].rule, Rule::TotalsRowSkipped);
+    }
+
+    #[test]
     fn a_table_whose_rows_yield_no_item_is_an_error() {
         let found = find(&sheet(&[
             &["学校名称", "存在不足情况", "整改提升措施", "完成时限", ""],
@@ -1278,6 +1369,23 @@ mod tests {
         assert_eq!(
             found.diagnostics[0].cell.as_ref().unwrap().to_string(),
             "表!B1"
+        );
+    }
+
+    #[test]
+    fn a_school_list_with_no_header_recognised_is_an_error() {
+        let found = find(&sheet(&[
+            &["附件1", "", "", ""],
+            &["学校整改清单", "", "", ""],
+            &["学校", "情况", "做法", "何时"],
+            &["甲小学", "操场面积不足", "扩建", "2020年6月"],
+        ]));
+        assert!(found.tables.is_empty());
+        assert_eq!(found.diagnostics.len(), 1);
+        assert_eq!(found.diagnostics[0].rule, Rule::HeaderUnmatched);
+        assert_eq!(
+            found.diagnostics[0].cell.as_ref().unwrap().to_string(),
+            "表!A3"
         );
     }
 
