@@ -408,15 +408,31 @@ fn names_school_list(name: &str) -> bool {
     says_school_list(&header_key(name))
 }
 
-/// Whether a title between `from` and the header row says the table is 附件1.
-fn titled_school_list(sheet: &RawSheet, from: u32, header: u32) -> bool {
-    (from..header).any(|row| {
-        (sheet.origin.1..sheet.col_end()).any(|col| {
-            let text = sheet.stored(row, col).display();
-            !text.is_empty() && says_school_list(&header_key(&text))
+/// How many written rows at the top of a table's region may be its titles (附件1, the title,
+/// the preamble): text further down is a paragraph, such as an instructions sheet naming 附件1.
+const TITLE_ROWS: usize = 3;
+
+/// Whether a title at the top of the rows from `from` up to `until` says the table is 附件1.
+fn titled_school_list(sheet: &RawSheet, from: u32, until: u32) -> bool {
+    (from..until.min(sheet.row_end()))
+        .map(|row| {
+            (sheet.origin.1..sheet.col_end())
+                .filter(|&col| sheet.merge_anchor(row, col) == (row, col))
+                .map(|col| sheet.stored(row, col).display())
+                .filter(|text| !text.trim().is_empty())
+                .collect::<Vec<_>>()
         })
-    })
+        .filter(|texts| !texts.is_empty())
+        .take(TITLE_ROWS)
+        .flatten()
+        .any(|text| {
+            let key = header_key(&text);
+            key.chars().count() <= MAX_TITLE_CHARS && says_school_list(&key)
+        })
 }
+
+/// A title is a line, not a paragraph that mentions 附件1 in passing.
+const MAX_TITLE_CHARS: usize = 40;
 
 /// 附件1 (not 附件10), 学校整改清单, or a title naming both 学校 and 整改清单
 /// (义务教育学校达到优质均衡目标整改清单).
