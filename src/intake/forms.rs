@@ -215,10 +215,12 @@ fn column_of(text: &str) -> Option<Column> {
 /// What a header cell means, from the words of `data/header_words.csv`; `key` is already a
 /// [`header_key`]. Text in parentheses is a remark (完成时限（精确到月）) and is not read.
 ///
-/// Precedence: a Chinese compound ends with its head noun (整改提升**措施**, 计划完成**时间**,
-/// 问题及**不足**, 整改**时限**), so the word that ends latest decides; of the words ending
-/// there the longest (责任**单位** is the `other` word 责任单位, not the school word 单位).
-/// So 整改 names a measure only when nothing follows it (整改问题 is a shortcoming).
+/// Precedence: a header joining two names (整改措施及责任单位, 问题及不足) means its first part
+/// that names an item column; `other` only when no part does. Within a part, a Chinese
+/// compound ends with its head noun (整改提升**措施**, 计划完成**时间**, 整改**时限**), so the
+/// word that ends latest decides, and of the words ending there the longest (责任**单位** is
+/// the `other` word 责任单位, not the school word 单位). So 整改 names a measure only when
+/// nothing follows it (整改问题 is a shortcoming).
 fn meaning_of(key: &str) -> Option<HeaderGroup> {
     let unremarked = without_parentheses(key);
     let text = if unremarked.is_empty() {
@@ -229,6 +231,19 @@ fn meaning_of(key: &str) -> Option<HeaderGroup> {
     if text.chars().count() > MAX_HEADER_CHARS || text.chars().any(char::is_numeric) {
         return None;
     }
+    let meanings: Vec<HeaderGroup> = text
+        .split(['及', '和', '与', '、', '/', '／'])
+        .filter_map(meaning_of_part)
+        .collect();
+    meanings
+        .iter()
+        .copied()
+        .find(|&g| g != HeaderGroup::Other)
+        .or(meanings.first().copied())
+}
+
+/// The meaning of one name: the word ending latest, then the longest.
+fn meaning_of_part(text: &str) -> Option<HeaderGroup> {
     let mut best: Option<(usize, usize, HeaderGroup)> = None;
     for group in header_words()
         .iter()
@@ -1169,6 +1184,8 @@ mod tests {
                 "整改提升的措施",
                 "整改举措",
                 "整改提升措施（含责任人）",
+                "整改措施及责任单位",
+                "责任单位和整改措施",
                 "提升措施",
                 "问题整改措施",
                 "具体整改办法",
@@ -1189,6 +1206,7 @@ mod tests {
                 "完成时限（精确到月）",
                 "时间节点",
                 "完成日期",
+                "完成时限及责任人",
             ],
         );
     }
