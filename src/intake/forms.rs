@@ -12,6 +12,9 @@
 //! The output keeps every value raw with its absolute cell, merged regions filled, school
 //! names carried down over blank or merged cells; it attaches no business meaning.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use crate::diag::{Diagnostic, Location, Rule};
 use crate::domain::{HeaderGroup, HeaderWords, header_words, squeeze};
 
@@ -245,21 +248,39 @@ fn meaning_of(key: &str) -> Option<HeaderGroup> {
 /// The meaning of one name: the word ending latest, then the longest.
 fn meaning_of_part(text: &str) -> Option<HeaderGroup> {
     let mut best: Option<(usize, usize, HeaderGroup)> = None;
-    for group in header_words()
-        .iter()
-        .filter(|g| g.group != HeaderGroup::Totals)
-    {
-        for word in group.words() {
-            for (start, _) in text.match_indices(word) {
+    for (start, first) in text.char_indices() {
+        let Some(words) = WORDS_BY_FIRST_CHAR.get(&first) else {
+            continue;
+        };
+        for &(word, group) in words {
+            if text[start..].starts_with(word) {
                 let candidate = (start + word.len(), word.len());
                 if best.is_none_or(|(end, len, _)| candidate > (end, len)) {
-                    best = Some((candidate.0, candidate.1, group.group));
+                    best = Some((candidate.0, candidate.1, group));
                 }
             }
         }
     }
     best.map(|(_, _, group)| group)
 }
+
+/// The header words by their first character: every cell of a long sheet is looked up, and
+/// most share no first character with any word.
+static WORDS_BY_FIRST_CHAR: LazyLock<HashMap<char, Vec<(&'static str, HeaderGroup)>>> =
+    LazyLock::new(|| {
+        let mut index: HashMap<char, Vec<(&'static str, HeaderGroup)>> = HashMap::new();
+        for group in header_words()
+            .iter()
+            .filter(|g| g.group != HeaderGroup::Totals)
+        {
+            for word in group.words() {
+                if let Some(first) = word.chars().next() {
+                    index.entry(first).or_default().push((word, group.group));
+                }
+            }
+        }
+        index
+    });
 
 /// `key` without its （…） remarks.
 fn without_parentheses(key: &str) -> String {
@@ -323,19 +344,20 @@ pub fn find(book: &RawWorkbook) -> Found {
             let end = if let Some(columns) = header_row(sheet, row) {
                 let says_schools =
                     names_school_list(&sheet.name) || titled_school_list(sheet, region_start, row);
+                let end = table_end(sheet, row);
                 if ITEM_COLUMNS.iter().all(|&c| col_of(&columns, c).is_some()) {
                     if says_schools && col_of(&columns, Column::School).is_none() {
                         found
                             .diagnostics
                             .push(school_column_missing(sheet, row, &columns));
                     } else {
-                        let table = read_table(sheet, row, &columns, &mut found.diagnostics);
+                        let table = read_table(sheet, row, end, &columns, &mut found.diagnostics);
                         found.tables.extend(table);
                     }
-                    Some(table_end(sheet, row))
-                } else if let Some(plans) = read_plan_rows(sheet, row, &columns) {
+                    Some(end)
+                } else if let Some(plans) = read_plan_rows(sheet, row, end, &columns) {
                     found.plan_rows.extend(plans);
-                    Some(table_end(sheet, row))
+                    Some(end)
                 } else {
                     None
                 }
@@ -683,6 +705,7 @@ fn field(sheet: &RawSheet, row: u32, col: u32) -> Field {
 fn read_table(
     sheet: &RawSheet,
     header: u32,
+    end: u32,
     columns: &[(Column, u32)],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Table> {
@@ -696,7 +719,6 @@ fn read_table(
     } else {
         TableKind::County
     };
-    let end = table_end(sheet, header);
     let mut rows = Vec::new();
     let mut carried: Option<Field> = None;
     let mut first = header + 1;
@@ -849,12 +871,12 @@ fn totals_note(sheet: &RawSheet, row: u32, totals: &Field) -> Diagnostic {
 fn read_plan_rows(
     sheet: &RawSheet,
     header: u32,
+    end: u32,
     columns: &[(Column, u32)],
 ) -> Option<Vec<PlanRow>> {
     let county = col_of(columns, Column::PlanCounty)?;
     let year = col_of(columns, Column::PlanYear)?;
     let city = col_of(columns, Column::PlanCity);
-    let end = table_end(sheet, header);
     Some(
         (header + 1..end)
             .filter(|&row| {
