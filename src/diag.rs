@@ -159,6 +159,13 @@ pub enum Rule {
     FileUnreadable,
     RenderLimit,
     Quarantined,
+    // Reading the forms' tables.
+    /// A table's header row was found but a column it needs could not be recognised.
+    HeaderUnmatched,
+    /// A table holds rows, yet not one item could be read from them.
+    TableWithoutItems,
+    /// A 合计/小计/总计 row left out of the items (a note; the file goes on).
+    TotalsRowSkipped,
 }
 
 impl Rule {
@@ -169,7 +176,7 @@ impl Rule {
             CountySuffixMissing | CountyFromFilename | DivisionNotValid | FiledOnMissing
             | DeadlineBeforeFiling | IndicatorUnmatched | IndicatorWrongList
             | SchoolMultiCampus | SchoolDuplicate | ControlCharacters | StrayCellIgnored
-            | PlanYearMissing | GlyphMissing => Severity::Warning,
+            | PlanYearMissing | GlyphMissing | TotalsRowSkipped => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -293,5 +300,10 @@ mod tests {
         assert_eq!(Rule::CellTooLong.severity(), Severity::Error);
         assert_eq!(Rule::ControlCharacters.code(), "control_characters");
         assert_eq!(Rule::ControlCharacters.severity(), Severity::Warning);
+        assert_eq!(Rule::HeaderUnmatched.code(), "header_unmatched");
+        assert_eq!(Rule::HeaderUnmatched.severity(), Severity::Error);
+        assert_eq!(Rule::TableWithoutItems.severity(), Severity::Error);
+        assert_eq!(Rule::TotalsRowSkipped.code(), "totals_row_skipped");
+        assert_eq!(Rule::TotalsRowSkipped.severity(), Severity::Warning);
     }
 }

@@ -12,6 +12,7 @@ use crate::model::CountyRef;
 
 const INDICATORS_CSV: &str = include_str!("../data/indicators.csv");
 const DIVISIONS_CSV: &str = include_str!("../data/zhejiang_divisions.csv");
+const HEADER_WORDS_CSV: &str = include_str!("../data/header_words.csv");
 
 /// Who must meet an indicator, and so which list (附件1 or 附件2) carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +135,47 @@ fn parse_csv<T: serde::de::DeserializeOwned>(text: &str, name: &str) -> Vec<T> {
 /// The embedded registry.
 pub fn registry() -> &'static Registry {
     &REGISTRY
+}
+
+/// What a group of header words names (`data/header_words.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeaderGroup {
+    School,
+    Shortcoming,
+    Measure,
+    Deadline,
+    Indicator,
+    Serial,
+    /// Columns that are not the notice's (责任单位, 备注…): named so a word such as 单位 inside
+    /// them does not make them a school column.
+    Other,
+    /// Words that start a totals row (合计, 小计…), not a header.
+    Totals,
+}
+
+/// The words clerks write for one group, as data so a new wording is a line in a file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HeaderWords {
+    pub group: HeaderGroup,
+    /// The notice's own wording, shown to clerks in messages (empty for `other`).
+    pub notice: String,
+    /// `|`-separated.
+    words: String,
+}
+
+impl HeaderWords {
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.words.split('|').filter(|w| !w.is_empty())
+    }
+}
+
+static HEADER_WORDS: LazyLock<Vec<HeaderWords>> =
+    LazyLock::new(|| parse_csv(HEADER_WORDS_CSV, "data/header_words.csv"));
+
+/// Every group of header words, in file order.
+pub fn header_words() -> &'static [HeaderWords] {
+    &HEADER_WORDS
 }
 
 /// Strips whitespace of every kind (full-width spaces and line breaks included).

@@ -94,13 +94,28 @@ pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Lim
     if found.is_empty() {
         let mut submission = empty(source);
         submission.diagnostics.extend(book.notes());
-        submission.diagnostics.push(
-            crate::diag::Diagnostic::new(crate::diag::Rule::NoForms, None, "文件中没有找到整改清单或创建时间表")
-                .with_hint("请使用通知附件的表格：表头应有“学校名称、存在不足情况、整改提升措施、完成时限”等列"),
-        );
+        // A table whose header could not be read was found, and says so more precisely.
+        if !found
+            .diagnostics
+            .iter()
+            .any(crate::diag::Diagnostic::is_error)
+        {
+            submission.diagnostics.push(
+                crate::diag::Diagnostic::new(crate::diag::Rule::NoForms, None, "文件中没有找到整改清单或创建时间表")
+                    .with_hint("请使用通知附件的表格：表头应有“学校名称、存在不足情况、整改提升措施、完成时限”等列"),
+            );
+        }
+        submission
+            .diagnostics
+            .extend(found.diagnostics.iter().cloned());
         return submission;
     }
     let mut normalized = normalize::normalize_typed(&found, source, limits, book.format.into());
+    // What the form finder could not read, or left out, is sorted with the rest by validate.
+    normalized
+        .submission
+        .diagnostics
+        .extend(found.diagnostics.iter().cloned());
     validate::validate(&mut normalized);
     // What reading left out (stray cells far from the table) comes first, as it happened first.
     let mut submission = normalized.submission;
