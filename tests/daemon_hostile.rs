@@ -512,7 +512,7 @@ fn a_broken_template_stops_the_daemon_and_keeps_the_file_for_the_next_start() {
 fn as_unprivileged(cmd: &mut std::process::Command, root: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
-    let is_root = run(&mut std::process::Command::new("id").arg("-u"))
+    let is_root = run(std::process::Command::new("id").arg("-u"))
         .stdout
         .starts_with(b"0");
     if !is_root {
