@@ -96,6 +96,14 @@ pub struct RenderOptions {
     /// The templates folder; default templates/ of the installation.
     #[arg(long, value_name = "DIR", hide = true)]
     pub templates: Option<PathBuf>,
+    /// The installation: the folder holding fonts/ and templates/. Default: the current
+    /// folder, else the executable's folder or the one above it, whichever has them.
+    #[arg(long, value_name = "DIR", env = "GONGWEN_HOME")]
+    pub install_root: Option<PathBuf>,
+    /// No installation folder: only --font-path and the built-in templates. What the render
+    /// worker is told when its parent found none, so it cannot find another.
+    #[arg(long, hide = true)]
+    pub no_install_root: bool,
 }
 
 impl RenderOptions {
@@ -120,6 +128,13 @@ impl RenderOptions {
         if let Some(templates) = &self.templates {
             args.push("--templates".into());
             args.push(templates.clone().into_os_string());
+        }
+        if let Some(root) = &self.install_root {
+            args.push("--install-root".into());
+            args.push(root.clone().into_os_string());
+        }
+        if self.no_install_root {
+            args.push("--no-install-root".into());
         }
         args
     }
@@ -211,6 +226,8 @@ mod tests {
             "/etc/gongwen 1.toml",
             "--templates",
             "/t",
+            "--install-root",
+            "/opt/gongwen",
             "x.xlsx",
         ]);
         let Command::Render(render) = cli.command else {
@@ -232,5 +249,29 @@ mod tests {
             Some(PathBuf::from("/etc/gongwen 1.toml"))
         );
         assert_eq!(worker.options.templates, Some(PathBuf::from("/t")));
+        assert_eq!(
+            worker.options.install_root,
+            Some(PathBuf::from("/opt/gongwen"))
+        );
+        assert!(!worker.options.no_install_root);
+    }
+
+    #[test]
+    fn no_installation_survives_the_trip_through_arguments() {
+        let options = RenderOptions {
+            seal: None,
+            font_paths: Vec::new(),
+            config: None,
+            templates: None,
+            install_root: None,
+            no_install_root: true,
+        };
+        let mut argv: Vec<OsString> = vec!["gongwen".into(), "__render-worker".into()];
+        argv.extend(["--memory-limit".into(), "1".into()]);
+        argv.extend(options.to_args());
+        let Command::RenderWorker(worker) = Cli::parse_from(argv).command else {
+            panic!("not the render worker")
+        };
+        assert!(worker.options.no_install_root);
     }
 }

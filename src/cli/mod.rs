@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod check;
+pub mod install;
 pub mod parallel;
 pub mod read_workbook;
 pub mod render;

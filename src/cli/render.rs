@@ -14,7 +14,7 @@ use gongwen::pipeline::{self, RenderedFile, WorkbookReader};
 use gongwen::render::renderer::{Formats, RenderError, Rendered, Renderer};
 use gongwen::render::world::{GongwenWorld, Templates, WorldError};
 
-use super::{Fault, Status, parallel};
+use super::{Fault, Status, install, parallel};
 use crate::cli::args::{RenderArgs, RenderOptions, SealArg};
 use crate::cli::check::human_report;
 
@@ -135,20 +135,32 @@ pub fn render_fault(err: &RenderError) -> Fault {
 /// file of the run.
 pub fn open_renderer(options: &RenderOptions) -> Result<Renderer, Fault> {
     let config = render_config(options)?;
-    let root = install_root();
+    let root = install::resolve(options)?;
     let templates = match (&options.templates, &root) {
         (Some(dir), _) => Templates::Dir(dir.clone()),
-        (None, Some(root)) if root.join("templates").join("main.typ").is_file() => {
-            Templates::Dir(root.join("templates"))
+        (None, Some(root)) if root.dir.join("templates").join("main.typ").is_file() => {
+            Templates::Dir(root.dir.join("templates"))
         }
         (None, _) => Templates::Builtin,
     };
-    let mut font_dirs: Vec<PathBuf> = root.iter().map(|r| r.join("fonts")).collect();
+    let mut font_dirs: Vec<PathBuf> = root.iter().map(|r| r.dir.join("fonts")).collect();
     font_dirs.extend(options.font_paths.iter().cloned());
     let world = GongwenWorld::new(&templates, &font_dirs).map_err(|e| match e {
-        WorldError::Fonts(missing) => Fault::new(missing.to_string()).hint(
-            "put the fonts into fonts/ (see fonts/README.md) or name a folder that has them with --font-path, e.g. --font-path /usr/share/fonts/opentype/noto --font-path /usr/share/fonts/truetype/lxgw-wenkai",
-        ),
+        WorldError::Fonts(missing) => {
+            let fault = Fault::new(missing.to_string());
+            let fault = match &root {
+                Some(root) => fault.hint(format!(
+                    "fonts/ is that of {}; name another with --install-root or GONGWEN_HOME",
+                    root.describe()
+                )),
+                None => fault.hint(
+                    "no installation folder was found: none was named with --install-root or GONGWEN_HOME, and neither the current folder nor the executable's folder (or the one above it) has fonts/ or templates/",
+                ),
+            };
+            fault.hint(
+                "put the fonts into fonts/ (see fonts/README.md) or name a folder that has them with --font-path, e.g. --font-path /usr/share/fonts/opentype/noto --font-path /usr/share/fonts/truetype/lxgw-wenkai",
+            )
+        }
         other => Fault::new(other.to_string()),
     })?;
     Ok(Renderer::new(world, config, Formats::default()))
@@ -198,20 +210,4 @@ fn load_config(path: Option<&Path>) -> Result<Config, Fault> {
         }
         fault
     })
-}
-
-/// The folder holding `templates/` and `fonts/`: the current folder, the executable's folder
-/// or one above it, or the source tree the binary was built from.
-fn install_root() -> Option<PathBuf> {
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Ok(cwd) = std::env::current_dir() {
-        candidates.push(cwd);
-    }
-    if let Ok(exe) = std::env::current_exe() {
-        candidates.extend(exe.ancestors().skip(1).map(Path::to_path_buf));
-    }
-    candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    candidates
-        .into_iter()
-        .find(|c| c.join("templates").join("main.typ").is_file() || c.join("fonts").is_dir())
 }
