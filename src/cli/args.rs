@@ -19,10 +19,21 @@ pub enum Command {
     /// Read county spreadsheets and report every problem (检查报送表格).
     Check(CheckArgs),
     /// Render each county's 附件1, 附件2 and cover report as PDF/A (and DOCX) (生成县级文件).
-    Render(RenderArgs),
+    #[command(mut_arg("out", |out| {
+        out.help("Output folder: county documents go to DIR/<市>/<县>/")
+    }))]
+    Render(BatchArgs),
     /// Roll counties up into each city's 附件3 and cover report, and a province summary
     /// when several cities are given (生成市级汇总).
-    Rollup(RollupArgs),
+    #[command(
+        mut_arg("out", |out| {
+            out.help("Output folder: city documents go to DIR/<市>/, the province summary to DIR/")
+        }),
+        mut_arg("files", |files| {
+            files.help("County spreadsheets of one or more cities; the latest of each county counts")
+        })
+    )]
+    Rollup(BatchArgs),
     /// Watch the inbox: take each dropped file, archive or reject it with a receipt, and
     /// keep every county's, city's and the province's documents current (收件守护进程).
     Watch(WatchArgs),
@@ -146,9 +157,11 @@ pub enum SealArg {
     None,
 }
 
+/// What `render` and `rollup` take: spreadsheets, and the folder their documents go to. Each
+/// subcommand says in its help where in that folder (`mut_arg` on its variant).
 #[derive(Debug, Args)]
-pub struct RenderArgs {
-    /// Output folder: county documents go to DIR/<市>/<县>/.
+pub struct BatchArgs {
+    /// Output folder.
     #[arg(long, value_name = "DIR", default_value = "outbox")]
     pub out: PathBuf,
     /// Files done at once (default: one a CPU core).
@@ -157,21 +170,6 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub options: RenderOptions,
     /// County spreadsheets (xlsx, xlsm, xlsb, xls, ods, csv).
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct RollupArgs {
-    /// Output folder: city documents go to DIR/<市>/, the province summary to DIR/.
-    #[arg(long, value_name = "DIR", default_value = "outbox")]
-    pub out: PathBuf,
-    /// Files done at once (default: one a CPU core).
-    #[arg(short, long, value_name = "N")]
-    pub jobs: Option<usize>,
-    #[command(flatten)]
-    pub options: RenderOptions,
-    /// County spreadsheets of one or more cities; the latest of each county counts.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -254,6 +252,25 @@ mod tests {
             Some(PathBuf::from("/opt/gongwen"))
         );
         assert!(!worker.options.no_install_root);
+    }
+
+    #[test]
+    fn render_and_rollup_each_say_where_their_documents_go() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        cli.clone().debug_assert();
+        let help = |command: &str, arg: &str| {
+            let sub = cli.find_subcommand(command).expect("subcommand");
+            let arg = sub
+                .get_arguments()
+                .find(|a| a.get_id() == arg)
+                .expect("argument");
+            arg.get_help().map(ToString::to_string).unwrap_or_default()
+        };
+        assert!(help("render", "out").contains("DIR/<市>/<县>/"));
+        assert!(help("rollup", "out").contains("the province summary to DIR/"));
+        assert!(help("render", "files").starts_with("County spreadsheets (xlsx"));
+        assert!(help("rollup", "files").contains("the latest of each county counts"));
     }
 
     #[test]

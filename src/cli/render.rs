@@ -15,10 +15,10 @@ use gongwen::render::renderer::{Formats, RenderError, Rendered, Renderer};
 use gongwen::render::world::{GongwenWorld, Templates, WorldError};
 
 use super::{Fault, Status, install, parallel};
-use crate::cli::args::{RenderArgs, RenderOptions, SealArg};
+use crate::cli::args::{BatchArgs, RenderOptions, SealArg};
 use crate::cli::check::human_report;
 
-pub fn render(args: &RenderArgs) -> Result<Status, Fault> {
+pub fn render(args: &BatchArgs) -> Result<Status, Fault> {
     let renderer = open_renderer(&args.options)?;
     renderer.world().preload_fonts();
     let reader = WorkbookReader::Isolated(Isolation::current_exe()?);
