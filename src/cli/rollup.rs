@@ -8,7 +8,8 @@ use gongwen::pipeline::{self, WorkbookReader};
 use gongwen::render::compose;
 use gongwen::render::renderer::RenderError;
 
-use super::render::{forks, open_renderer, print_stdout, render_fault, warn_template, write_files};
+use super::output::{print_stdout, render_fault, warn_template, write_files};
+use super::setup::{forks, open_renderer};
 use super::{Fault, Status, parallel};
 use crate::cli::args::BatchArgs;
 use crate::cli::check::human_report;

@@ -15,7 +15,7 @@ use gongwen::watch::{self, Processor, WatchOptions};
 
 use gongwen::render::worker::{RenderWorker, WorkerFault, WorkerSpec};
 
-use super::render::render_config;
+use super::setup::render_config;
 use super::{Fault, Status, install};
 use crate::cli::args::WatchArgs;
 
