@@ -229,32 +229,143 @@ fn a_bad_configuration_is_a_fault_with_every_problem_as_a_hint() {
     assert!(err.contains("〔〕"), "{err}");
 }
 
+/// Regression: this test passed whatever the binary did, because the binary fell back to the
+/// build tree's fonts/. A named installation is used as it is, with no search behind it.
 #[test]
 fn missing_fonts_are_a_fault_with_a_hint() {
     let empty = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    // Run from a folder without fonts/, with a font path that has none.
     let result = run(gongwen()
         .current_dir(empty.path())
         .arg("render")
-        .arg("--templates")
-        .arg(repo_root().join("templates"))
+        .arg("--install-root")
+        .arg(empty.path())
         .arg("--out")
         .arg(out.path())
         .env("GONGWEN_FONT_PATHS", empty.path())
         .arg(example("西湖区.xlsx")));
-    if files_under(&repo_root().join("fonts"))
-        .iter()
-        .any(|f| f.ends_with(".otf") || f.ends_with(".ttf"))
-    {
-        // The source tree's fonts/ is found through the binary's location.
-        return;
-    }
     must_exit(&result, 2);
+    let err = stderr(&result);
+    let fonts = empty.path().join("fonts").display().to_string();
     assert!(
-        stderr(&result).contains("fonts missing"),
-        "{}",
-        stderr(&result)
+        err.contains(&format!("fonts missing from {fonts}")),
+        "{err}"
     );
+    assert!(
+        err.contains("hint: fonts/ is that of the installation")
+            && err.contains("named by --install-root or GONGWEN_HOME"),
+        "{err}"
+    );
+    assert!(err.contains("hint: put the fonts into fonts/"), "{err}");
     assert!(files_under(out.path()).is_empty());
+}
+
+#[test]
+fn gongwen_home_names_the_installation() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(gongwen()
+        .current_dir(home.path())
+        .arg("render")
+        .arg("--out")
+        .arg(out.path())
+        .env("GONGWEN_HOME", home.path())
+        .env_remove("GONGWEN_FONT_PATHS")
+        .arg(example("西湖区.xlsx")));
+    must_exit(&result, 2);
+    let err = stderr(&result);
+    let fonts = home.path().join("fonts").display().to_string();
+    assert!(
+        err.contains(&format!("fonts missing from {fonts}:")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_named_installation_that_does_not_exist_is_a_fault() {
+    let out = tempfile::tempdir().unwrap();
+    let missing = out.path().join("no-such-folder");
+    let result = run(gongwen()
+        .arg("render")
+        .arg("--install-root")
+        .arg(&missing)
+        .arg("--out")
+        .arg(out.path())
+        .arg(example("西湖区.xlsx")));
+    must_exit(&result, 2);
+    let err = stderr(&result);
+    assert!(
+        err.contains(&format!(
+            "the installation folder {} does not exist",
+            missing.display()
+        )),
+        "{err}"
+    );
+}
+
+/// An installed binary, `DIR/bin/gongwen`, uses `DIR/fonts` from any folder; the build tree
+/// (searched last, in debug builds only) cannot stand in for it.
+#[test]
+fn the_folder_above_the_executable_is_the_installation() {
+    let install = tempfile::tempdir().unwrap();
+    let bin = install.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir(install.path().join("fonts")).unwrap();
+    let exe = bin.join("gongwen");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_gongwen"), &exe).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_gongwen"), &exe).unwrap();
+    }
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(std::process::Command::new(&exe)
+        .current_dir(elsewhere.path())
+        .env_remove("GONGWEN_HOME")
+        .env_remove("GONGWEN_FONT_PATHS")
+        .arg("render")
+        .arg("--out")
+        .arg(out.path())
+        .arg(example("西湖区.xlsx")));
+    must_exit(&result, 2);
+    let err = stderr(&result);
+    let fonts = install.path().join("fonts").display().to_string();
+    assert!(
+        err.contains(&format!("fonts missing from {fonts}:")),
+        "{err}"
+    );
+    assert!(err.contains("(beside the executable)"), "{err}");
+}
+
+/// The daemon's render worker is another process: it must use the installation the daemon
+/// was given, not find its own (here the build tree's, which has every font).
+#[test]
+fn the_render_worker_uses_the_daemons_installation() {
+    let Some(fonts) = font_paths() else { return };
+    let root = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let watch = |font_paths: Option<&str>| {
+        let mut cmd = gongwen();
+        match font_paths {
+            Some(paths) => cmd.env("GONGWEN_FONT_PATHS", paths),
+            None => cmd.env_remove("GONGWEN_FONT_PATHS"),
+        };
+        run(cmd
+            .current_dir(repo_root())
+            .arg("watch")
+            .arg("--once")
+            .arg("--root")
+            .arg(root.path())
+            .arg("--install-root")
+            .arg(empty.path()))
+    };
+    let result = watch(None);
+    must_exit(&result, 2);
+    let err = stderr(&result);
+    let missing = empty.path().join("fonts").display().to_string();
+    assert!(
+        err.contains("the render worker cannot render: fonts missing from")
+            && err.contains(&missing),
+        "{err}"
+    );
+    // The same installation with the fonts named beside it: the daemon starts and finishes.
+    must_exit(&watch(Some(&fonts)), 0);
 }

@@ -1,6 +1,7 @@
 //! The DOCX backend: documents built in code, rendered, and read back out of the zip (page
 //! setup, fonts, header rows, merges, indents, page numbers, the seal, escaping, determinism).
-//! When LibreOffice is installed the files are also converted to PDF and the text and the line
+//! Every part is read with an XML parser (roxmltree); only escaping and leftover markers are
+//! checked in the bytes. When LibreOffice is installed the files are also converted to PDF and the text and the line
 //! grid checked there; without it those tests say so and pass.
 
 mod common;
@@ -16,7 +17,7 @@ use gongwen::render::document::{
     Orientation, Seal, Section, Table, TableColumn,
 };
 use gongwen::render::docx::{DocxOptions, render_docx};
-use regex::Regex;
+use roxmltree::Node;
 
 // ---------------------------------------------------------------------------------------------
 // Documents
@@ -350,6 +351,7 @@ impl Docx {
         Docx { parts }
     }
 
+    /// The part's text, for what only the bytes show (escaping, markers left behind).
     fn part(&self, name: &str) -> &str {
         self.parts
             .iter()
@@ -358,8 +360,14 @@ impl Docx {
             .unwrap_or_else(|| panic!("no part {name}"))
     }
 
-    fn document(&self) -> &str {
-        self.part("word/document.xml")
+    /// The part parsed: it must be well-formed XML.
+    fn xml(&self, name: &str) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse(self.part(name))
+            .unwrap_or_else(|e| panic!("{name} is not well-formed XML: {e}"))
+    }
+
+    fn document(&self) -> roxmltree::Document<'_> {
+        self.xml("word/document.xml")
     }
 }
 
@@ -367,28 +375,106 @@ fn render(doc: &Document) -> Vec<u8> {
     render_docx(doc, &DocxOptions::default()).expect("renders")
 }
 
-fn count(haystack: &str, needle: &str) -> usize {
-    haystack.matches(needle).count()
+/// The namespace OOXML binds to each prefix the tests name.
+fn namespace(prefix: &str) -> &'static str {
+    match prefix {
+        "w" => "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+        "wp" => "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+        "a" => "http://schemas.openxmlformats.org/drawingml/2006/main",
+        "mc" => "http://schemas.openxmlformats.org/markup-compatibility/2006",
+        "r" => "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "dc" => "http://purl.org/dc/elements/1.1/",
+        "dcterms" => "http://purl.org/dc/terms/",
+        "xsi" => "http://www.w3.org/2001/XMLSchema-instance",
+        other => panic!("no namespace known for the prefix {other}"),
+    }
 }
 
-/// The text of every `w:t`, unescaped, in order.
-fn texts(xml: &str) -> Vec<String> {
-    let re = Regex::new(r"<w:t(?: [^>]*)?>([^<]*)</w:t>").expect("regex");
-    re.captures_iter(xml)
-        .map(|c| {
-            c[1].replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&quot;", "\"")
-                .replace("&apos;", "'")
-                .replace("&amp;", "&")
-        })
+/// Whether `node` is the element `name`: `w:sectPr` by its namespace, a name without a
+/// prefix by its local name.
+fn is(node: Node<'_, '_>, name: &str) -> bool {
+    node.is_element()
+        && match name.split_once(':') {
+            Some((prefix, local)) => node.has_tag_name((namespace(prefix), local)),
+            None => node.tag_name().name() == name,
+        }
+}
+
+/// The attribute `name` (`w:val`, or `behindDoc` without a namespace).
+fn attr<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
+    match name.split_once(':') {
+        Some((prefix, local)) => node.attribute((namespace(prefix), local)),
+        None => node.attribute(name),
+    }
+}
+
+/// Every element `name` at or under `node`, in document order.
+fn all<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Vec<Node<'a, 'i>> {
+    node.descendants().filter(|n| is(*n, name)).collect()
+}
+
+/// The first element `name` at or under `node`.
+fn first<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    node.descendants().find(|n| is(*n, name))
+}
+
+/// The element children of `node`.
+fn children<'a, 'i>(node: Node<'a, 'i>) -> Vec<Node<'a, 'i>> {
+    node.children().filter(Node::is_element).collect()
+}
+
+/// The element child `name` of `node`.
+fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    node.children().find(|n| is(*n, name))
+}
+
+/// Whether `node` is the empty element `name` with exactly `attrs`, as `<w:sz w:val="32"/>`.
+fn is_empty_with(node: Node<'_, '_>, name: &str, attrs: &[(&str, &str)]) -> bool {
+    is(node, name)
+        && !node.has_children()
+        && node.attributes().len() == attrs.len()
+        && attrs.iter().all(|(k, v)| attr(node, k) == Some(*v))
+}
+
+/// How many empty elements `name` with exactly `attrs` are at or under `node`.
+fn count(node: Node<'_, '_>, name: &str, attrs: &[(&str, &str)]) -> usize {
+    node.descendants()
+        .filter(|n| is_empty_with(*n, name, attrs))
+        .count()
+}
+
+/// Whether an empty element `name` with exactly `attrs` is at or under `node`.
+fn has(node: Node<'_, '_>, name: &str, attrs: &[(&str, &str)]) -> bool {
+    count(node, name, attrs) > 0
+}
+
+/// The element as it is written, for failure messages.
+fn source<'i>(node: Node<'_, 'i>) -> &'i str {
+    &node.document().input_text()[node.range()]
+}
+
+/// The text of every `w:t` at or under `node`, in order.
+fn texts(node: Node<'_, '_>) -> Vec<String> {
+    all(node, "w:t")
+        .into_iter()
+        .map(|t| t.text().unwrap_or_default().to_owned())
         .collect()
 }
 
-/// `sectPr` elements of the document, in order.
-fn section_properties(xml: &str) -> Vec<String> {
-    let re = Regex::new(r"<w:sectPr>.*?</w:sectPr>").expect("regex");
-    re.find_iter(xml).map(|m| m.as_str().to_owned()).collect()
+/// The element `w:style` whose `w:styleId` is `id`.
+fn style<'a, 'i>(styles: &'a roxmltree::Document<'i>, id: &str) -> Node<'a, 'i> {
+    all(styles.root(), "w:style")
+        .into_iter()
+        .find(|s| attr(*s, "w:styleId") == Some(id))
+        .unwrap_or_else(|| panic!("style {id}"))
+}
+
+/// The `w:val` of each element child, as `(name, val)` with the `w:` prefix kept.
+fn child_vals<'a>(node: Node<'a, '_>) -> Vec<(String, Option<&'a str>)> {
+    children(node)
+        .into_iter()
+        .map(|c| (format!("w:{}", c.tag_name().name()), attr(c, "w:val")))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,82 +483,97 @@ fn section_properties(xml: &str) -> Vec<String> {
 #[test]
 fn pages_are_a4_with_the_gbt9704_margins_and_line_grid() {
     let docx = Docx::open(&render(&report()));
-    let sections = section_properties(docx.document());
+    let doc = docx.document();
+    let sections = all(doc.root(), "w:sectPr");
     assert_eq!(sections.len(), 3, "{sections:?}");
-    for (i, s) in sections.iter().enumerate() {
+    let grid = [("w:type", "lines"), ("w:linePitch", "579")];
+    for (i, &s) in sections.iter().enumerate() {
+        let shown = source(s);
+        let kids = children(s);
         assert!(
-            s.contains(r#"<w:docGrid w:type="lines" w:linePitch="579"/>"#),
-            "{s}"
+            kids.iter().any(|&c| is_empty_with(c, "w:docGrid", &grid)),
+            "{shown}"
         );
-        assert!(
-            s.contains(r#"<w:footerReference w:type="default" r:id="rIdFooter1"/>"#),
-            "{s}"
-        );
-        assert!(
-            s.contains(r#"<w:footerReference w:type="even" r:id="rIdFooter2"/>"#),
-            "{s}"
-        );
+        let footer = |kind: &str, id: &str| {
+            kids.iter()
+                .any(|&c| is_empty_with(c, "w:footerReference", &[("w:type", kind), ("r:id", id)]))
+        };
+        assert!(footer("default", "rIdFooter1"), "{shown}");
+        assert!(footer("even", "rIdFooter2"), "{shown}");
+        let size = child(s, "w:pgSz").expect("w:pgSz");
+        let margins = child(s, "w:pgMar").expect("w:pgMar");
+        let margin = |side: &str| attr(margins, &format!("w:{side}"));
+        let sides = ["top", "right", "bottom", "left"].map(margin);
         if i == 1 {
-            assert!(
-                s.contains(r#"<w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>"#),
-                "{s}"
-            );
-            assert!(
-                s.contains(r#"w:top="1587" w:right="1984" w:bottom="1474" w:left="2098""#),
-                "{s}"
+            let landscape = [
+                ("w:w", "16838"),
+                ("w:h", "11906"),
+                ("w:orient", "landscape"),
+            ];
+            assert!(is_empty_with(size, "w:pgSz", &landscape), "{shown}");
+            assert_eq!(
+                sides,
+                [Some("1587"), Some("1984"), Some("1474"), Some("2098")],
+                "{shown}"
             );
         } else {
-            assert!(s.contains(r#"<w:pgSz w:w="11906" w:h="16838"/>"#), "{s}");
+            let portrait = [("w:w", "11906"), ("w:h", "16838")];
+            assert!(is_empty_with(size, "w:pgSz", &portrait), "{shown}");
             // 37, 26, 35, 28 mm.
-            assert!(
-                s.contains(r#"w:top="2098" w:right="1474" w:bottom="1984" w:left="1587""#),
-                "{s}"
+            assert_eq!(
+                sides,
+                [Some("2098"), Some("1474"), Some("1984"), Some("1587")],
+                "{shown}"
             );
         }
         // Schema order: references first, the grid last.
-        assert!(s.starts_with("<w:sectPr><w:footerReference"), "{s}");
-        assert!(
-            s.ends_with(r#"<w:docGrid w:type="lines" w:linePitch="579"/></w:sectPr>"#),
-            "{s}"
-        );
+        assert!(is(kids[0], "w:footerReference"), "{shown}");
+        let last = kids.last().expect("children");
+        assert!(is_empty_with(*last, "w:docGrid", &grid), "{shown}");
     }
-    let styles = docx.part("word/styles.xml");
-    assert!(
-        styles.contains(r#"<w:spacing w:before="0" w:after="0" w:line="579" w:lineRule="exact"/>"#)
-    );
-    assert!(styles.contains(r#"<w:sz w:val="32"/>"#), "3号 body");
+    let styles = docx.xml("word/styles.xml");
+    let spacing = [
+        ("w:before", "0"),
+        ("w:after", "0"),
+        ("w:line", "579"),
+        ("w:lineRule", "exact"),
+    ];
+    assert!(has(styles.root(), "w:spacing", &spacing));
+    assert!(has(styles.root(), "w:sz", &[("w:val", "32")]), "3号 body");
 }
 
 #[test]
 fn fonts_are_the_ones_chinese_offices_name() {
     let docx = Docx::open(&render(&report()));
-    let styles = docx.part("word/styles.xml");
-    let face = |style: &str| {
-        let re = Regex::new(&format!(r#"w:styleId="{style}">.*?</w:style>"#)).expect("regex");
-        let block = re
-            .find(styles)
-            .unwrap_or_else(|| panic!("style {style}"))
-            .as_str()
-            .to_owned();
-        let font = Regex::new(r#"w:eastAsia="([^"]+)""#).expect("regex");
-        font.captures(&block).map(|c| c[1].to_owned())
+    let styles = docx.xml("word/styles.xml");
+    let face = |id: &str| {
+        style(&styles, id)
+            .descendants()
+            .find_map(|n| attr(n, "w:eastAsia"))
     };
-    let defaults = styles.split("</w:docDefaults>").next().expect("defaults");
-    assert!(defaults.contains(
-        r#"<w:rFonts w:ascii="仿宋_GB2312" w:eastAsia="仿宋_GB2312" w:hAnsi="仿宋_GB2312" w:cs="仿宋_GB2312"/>"#
-    ));
-    assert_eq!(face("GwTitle").as_deref(), Some("方正小标宋简体"));
-    assert_eq!(face("GwRedHeader").as_deref(), Some("方正小标宋简体"));
-    assert_eq!(face("GwHeading1").as_deref(), Some("黑体"));
-    assert_eq!(face("GwHeading2").as_deref(), Some("楷体_GB2312"));
-    assert_eq!(face("GwAttachmentLabel").as_deref(), Some("黑体"));
-    assert_eq!(face("GwPageNumber").as_deref(), Some("宋体"));
-    assert!(styles.contains(r#"<w:sz w:val="44"/>"#), "2号 title");
-    // The 签发人 name is 楷体.
+    let defaults = first(styles.root(), "w:docDefaults").expect("defaults");
+    let fang_song = ["w:ascii", "w:eastAsia", "w:hAnsi", "w:cs"].map(|k| (k, "仿宋_GB2312"));
+    assert!(
+        has(defaults, "w:rFonts", &fang_song),
+        "{}",
+        source(defaults)
+    );
+    assert_eq!(face("GwTitle"), Some("方正小标宋简体"));
+    assert_eq!(face("GwRedHeader"), Some("方正小标宋简体"));
+    assert_eq!(face("GwHeading1"), Some("黑体"));
+    assert_eq!(face("GwHeading2"), Some("楷体_GB2312"));
+    assert_eq!(face("GwAttachmentLabel"), Some("黑体"));
+    assert_eq!(face("GwPageNumber"), Some("宋体"));
+    assert!(has(styles.root(), "w:sz", &[("w:val", "44")]), "2号 title");
+    // The 签发人 name is 楷体: every one of the four faces, and no other attribute.
     let doc = docx.document();
-    let kai = Regex::new(r#"<w:rFonts( w:[a-zA-Z]+="楷体_GB2312"){4}/>"#).expect("regex");
-    assert!(kai.is_match(doc), "签发人 in 楷体");
-    let fonts = docx.part("word/fontTable.xml");
+    let kai = all(doc.root(), "w:rFonts").into_iter().any(|f| {
+        !f.has_children()
+            && f.attributes().len() == 4
+            && f.attributes().all(|a| a.value() == "楷体_GB2312")
+    });
+    assert!(kai, "签发人 in 楷体");
+    let fonts = docx.xml("word/fontTable.xml");
     for name in [
         "仿宋_GB2312",
         "方正小标宋简体",
@@ -480,10 +581,10 @@ fn fonts_are_the_ones_chinese_offices_name() {
         "楷体_GB2312",
         "宋体",
     ] {
-        assert!(
-            fonts.contains(&format!(r#"<w:font w:name="{name}">"#)),
-            "{name}"
-        );
+        let declared = all(fonts.root(), "w:font")
+            .into_iter()
+            .any(|f| f.attributes().len() == 1 && attr(f, "w:name") == Some(name));
+        assert!(declared, "{name}");
     }
 }
 
@@ -491,7 +592,6 @@ fn fonts_are_the_ones_chinese_offices_name() {
 fn property_children_are_in_schema_order() {
     // Word drops run properties written out of sequence (w:sz before w:rFonts).
     let docx = Docx::open(&render(&report()));
-    let rpr = Regex::new(r"<w:rPr>(.*?)</w:rPr>").expect("regex");
     let order = [
         "w:rStyle",
         "w:rFonts",
@@ -503,17 +603,19 @@ fn property_children_are_in_schema_order() {
         "w:szCs",
         "w:shd",
     ];
-    let names = Regex::new(r"<(w:[A-Za-z]+)").expect("regex");
+    let ranks = |node: Node<'_, '_>, order: &[&str]| -> Vec<usize> {
+        children(node)
+            .into_iter()
+            .filter_map(|c| order.iter().position(|o| is(c, o)))
+            .collect()
+    };
     for part in ["word/document.xml", "word/footer1.xml", "word/styles.xml"] {
-        for c in rpr.captures_iter(docx.part(part)) {
-            let ranks: Vec<usize> = names
-                .captures_iter(&c[1])
-                .filter_map(|n| order.iter().position(|o| *o == &n[1]))
-                .collect();
-            assert!(ranks.is_sorted(), "{part}: {}", &c[1]);
+        let xml = docx.xml(part);
+        for rpr in all(xml.root(), "w:rPr") {
+            assert!(ranks(rpr, &order).is_sorted(), "{part}: {}", source(rpr));
         }
     }
-    let ppr = Regex::new(r"<w:pPr>(.*?)</w:pPr>").expect("regex");
+    // Nested containers (w:rPr, w:sectPr, w:pBdr, w:tabs) are one child each.
     let porder = [
         "w:pStyle",
         "w:keepNext",
@@ -525,36 +627,49 @@ fn property_children_are_in_schema_order() {
         "w:rPr",
         "w:sectPr",
     ];
-    // Nested containers count as their opening tag.
-    let nested = Regex::new(
-        r"<w:rPr>.*?</w:rPr>|<w:sectPr>.*?</w:sectPr>|<w:pBdr>.*?</w:pBdr>|<w:tabs>.*?</w:tabs>",
-    )
-    .expect("regex");
-    for c in ppr.captures_iter(docx.document()) {
-        let inner = nested.replace_all(&c[1], |m: &regex::Captures<'_>| {
-            m[0].split('>').next().unwrap_or_default().to_owned() + ">"
-        });
-        let ranks: Vec<usize> = names
-            .captures_iter(&inner)
-            .filter_map(|n| porder.iter().position(|o| *o == &n[1]))
-            .collect();
-        assert!(ranks.is_sorted(), "{}", &c[1]);
+    let doc = docx.document();
+    for ppr in all(doc.root(), "w:pPr") {
+        assert!(ranks(ppr, &porder).is_sorted(), "{}", source(ppr));
     }
 }
 
 #[test]
 fn body_paragraphs_indent_two_characters() {
     let docx = Docx::open(&render(&report()));
-    let styles = docx.part("word/styles.xml");
-    assert!(styles.contains(
-        r#"w:styleId="GwBody"><w:name w:val="公文正文"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:ind w:firstLine="640" w:firstLineChars="200"/></w:pPr>"#
-    ));
-    let body_paragraphs = count(docx.document(), r#"<w:pStyle w:val="GwBody"/>"#);
+    let styles = docx.xml("word/styles.xml");
+    let body = style(&styles, "GwBody");
+    assert_eq!(
+        child_vals(body),
+        [
+            ("w:name".to_owned(), Some("公文正文")),
+            ("w:basedOn".to_owned(), Some("Normal")),
+            ("w:qFormat".to_owned(), None),
+            ("w:pPr".to_owned(), None),
+        ],
+        "{}",
+        source(body)
+    );
+    let ppr = child(body, "w:pPr").expect("w:pPr");
+    let indent = [("w:firstLine", "640"), ("w:firstLineChars", "200")];
+    assert!(
+        matches!(children(ppr).as_slice(), [ind] if is_empty_with(*ind, "w:ind", &indent)),
+        "{}",
+        source(body)
+    );
+    let doc = docx.document();
+    let body_paragraphs = count(doc.root(), "w:pStyle", &[("w:val", "GwBody")]);
     assert!(body_paragraphs >= 9, "{body_paragraphs}");
     // Headings are indented like the body (they are based on it).
-    assert!(styles.contains(
-        r#"w:styleId="GwHeading1"><w:name w:val="一级标题"/><w:basedOn w:val="GwBody"/>"#
-    ));
+    let heading = style(&styles, "GwHeading1");
+    assert_eq!(
+        child_vals(heading)[..2],
+        [
+            ("w:name".to_owned(), Some("一级标题")),
+            ("w:basedOn".to_owned(), Some("GwBody")),
+        ],
+        "{}",
+        source(heading)
+    );
 }
 
 #[test]
@@ -562,31 +677,51 @@ fn header_rows_repeat_and_schools_merge_down() {
     let doc = school_list();
     let docx = Docx::open(&render(&doc));
     let xml = docx.document();
-    assert_eq!(count(xml, "<w:tblHeader/>"), 1, "one header row");
-    assert!(
-        xml.contains("<w:trPr><w:cantSplit/><w:trHeight"),
-        "header row"
-    );
+    let root = xml.root();
+    assert_eq!(count(root, "w:tblHeader", &[]), 1, "one header row");
+    let header_row = all(root, "w:trPr").into_iter().any(|tr| {
+        let kids = children(tr);
+        kids.len() >= 2 && is_empty_with(kids[0], "w:cantSplit", &[]) && is(kids[1], "w:trHeight")
+    });
+    assert!(header_row, "header row");
     let Block::Table(table) = &doc.sections[0].blocks[2] else {
         panic!("table")
     };
     let schools: BTreeSet<&str> = table.rows.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(count(xml, r#"<w:vMerge w:val="restart"/>"#), schools.len());
     assert_eq!(
-        count(xml, r#"<w:vMerge w:val="continue"/>"#),
+        count(root, "w:vMerge", &[("w:val", "restart")]),
+        schools.len()
+    );
+    assert_eq!(
+        count(root, "w:vMerge", &[("w:val", "continue")]),
         table.rows.len() - schools.len()
     );
     // Each school's name is written once, in its restart cell.
-    let all = texts(xml);
+    let all_texts = texts(root);
     for school in &schools {
-        assert_eq!(all.iter().filter(|t| t == school).count(), 1, "{school}");
+        assert_eq!(
+            all_texts.iter().filter(|t| t == school).count(),
+            1,
+            "{school}"
+        );
     }
-    assert!(xml.contains(r#"<w:tblLayout w:type="fixed"/>"#));
-    assert!(xml.contains(r#"<w:insideV w:val="single" w:sz="4" w:space="0" w:color="000000"/>"#));
-    let grid = Regex::new(r#"<w:gridCol w:w="(\d+)" w:type="dxa"/>"#).expect("regex");
-    let width: u32 = grid
-        .captures_iter(xml)
-        .map(|c| c[1].parse::<u32>().expect("width"))
+    assert!(has(root, "w:tblLayout", &[("w:type", "fixed")]));
+    let rule = [
+        ("w:val", "single"),
+        ("w:sz", "4"),
+        ("w:space", "0"),
+        ("w:color", "000000"),
+    ];
+    assert!(has(root, "w:insideV", &rule));
+    let width: u32 = all(root, "w:gridCol")
+        .into_iter()
+        .filter(|c| c.attributes().len() == 2 && attr(*c, "w:type") == Some("dxa"))
+        .map(|c| {
+            attr(c, "w:w")
+                .expect("width")
+                .parse::<u32>()
+                .expect("width")
+        })
         .sum();
     assert_eq!(width, 16838 - 2098 - 1984, "landscape type area, 225 mm");
 }
@@ -594,114 +729,150 @@ fn header_rows_repeat_and_schools_merge_down() {
 #[test]
 fn page_numbers_alternate_sides_between_dashes() {
     let docx = Docx::open(&render(&report()));
-    assert!(
-        docx.part("word/settings.xml")
-            .contains("<w:evenAndOddHeaders/>")
-    );
-    let rels = docx.part("word/_rels/document.xml.rels");
-    assert!(rels.contains(r#"Id="rIdFooter1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml""#));
+    let settings = docx.xml("word/settings.xml");
+    assert!(has(settings.root(), "w:evenAndOddHeaders", &[]));
+    let rels = docx.xml("word/_rels/document.xml.rels");
+    let footer_rel = all(rels.root(), "Relationship").into_iter().any(|r| {
+        attr(r, "Id") == Some("rIdFooter1")
+            && attr(r, "Type")
+                == Some(
+                    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer",
+                )
+            && attr(r, "Target") == Some("footer1.xml")
+    });
+    assert!(footer_rel, "{}", docx.part("word/_rels/document.xml.rels"));
     for (part, side) in [("word/footer1.xml", "right"), ("word/footer2.xml", "left")] {
-        let footer = docx.part(part);
+        let footer = docx.xml(part);
+        let root = footer.root();
+        let shown = docx.part(part);
+        let page_field = all(root, "w:instrText")
+            .into_iter()
+            .any(|i| i.text() == Some("PAGE"));
+        assert!(page_field, "{shown}");
+        assert!(has(root, "w:jc", &[("w:val", side)]), "{shown}");
         assert!(
-            footer.contains("<w:instrText>PAGE</w:instrText>"),
-            "{footer}"
+            has(root, "w:pStyle", &[("w:val", "GwPageNumber")]),
+            "{shown}"
         );
-        assert!(
-            footer.contains(&format!(r#"<w:jc w:val="{side}"/>"#)),
-            "{footer}"
-        );
-        assert!(
-            footer.contains(r#"<w:pStyle w:val="GwPageNumber"/>"#),
-            "{footer}"
-        );
-        let t = texts(footer);
+        let t = texts(root);
         assert_eq!(t.first().map(String::as_str), Some("— "), "{t:?}");
         assert_eq!(t.last().map(String::as_str), Some(" —"), "{t:?}");
     }
-    assert!(
-        docx.part("word/footer1.xml")
-            .contains(r#"<w:ind w:left="0" w:right="280"/>"#)
-    );
-    assert!(
-        docx.part("word/footer2.xml")
-            .contains(r#"<w:ind w:left="280" w:right="0"/>"#)
-    );
+    let footer1 = docx.xml("word/footer1.xml");
+    assert!(has(
+        footer1.root(),
+        "w:ind",
+        &[("w:left", "0"), ("w:right", "280")]
+    ));
+    let footer2 = docx.xml("word/footer2.xml");
+    assert!(has(
+        footer2.root(),
+        "w:ind",
+        &[("w:left", "280"), ("w:right", "0")]
+    ));
 }
 
 #[test]
 fn seal_placeholders_float_behind_the_text() {
     let docx = Docx::open(&render(&report()));
     let xml = docx.document();
-    assert_eq!(count(xml, "<wp:anchor "), 3, "signature, form fields, 版记");
-    assert_eq!(
-        count(xml, r#"behindDoc="1""#),
-        2,
-        "the seals lie behind the text"
-    );
-    assert_eq!(count(xml, r#"allowOverlap="1""#), 2);
-    assert!(xml.contains(r#"<a:prstGeom prst="ellipse">"#));
-    assert!(xml.contains(r#"<a:prstDash val="dash"/>"#));
+    let root = xml.root();
+    let anchors = all(root, "wp:anchor");
+    assert_eq!(anchors.len(), 3, "signature, form fields, 版记");
+    let with = |name: &str, value: &str| {
+        anchors
+            .iter()
+            .filter(|a| attr(**a, name) == Some(value))
+            .count()
+    };
+    assert_eq!(with("behindDoc", "1"), 2, "the seals lie behind the text");
+    assert_eq!(with("allowOverlap", "1"), 2);
+    let ellipse = all(root, "a:prstGeom")
+        .into_iter()
+        .any(|g| attr(g, "prst") == Some("ellipse"));
+    assert!(ellipse);
+    assert!(has(root, "a:prstDash", &[("val", "dash")]));
     // 42 mm.
     assert!(
-        xml.contains(r#"<wp:extent cx="1512000" cy="1512000"/>"#),
+        has(root, "wp:extent", &[("cx", "1512000"), ("cy", "1512000")]),
         "diameter"
     );
-    for id in 1..=3 {
-        assert_eq!(
-            count(xml, &format!(r#"<wp:docPr id="{id}" "#)),
-            1,
-            "drawing ids are unique"
-        );
+    for id in ["1", "2", "3"] {
+        let drawings = all(root, "wp:docPr")
+            .into_iter()
+            .filter(|d| attr(*d, "id") == Some(id))
+            .count();
+        assert_eq!(drawings, 1, "drawing ids are unique");
     }
-    // Vertical offsets from the anchoring paragraph, in EMU. The signature's seal: its top
-    // within a line (579 twips) of the body's last line, which ends where the anchor begins;
-    // the form's seal: at the top of the 填报单位 line.
-    let offsets = Regex::new(
-        r#"<wp:positionV relativeFrom="paragraph"><wp:posOffset>(-?\d+)</wp:posOffset>"#,
-    )
-    .expect("regex");
-    let v: Vec<i64> = offsets
-        .captures_iter(xml)
-        .map(|c| c[1].parse().expect("offset"))
-        .collect();
+    // Offsets of a position relative to `from`, in EMU, where it is an offset.
+    let offsets = |axis: &str, from: &str| -> Vec<i64> {
+        all(root, axis)
+            .into_iter()
+            .filter(|p| attr(*p, "relativeFrom") == Some(from))
+            .filter_map(|p| child(p, "wp:posOffset"))
+            .map(|o| o.text().unwrap_or_default().parse().expect("offset"))
+            .collect()
+    };
+    // Vertical offsets from the anchoring paragraph. The signature's seal: its top within a
+    // line (579 twips) of the body's last line, which ends where the anchor begins; the
+    // form's seal: at the top of the 填报单位 line.
+    let v = offsets("wp:positionV", "paragraph");
     assert_eq!(v.len(), 2, "{v:?}");
     assert!((0..579 * 635).contains(&v[0]), "{v:?}");
     assert_eq!(v[1], 0, "{v:?}");
     // Centred over the date, which ends four characters from the right: 2019年5月20日 is
     // about seven characters wide, so the centre is about 7.5 characters from the right.
-    let h = Regex::new(r#"<wp:positionH relativeFrom="margin"><wp:posOffset>(\d+)</wp:posOffset>"#)
-        .expect("regex");
-    let x: i64 = h.captures(xml).expect("x")[1].parse().expect("x");
+    let x = *offsets("wp:positionH", "margin").first().expect("x");
+    assert!(x >= 0, "{x}");
     let centre_from_right = 8845 - (x + 1_512_000 / 2) / 635;
     assert!(
         (7 * 316..8 * 316).contains(&centre_from_right),
         "{centre_from_right}"
     );
-    assert!(!xml.contains("_GwSeal"), "markers replaced");
+    assert!(
+        !docx.part("word/document.xml").contains("_GwSeal"),
+        "markers replaced"
+    );
     // The label is text.
-    assert!(texts(xml).iter().any(|t| t == "盖章处"));
+    assert!(texts(root).iter().any(|t| t == "盖章处"));
 
     let plain = Docx::open(&render_docx(&report(), &DocxOptions { seal: false }).expect("renders"));
-    assert!(!plain.document().contains("ellipse"));
-    assert!(!texts(plain.document()).iter().any(|t| t == "盖章处"));
+    let plain_xml = plain.document();
+    let plain_root = plain_xml.root();
+    assert!(
+        !plain_root
+            .descendants()
+            .any(|n| attr(n, "prst") == Some("ellipse")),
+        "no seal drawn"
+    );
+    assert!(!texts(plain_root).iter().any(|t| t == "盖章处"));
 }
 
 #[test]
 fn colophon_sits_in_a_box_at_the_foot_of_the_type_area() {
     let docx = Docx::open(&render(&report()));
+    assert!(
+        !docx.part("word/document.xml").contains("_GwColophon"),
+        "marker replaced"
+    );
     let xml = docx.document();
-    assert!(!xml.contains("_GwColophon"), "marker replaced");
-    let re = Regex::new(r#"<wp:anchor [^>]*behindDoc="0".*?</wp:anchor>"#).expect("regex");
-    let anchor = re.find(xml).expect("版记 box").as_str();
-    assert!(anchor.contains(
-        r#"<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>"#
-    ));
-    assert!(anchor.contains(
-        r#"<wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH>"#
-    ));
-    assert!(anchor.contains("<wp:wrapTopAndBottom/>"));
+    let anchor = all(xml.root(), "wp:anchor")
+        .into_iter()
+        .find(|a| attr(*a, "behindDoc") == Some("0"))
+        .expect("版记 box");
+    let shown = source(anchor);
+    let aligned = |axis: &str, how: &str| {
+        all(anchor, axis).into_iter().any(|p| {
+            attr(p, "relativeFrom") == Some("margin")
+                && matches!(children(p).as_slice(), [a] if is(*a, "wp:align") && a.text() == Some(how))
+        })
+    };
+    assert!(aligned("wp:positionV", "bottom"), "{shown}");
+    assert!(aligned("wp:positionH", "center"), "{shown}");
+    assert!(has(anchor, "wp:wrapTopAndBottom", &[]), "{shown}");
     // 156 mm wide.
-    assert!(anchor.contains(r#"<wp:extent cx="5616575" "#), "{anchor}");
+    let extent = first(anchor, "wp:extent").expect("wp:extent");
+    assert_eq!(attr(extent, "cx"), Some("5616575"), "{shown}");
     let t = texts(anchor);
     assert_eq!(
         t,
@@ -714,58 +885,86 @@ fn colophon_sits_in_a_box_at_the_foot_of_the_type_area() {
         ]
     );
     // Thick rules above and below, a thin one between, 4号 text.
-    assert!(anchor.contains(r#"<w:top w:val="single" w:sz="8" w:space="0" w:color="000000"/>"#));
-    assert!(anchor.contains(r#"<w:bottom w:val="single" w:sz="8" w:space="0" w:color="000000"/>"#));
+    let rule = |size: &'static str| {
+        [
+            ("w:val", "single"),
+            ("w:sz", size),
+            ("w:space", "0"),
+            ("w:color", "000000"),
+        ]
+    };
+    assert!(has(anchor, "w:top", &rule("8")), "{shown}");
+    assert!(has(anchor, "w:bottom", &rule("8")), "{shown}");
+    assert!(has(anchor, "w:insideH", &rule("6")), "{shown}");
     assert!(
-        anchor.contains(r#"<w:insideH w:val="single" w:sz="6" w:space="0" w:color="000000"/>"#)
+        has(anchor, "w:pStyle", &[("w:val", "GwColophon")]),
+        "{shown}"
     );
-    assert!(anchor.contains(r#"<w:pStyle w:val="GwColophon"/>"#));
     // The table left the flow: 抄送 is printed once (the VML fallback repeats it for Word 2007).
-    let boxes = Regex::new(r"<mc:AlternateContent>.*?</mc:AlternateContent>").expect("regex");
-    let outside = boxes.replace_all(xml, "");
-    assert!(!outside.contains("抄送："), "版记 table left in the flow");
+    let in_flow = all(xml.root(), "w:t")
+        .into_iter()
+        .filter(|t| !t.ancestors().any(|a| is(a, "mc:AlternateContent")))
+        .any(|t| t.text().is_some_and(|s| s.contains("抄送：")));
+    assert!(!in_flow, "版记 table left in the flow");
 }
 
 #[test]
 fn user_text_stays_text() {
     let doc = hostile();
     let docx = Docx::open(&render(&doc));
+    let raw = docx.part("word/document.xml");
     let xml = docx.document();
-    let all = texts(xml);
-    let joined = all.concat();
+    let root = xml.root();
+    let all_texts = texts(root);
+    let joined = all_texts.concat();
     for h in HOSTILE {
         assert!(joined.contains(h), "{h} missing from {joined}");
     }
-    assert!(xml.contains("&lt;w:t&gt;x&lt;/w:t&gt;"));
-    assert!(!xml.contains("<w:t>x</w:t>"));
-    assert!(!xml.contains('\u{1}') && !xml.contains('\u{b}'));
-    assert!(all.iter().any(|t| t == "控制字符不见，换行"), "{all:?}");
-    assert!(xml.contains("换行</w:t><w:br w:type=\"textWrapping\"/>"));
-    assert!(texts(xml).iter().any(|t| t == "<盖章>&"));
-    let core = docx.part("docProps/core.xml");
+    // Escaped in the bytes, so no reader takes it for markup.
+    assert!(raw.contains("&lt;w:t&gt;x&lt;/w:t&gt;"));
+    assert!(!raw.contains("<w:t>x</w:t>"));
+    assert!(!raw.contains('\u{1}') && !raw.contains('\u{b}'));
     assert!(
-        core.contains("<dc:title>&lt;w:t&gt;x&lt;/w:t&gt;A&amp;B&amp;amp;]]&gt;"),
-        "{core}"
+        all_texts.iter().any(|t| t == "控制字符不见，换行"),
+        "{all_texts:?}"
     );
-    // Every part is well-formed enough for our own reader, and the XML declares nothing odd.
-    assert!(!xml.contains("<!ENTITY") && !xml.contains("<![CDATA["));
+    // The line break is a break after the text, in the same run.
+    let broken = all(root, "w:t").into_iter().any(|t| {
+        t.text().is_some_and(|s| s.ends_with("换行"))
+            && t.next_sibling_element()
+                .is_some_and(|b| is_empty_with(b, "w:br", &[("w:type", "textWrapping")]))
+    });
+    assert!(broken, "换行 then a break");
+    assert!(all_texts.iter().any(|t| t == "<盖章>&"));
+    let core = docx.xml("docProps/core.xml");
+    let title = first(core.root(), "dc:title")
+        .and_then(|t| t.text())
+        .unwrap_or_default();
+    assert!(
+        title.starts_with("<w:t>x</w:t>A&B&amp;]]>"),
+        "{}",
+        docx.part("docProps/core.xml")
+    );
+    // The XML declares nothing odd.
+    assert!(!raw.contains("<!ENTITY") && !raw.contains("<![CDATA["));
 }
 
 #[test]
 fn same_document_same_bytes() {
-    let first = render(&report());
+    let first_bytes = render(&report());
     // Other documents in between move docx-rs's global counters.
     let _ = render(&school_list());
     let _ = render(&hostile());
     let second = render(&report());
-    assert!(first == second, "bytes differ");
-    let docx = Docx::open(&first);
-    let core = docx.part("docProps/core.xml");
-    assert!(core.contains(
-        r#"<dcterms:created xsi:type="dcterms:W3CDTF">2019-05-20T00:00:00Z</dcterms:created>"#
-    ));
-    assert!(core.contains("<dc:creator>杭州市西湖区教育局</dc:creator>"));
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(first.as_slice())).expect("zip");
+    assert!(first_bytes == second, "bytes differ");
+    let docx = Docx::open(&first_bytes);
+    let core = docx.xml("docProps/core.xml");
+    let created = first(core.root(), "dcterms:created").expect("dcterms:created");
+    assert_eq!(attr(created, "xsi:type"), Some("dcterms:W3CDTF"));
+    assert_eq!(created.text(), Some("2019-05-20T00:00:00Z"));
+    let creator = first(core.root(), "dc:creator").and_then(|c| c.text());
+    assert_eq!(creator, Some("杭州市西湖区教育局"));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(first_bytes.as_slice())).expect("zip");
     for i in 0..zip.len() {
         let file = zip.by_index(i).expect("entry");
         let t = file.last_modified().expect("timestamp");
@@ -780,7 +979,7 @@ fn same_document_same_bytes() {
     let third = std::thread::spawn(|| render(&report()))
         .join()
         .expect("thread");
-    assert!(first == third, "bytes differ across threads");
+    assert!(first_bytes == third, "bytes differ across threads");
 }
 
 #[test]
@@ -796,7 +995,7 @@ fn bad_dates_are_errors_not_panics() {
 fn odd_models_still_render() {
     let mut doc = report();
     doc.sections.clear();
-    Docx::open(&render(&doc));
+    Docx::open(&render(&doc)).document();
     let mut doc = school_list();
     if let Block::Table(t) = &mut doc.sections[0].blocks[2] {
         t.columns.clear();
@@ -806,7 +1005,11 @@ fn odd_models_still_render() {
     }
     let docx = Docx::open(&render(&doc));
     assert!(
-        texts(docx.document()).iter().filter(|t| *t == "多").count() == 9,
+        texts(docx.document().root())
+            .iter()
+            .filter(|t| *t == "多")
+            .count()
+            == 9,
         "no cell text is lost"
     );
 }
@@ -890,24 +1093,30 @@ fn pdf_pages(pdf: &Path) -> Vec<Page> {
         .arg("-")
         .output()
         .expect("pdftotext");
-    let xml = String::from_utf8_lossy(&out.stdout);
-    let page_re =
-        Regex::new(r#"(?s)<page width="[\d.]+" height="([\d.]+)">(.*?)</page>"#).expect("regex");
-    let line_re =
-        Regex::new(r#"(?s)<line xMin="[\d.]+" yMin="([\d.]+)"[^>]*>(.*?)</line>"#).expect("regex");
-    let word_re = Regex::new(r"<word [^>]*>([^<]*)</word>").expect("regex");
-    page_re
-        .captures_iter(&xml)
-        .map(|p| Page {
-            height: p[1].parse().expect("height"),
-            lines: line_re
-                .captures_iter(&p[2])
-                .map(|l| {
-                    let text: String = word_re
-                        .captures_iter(&l[2])
-                        .map(|w| w[1].to_owned())
+    let text = String::from_utf8_lossy(&out.stdout);
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let xml = roxmltree::Document::parse_with_options(&text, options)
+        .unwrap_or_else(|e| panic!("pdftotext -bbox-layout printed no XHTML: {e}"));
+    let number = |node: Node<'_, '_>, name: &str| -> f64 {
+        attr(node, name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} of {}", source(node)))
+    };
+    all(xml.root(), "page")
+        .into_iter()
+        .map(|page| Page {
+            height: number(page, "height"),
+            lines: all(page, "line")
+                .into_iter()
+                .map(|line| {
+                    let text: String = all(line, "word")
+                        .into_iter()
+                        .filter_map(|w| w.text())
                         .collect();
-                    (l[1].parse().expect("y"), text)
+                    (number(line, "yMin"), text)
                 })
                 .collect(),
         })

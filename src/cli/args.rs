@@ -19,10 +19,21 @@ pub enum Command {
     /// Read county spreadsheets and report every problem (检查报送表格).
     Check(CheckArgs),
     /// Render each county's 附件1, 附件2 and cover report as PDF/A (and DOCX) (生成县级文件).
-    Render(RenderArgs),
+    #[command(mut_arg("out", |out| {
+        out.help("Output folder: county documents go to DIR/<市>/<县>/")
+    }))]
+    Render(BatchArgs),
     /// Roll counties up into each city's 附件3 and cover report, and a province summary
     /// when several cities are given (生成市级汇总).
-    Rollup(RollupArgs),
+    #[command(
+        mut_arg("out", |out| {
+            out.help("Output folder: city documents go to DIR/<市>/, the province summary to DIR/")
+        }),
+        mut_arg("files", |files| {
+            files.help("County spreadsheets of one or more cities; the latest of each county counts")
+        })
+    )]
+    Rollup(BatchArgs),
     /// Watch the inbox: take each dropped file, archive or reject it with a receipt, and
     /// keep every county's, city's and the province's documents current (收件守护进程).
     Watch(WatchArgs),
@@ -96,6 +107,14 @@ pub struct RenderOptions {
     /// The templates folder; default templates/ of the installation.
     #[arg(long, value_name = "DIR", hide = true)]
     pub templates: Option<PathBuf>,
+    /// The installation: the folder holding fonts/ and templates/. Default: the current
+    /// folder, else the executable's folder or the one above it, whichever has them.
+    #[arg(long, value_name = "DIR", env = "GONGWEN_HOME")]
+    pub install_root: Option<PathBuf>,
+    /// No installation folder: only --font-path and the built-in templates. What the render
+    /// worker is told when its parent found none, so it cannot find another.
+    #[arg(long, hide = true)]
+    pub no_install_root: bool,
 }
 
 impl RenderOptions {
@@ -121,6 +140,13 @@ impl RenderOptions {
             args.push("--templates".into());
             args.push(templates.clone().into_os_string());
         }
+        if let Some(root) = &self.install_root {
+            args.push("--install-root".into());
+            args.push(root.clone().into_os_string());
+        }
+        if self.no_install_root {
+            args.push("--no-install-root".into());
+        }
         args
     }
 }
@@ -131,9 +157,11 @@ pub enum SealArg {
     None,
 }
 
+/// What `render` and `rollup` take: spreadsheets, and the folder their documents go to. Each
+/// subcommand says in its help where in that folder (`mut_arg` on its variant).
 #[derive(Debug, Args)]
-pub struct RenderArgs {
-    /// Output folder: county documents go to DIR/<市>/<县>/.
+pub struct BatchArgs {
+    /// Output folder.
     #[arg(long, value_name = "DIR", default_value = "outbox")]
     pub out: PathBuf,
     /// Files done at once (default: one a CPU core).
@@ -142,21 +170,6 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub options: RenderOptions,
     /// County spreadsheets (xlsx, xlsm, xlsb, xls, ods, csv).
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct RollupArgs {
-    /// Output folder: city documents go to DIR/<市>/, the province summary to DIR/.
-    #[arg(long, value_name = "DIR", default_value = "outbox")]
-    pub out: PathBuf,
-    /// Files done at once (default: one a CPU core).
-    #[arg(short, long, value_name = "N")]
-    pub jobs: Option<usize>,
-    #[command(flatten)]
-    pub options: RenderOptions,
-    /// County spreadsheets of one or more cities; the latest of each county counts.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -211,6 +224,8 @@ mod tests {
             "/etc/gongwen 1.toml",
             "--templates",
             "/t",
+            "--install-root",
+            "/opt/gongwen",
             "x.xlsx",
         ]);
         let Command::Render(render) = cli.command else {
@@ -232,5 +247,48 @@ mod tests {
             Some(PathBuf::from("/etc/gongwen 1.toml"))
         );
         assert_eq!(worker.options.templates, Some(PathBuf::from("/t")));
+        assert_eq!(
+            worker.options.install_root,
+            Some(PathBuf::from("/opt/gongwen"))
+        );
+        assert!(!worker.options.no_install_root);
+    }
+
+    #[test]
+    fn render_and_rollup_each_say_where_their_documents_go() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        cli.clone().debug_assert();
+        let help = |command: &str, arg: &str| {
+            let sub = cli.find_subcommand(command).expect("subcommand");
+            let arg = sub
+                .get_arguments()
+                .find(|a| a.get_id() == arg)
+                .expect("argument");
+            arg.get_help().map(ToString::to_string).unwrap_or_default()
+        };
+        assert!(help("render", "out").contains("DIR/<市>/<县>/"));
+        assert!(help("rollup", "out").contains("the province summary to DIR/"));
+        assert!(help("render", "files").starts_with("County spreadsheets (xlsx"));
+        assert!(help("rollup", "files").contains("the latest of each county counts"));
+    }
+
+    #[test]
+    fn no_installation_survives_the_trip_through_arguments() {
+        let options = RenderOptions {
+            seal: None,
+            font_paths: Vec::new(),
+            config: None,
+            templates: None,
+            install_root: None,
+            no_install_root: true,
+        };
+        let mut argv: Vec<OsString> = vec!["gongwen".into(), "__render-worker".into()];
+        argv.extend(["--memory-limit".into(), "1".into()]);
+        argv.extend(options.to_args());
+        let Command::RenderWorker(worker) = Cli::parse_from(argv).command else {
+            panic!("not the render worker")
+        };
+        assert!(worker.options.no_install_root);
     }
 }

@@ -2,11 +2,14 @@
 
 pub mod args;
 pub mod check;
+pub mod install;
+pub mod output;
 pub mod parallel;
 pub mod read_workbook;
 pub mod render;
 pub mod render_worker;
 pub mod rollup;
+pub mod setup;
 pub mod template;
 pub mod watch;
 

@@ -6,7 +6,7 @@ use gongwen::render::worker::{self, Handshake};
 use gongwen::render::world::GongwenWorld;
 use typst::World;
 
-use super::render::open_renderer;
+use super::setup::open_renderer;
 use super::{Fault, Status};
 use crate::cli::args::RenderWorkerArgs;
 

@@ -8,12 +8,13 @@ use gongwen::pipeline::{self, WorkbookReader};
 use gongwen::render::compose;
 use gongwen::render::renderer::RenderError;
 
-use super::render::{forks, open_renderer, print_stdout, render_fault, warn_template, write_files};
+use super::output::{print_stdout, render_fault, warn_template, write_files};
+use super::setup::{forks, open_renderer};
 use super::{Fault, Status, parallel};
-use crate::cli::args::RollupArgs;
+use crate::cli::args::BatchArgs;
 use crate::cli::check::human_report;
 
-pub fn rollup(args: &RollupArgs) -> Result<Status, Fault> {
+pub fn rollup(args: &BatchArgs) -> Result<Status, Fault> {
     let renderer = open_renderer(&args.options)?;
     renderer.world().preload_fonts();
     let reader = WorkbookReader::Isolated(Isolation::current_exe()?);

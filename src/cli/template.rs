@@ -4,7 +4,7 @@
 use gongwen::archive;
 use gongwen::template::{self, Fill, Month, Template};
 
-use super::render::print_stdout;
+use super::output::print_stdout;
 use super::{Fault, Status};
 use crate::cli::args::TemplateArgs;
 

@@ -15,8 +15,8 @@ use gongwen::watch::{self, Processor, WatchOptions};
 
 use gongwen::render::worker::{RenderWorker, WorkerFault, WorkerSpec};
 
-use super::render::render_config;
-use super::{Fault, Status};
+use super::setup::render_config;
+use super::{Fault, Status, install};
 use crate::cli::args::WatchArgs;
 
 pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
@@ -35,6 +35,8 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
     if render_options.config.is_none() && args.root.join("gongwen.toml").is_file() {
         render_options.config = Some(args.root.join("gongwen.toml"));
     }
+    // The worker uses the installation found here, not one its own search might find.
+    install::pin(&mut render_options)?;
     let config = render_config(&render_options)?;
     init_logging(config.clock());
     // Rendering what a clerk wrote is untrusted work too: it runs in a long-lived worker

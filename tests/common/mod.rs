@@ -12,9 +12,12 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-/// The `gongwen` binary cargo built for this test run.
+/// The `gongwen` binary cargo built for this test run, blind to an installation the
+/// developer's environment names (`GONGWEN_HOME`).
 pub fn gongwen() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gongwen"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gongwen"));
+    cmd.env_remove("GONGWEN_HOME");
+    cmd
 }
 
 pub fn repo_root() -> PathBuf {
