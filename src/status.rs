@@ -19,13 +19,11 @@ use crate::archive::{Entry, Layout, State};
 use crate::config::{Config, Deadlines};
 use crate::domain::{self, Division};
 use crate::model::{PlanYear, Submission};
+use crate::notice;
+use crate::rollup::{self, Rollup};
 
 /// The page's file name in the outbox.
 pub const PAGE: &str = "index.html";
-
-/// The province's goals (浙政教督办〔2019〕5号): the share of counties that pass the national
-/// assessment by the end of each year.
-pub const GOALS: [(PlanYear, u32); 2] = [(PlanYear::Y2020, 20), (PlanYear::Y2022, 50)];
 
 /// What the page needs from the configuration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -147,6 +145,19 @@ pub struct PlanCounts {
 }
 
 impl PlanCounts {
+    /// The roll-up's counts, with `accepted` expected counties accepted (some perhaps
+    /// without a plan year, or without a stored submission).
+    fn from_rollup(rollup: &Rollup, accepted: usize) -> PlanCounts {
+        let by_year = PlanYear::ALL.map(|year| rollup.count_in(year));
+        let total = rollup.total();
+        PlanCounts {
+            by_year,
+            unknown: accepted.saturating_sub(by_year.iter().sum()),
+            not_filed: total.saturating_sub(accepted),
+            total,
+        }
+    }
+
     /// Counties planning to pass by the end of `year` (every year up to it).
     pub fn cumulative(&self, year: PlanYear) -> usize {
         PlanYear::ALL
@@ -170,7 +181,8 @@ impl PlanCounts {
 /// The whole page as data.
 #[derive(Debug, Clone)]
 pub struct Overview<'a> {
-    /// The county deadline: the divisions standing on it are the counties expected to file.
+    /// The divisions standing on this day are the counties expected to file: the county
+    /// deadline, as for the documents ([`rollup::reference_date`]).
     pub reference: NaiveDate,
     pub deadlines: Deadlines,
     pub today: NaiveDate,
@@ -194,13 +206,23 @@ pub fn overview<'a>(
 ) -> Overview<'a> {
     let registry = domain::registry();
     let deadlines = options.deadlines;
-    let reference = deadlines.county;
+    let reference = rollup::reference_date(&deadlines);
     let county_late = today > deadlines.county;
     let city_late = today > deadlines.city;
-    let mut plans = PlanCounts::default();
+    // The same roll-up the city and province documents print, over the accepted filings.
+    let rollup = Rollup::new(
+        reference,
+        snapshot
+            .submissions
+            .iter()
+            .filter(|(code, _)| snapshot.state.accepted.contains_key(*code))
+            .map(|(_, sub)| sub),
+    );
+    let mut accepted_expected = 0;
     let mut cities = Vec::new();
-    for (city, city_code) in registry.cities() {
-        let expected = registry.counties_of(city, reference);
+    for city_rollup in &rollup.cities {
+        let (city, city_code) = (city_rollup.name, city_rollup.code);
+        let expected = &city_rollup.standing;
         // Counties that filed without standing on the reference date still get a row.
         let extra = registry.divisions.iter().filter(|d| {
             d.city == city
@@ -215,18 +237,8 @@ pub fn overview<'a>(
             .chain(extra.map(|d| (d, false)))
         {
             let row = county_row(snapshot, division, is_expected, county_late);
-            if is_expected {
-                plans.total += 1;
-                match row.submission.map(|s| s.plan_year) {
-                    Some(Some(year)) => {
-                        if let Some(i) = PlanYear::ALL.iter().position(|y| *y == year) {
-                            plans.by_year[i] += 1;
-                        }
-                    }
-                    Some(None) => plans.unknown += 1,
-                    None if row.accepted.is_some() => plans.unknown += 1,
-                    None => plans.not_filed += 1,
-                }
+            if is_expected && row.accepted.is_some() {
+                accepted_expected += 1;
             }
             counties.push(row);
         }
@@ -243,6 +255,7 @@ pub fn overview<'a>(
             counties,
         });
     }
+    let plans = PlanCounts::from_rollup(&rollup, accepted_expected);
     let expected = || {
         cities
             .iter()
@@ -542,7 +555,7 @@ fn chart(h: &mut String, p: &PlanCounts) {
         let before = p.cumulative(*year) - own;
         let share_before = share_of(before, p.total);
         let share_all = p.share(*year);
-        let goal = GOALS.iter().find(|(g, _)| g == year).map(|(_, pct)| *pct);
+        let goal = notice::goal_for(*year);
         let class = match goal {
             Some(g) if share_all >= f64::from(g) => "met",
             Some(_) => "short",
@@ -579,7 +592,7 @@ fn chart(h: &mut String, p: &PlanCounts) {
             p.cumulative(*year)
         );
     }
-    for (year, pct) in GOALS {
+    for notice::Goal { year, percent: pct } in notice::GOALS {
         let i = PlanYear::ALL.iter().position(|y| *y == year).unwrap_or(0);
         let gy = y(f64::from(pct));
         let x1 = LEFT + slot * i as f64 + 4.0;
@@ -603,7 +616,7 @@ fn chart(h: &mut String, p: &PlanCounts) {
 fn plan_table(h: &mut String, p: &PlanCounts) {
     h.push_str("<table class=\"plans\" id=\"plan-table\">\n<caption>各计划创建年份的县（市、区）数</caption>\n<thead><tr><th scope=\"col\">计划创建年份</th><th scope=\"col\" class=\"num\">县数</th><th scope=\"col\" class=\"num\">累计</th><th scope=\"col\" class=\"num\">累计占比</th><th scope=\"col\">省定目标</th></tr></thead>\n<tbody>\n");
     for (i, year) in PlanYear::ALL.iter().enumerate() {
-        let goal = GOALS.iter().find(|(g, _)| g == year).map(|(_, pct)| *pct);
+        let goal = notice::goal_for(*year);
         let goal_cell = match goal {
             Some(g) if p.share(*year) >= f64::from(g) => {
                 format!("{g}% <span class=\"badge filed\">已达到</span>")
