@@ -389,7 +389,11 @@ pub fn render(
 fn header(h: &mut String, v: &Overview, generated_at: &str) {
     let not_filed = v.total - v.filed - v.rejected;
     h.push_str("<header>\n");
-    h.push_str("<p class=\"kicker\">浙政教督办〔2019〕5号 · 县域义务教育优质均衡发展</p>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"kicker\">{} · 县域义务教育优质均衡发展</p>",
+        notice::NUMBER
+    );
     h.push_str("<h1>整改清单报送情况</h1>\n");
     let _ = writeln!(
         h,
@@ -478,9 +482,12 @@ fn province(h: &mut String, v: &Overview) {
     h.push_str("<section class=\"province\" id=\"province\">\n<h2>全省创建计划</h2>\n");
     let _ = writeln!(
         h,
-        "<p class=\"note\">按各县（市、区）最近受理的文件中填报的计划创建年份统计；占比的分母为 {} 个县（市、区）（{}的行政区划）。目标：2020年达到 20%，2022年达到 50%。</p>",
+        "<p class=\"note\">按各县（市、区）最近受理的文件中填报的计划创建年份统计；占比的分母为 {} 个县（市、区）（{}的行政区划）。目标：{}。</p>",
         p.total,
-        date_zh(v.reference)
+        date_zh(v.reference),
+        notice::GOALS
+            .map(|g| format!("{}达到 {}%", g.year.label(), g.percent))
+            .join("，")
     );
     if !v.documents.is_empty() {
         h.push_str("<p class=\"files\">全省文件：");

@@ -182,14 +182,24 @@ fn the_city_documents_count_with_the_same_roll_up() {
     let docs = compose::city_documents("温州市", &subs, &Config::default()).unwrap();
     let timetable = docs[0].texts().join("\n");
     let totals = &tables(&docs[0])[0].footer[0];
-    let counted: usize = totals[1..].iter().map(|n| n.parse::<usize>().unwrap()).sum();
+    let counted: usize = totals[1..]
+        .iter()
+        .map(|n| n.parse::<usize>().unwrap())
+        .sum();
     assert!(counted <= 11, "{totals:?}");
-    assert!(!tables(&docs[0])[0].rows[0].iter().any(|c| c.contains("龙港市")));
+    assert!(
+        !tables(&docs[0])[0].rows[0]
+            .iter()
+            .any(|c| c.contains("龙港市"))
+    );
     assert!(
         timetable.contains("龙港市于2019年8月16日设立，2019年5月31日时不存在，其报送未计入本表"),
         "{timetable}"
     );
     assert!(timetable.contains("温州市共有县（市、区）11个（按2019年5月31日的行政区划）"));
     let letter = docs[1].texts().join("\n");
-    assert!(letter.contains("全市共有县（市、区）11个，已报送11个"), "{letter}");
+    assert!(
+        letter.contains("全市共有县（市、区）11个，已报送11个"),
+        "{letter}"
+    );
 }

@@ -447,10 +447,7 @@ fn county_report(
     });
     match sub.plan_year {
         Some(plan) => {
-            let when = match plan {
-                PlanYear::Later => "2023年及以后".to_owned(),
-                _ => format!("{}年", plan.code()),
-            };
+            let when = plan.label();
             let mut text = format!(
                 "综合考虑本{place}教育事业发展规划和城镇化、人口变化趋势，我{place}计划于{when}创建全国义务教育优质均衡发展{place}，申报国家督导评估认定。"
             );
