@@ -977,8 +977,8 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
 }
 
 /// The province summary: every city's counts per year, the cumulative share against the
-/// notice's goals (20% by 2020, 50% by 2022, of the divisions standing on the date), who has
-/// not filed, and a bar chart.
+/// notice's goals (of the divisions standing on the reference date, [`rollup`]), who has not
+/// filed, the filings left out of the counts and why, and a bar chart.
 pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document, ComposeError> {
     let latest = latest_per_county(subs);
     if latest.is_empty() {
