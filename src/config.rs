@@ -123,8 +123,8 @@ pub struct Deadlines {
 impl Default for Deadlines {
     fn default() -> Self {
         Deadlines {
-            county: NaiveDate::from_ymd_opt(2019, 5, 31).unwrap_or_default(),
-            city: NaiveDate::from_ymd_opt(2019, 6, 30).unwrap_or_default(),
+            county: crate::notice::day(crate::notice::COUNTY_DEADLINE),
+            city: crate::notice::day(crate::notice::CITY_DEADLINE),
         }
     }
 }

@@ -335,7 +335,7 @@ fn explicit_code(text: &str) -> Option<String> {
 
 /// The date a filing without a 填报日期 is judged on: the notice's deadline for cities.
 pub fn reference_date() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2019, 6, 30).unwrap_or_default()
+    crate::notice::day(crate::notice::CITY_DEADLINE)
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! Two halves: [`overview`] and [`render`] are pure (a [`Snapshot`] of the archive and the
 //! outbox in, a model or HTML out), so the states, the overdue rules, the chart's numbers and
 //! the escaping are unit-tested without files; [`snapshot`] and [`write`] read the archive and
-//! the outbox and write the page. Unlike the documents, the page reads the clock (`today`
+//! the outbox and write the page. The markup is an askama template (`status/page.html`, its
+//! CSS in `status/page.css`, both compiled in) that escapes every value unless told not to.
+//! The counts come from [`crate::rollup`], as the city and province documents' do. Unlike the documents, the page reads the clock (`today`
 //! decides what is overdue): it is a live dashboard, not an archived record.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,13 +21,11 @@ use crate::archive::{Entry, Layout, State};
 use crate::config::{Config, Deadlines};
 use crate::domain::{self, Division};
 use crate::model::{PlanYear, Submission};
+use crate::notice;
+use crate::rollup::{self, Rollup};
 
 /// The page's file name in the outbox.
 pub const PAGE: &str = "index.html";
-
-/// The province's goals (浙政教督办〔2019〕5号): the share of counties that pass the national
-/// assessment by the end of each year.
-pub const GOALS: [(PlanYear, u32); 2] = [(PlanYear::Y2020, 20), (PlanYear::Y2022, 50)];
 
 /// What the page needs from the configuration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -147,6 +147,19 @@ pub struct PlanCounts {
 }
 
 impl PlanCounts {
+    /// The roll-up's counts, with `accepted` expected counties accepted (some perhaps
+    /// without a plan year, or without a stored submission).
+    fn from_rollup(rollup: &Rollup, accepted: usize) -> PlanCounts {
+        let by_year = PlanYear::ALL.map(|year| rollup.count_in(year));
+        let total = rollup.total();
+        PlanCounts {
+            by_year,
+            unknown: accepted.saturating_sub(by_year.iter().sum()),
+            not_filed: total.saturating_sub(accepted),
+            total,
+        }
+    }
+
     /// Counties planning to pass by the end of `year` (every year up to it).
     pub fn cumulative(&self, year: PlanYear) -> usize {
         PlanYear::ALL
@@ -170,7 +183,8 @@ impl PlanCounts {
 /// The whole page as data.
 #[derive(Debug, Clone)]
 pub struct Overview<'a> {
-    /// The county deadline: the divisions standing on it are the counties expected to file.
+    /// The divisions standing on this day are the counties expected to file: the county
+    /// deadline, as for the documents ([`rollup::reference_date`]).
     pub reference: NaiveDate,
     pub deadlines: Deadlines,
     pub today: NaiveDate,
@@ -194,13 +208,23 @@ pub fn overview<'a>(
 ) -> Overview<'a> {
     let registry = domain::registry();
     let deadlines = options.deadlines;
-    let reference = deadlines.county;
+    let reference = rollup::reference_date(&deadlines);
     let county_late = today > deadlines.county;
     let city_late = today > deadlines.city;
-    let mut plans = PlanCounts::default();
+    // The same roll-up the city and province documents print, over the accepted filings.
+    let rollup = Rollup::new(
+        reference,
+        snapshot
+            .submissions
+            .iter()
+            .filter(|(code, _)| snapshot.state.accepted.contains_key(*code))
+            .map(|(_, sub)| sub),
+    );
+    let mut accepted_expected = 0;
     let mut cities = Vec::new();
-    for (city, city_code) in registry.cities() {
-        let expected = registry.counties_of(city, reference);
+    for city_rollup in &rollup.cities {
+        let (city, city_code) = (city_rollup.name, city_rollup.code);
+        let expected = &city_rollup.standing;
         // Counties that filed without standing on the reference date still get a row.
         let extra = registry.divisions.iter().filter(|d| {
             d.city == city
@@ -215,18 +239,8 @@ pub fn overview<'a>(
             .chain(extra.map(|d| (d, false)))
         {
             let row = county_row(snapshot, division, is_expected, county_late);
-            if is_expected {
-                plans.total += 1;
-                match row.submission.map(|s| s.plan_year) {
-                    Some(Some(year)) => {
-                        if let Some(i) = PlanYear::ALL.iter().position(|y| *y == year) {
-                            plans.by_year[i] += 1;
-                        }
-                    }
-                    Some(None) => plans.unknown += 1,
-                    None if row.accepted.is_some() => plans.unknown += 1,
-                    None => plans.not_filed += 1,
-                }
+            if is_expected && row.accepted.is_some() {
+                accepted_expected += 1;
             }
             counties.push(row);
         }
@@ -243,6 +257,7 @@ pub fn overview<'a>(
             counties,
         });
     }
+    let plans = PlanCounts::from_rollup(&rollup, accepted_expected);
     let expected = || {
         cities
             .iter()
@@ -346,6 +361,149 @@ fn files_in(files: &BTreeSet<String>, folder: &str) -> Vec<String> {
 // ---------------------------------------------------------------------------------------
 // HTML
 
+/// The stylesheet, inlined into the page so the file stays self-contained.
+const CSS: &str = include_str!("status/page.css");
+
+/// The page's template (`src/status/page.html`, found from askama's default `templates/`
+/// folder): askama escapes every interpolation unless marked `safe`, so a clerk's file or
+/// school name cannot inject markup.
+#[derive(askama::Template)]
+#[template(path = "../src/status/page.html")]
+struct Page<'v> {
+    css: &'static str,
+    notice_number: &'static str,
+    generated_at: &'v str,
+    v: &'v Overview<'v>,
+    county_deadline: String,
+    city_deadline: String,
+    reference: String,
+    today: String,
+    goals: String,
+    cards: [Card; 4],
+    legend: [(Standing, &'static str); 4],
+    province_documents: Vec<DocGroup>,
+    chart: Chart,
+    plan_rows: Vec<PlanRow>,
+    cities: Vec<CityView<'v>>,
+}
+
+struct Card {
+    class: &'static str,
+    title: &'static str,
+    number: usize,
+    note: String,
+}
+
+/// One document with its formats side by side: `附件1 学校整改清单 PDF · Word`.
+struct DocGroup {
+    label: String,
+    /// (format, link) pairs, PDF before Word.
+    formats: Vec<(String, String)>,
+}
+
+struct PlanRow {
+    code: &'static str,
+    label: &'static str,
+    count: usize,
+    cumulative: usize,
+    share: String,
+    /// The province's goal for the year and whether the share reaches it.
+    goal: Option<(u32, bool)>,
+}
+
+struct CityView<'v> {
+    row: &'v CityRow<'v>,
+    filed: usize,
+    total: usize,
+    rejected: usize,
+    overdue: usize,
+    /// The filed share, rounded, as the meter's width.
+    meter: String,
+    documents: Vec<DocGroup>,
+    counties: Vec<CountyView<'v>>,
+}
+
+struct CountyView<'v> {
+    row: &'v CountyRow<'v>,
+    /// The rejected file, when the latest is a rejection.
+    rejected: Option<&'v Entry>,
+    /// Warnings of the accepted file, when it stands with warnings.
+    warnings: Option<usize>,
+    plan: PlanCell,
+    changed_at: Option<String>,
+    documents: Vec<DocGroup>,
+    /// The latest receipt's link and label.
+    receipt: Option<(String, &'static str)>,
+    accepted_receipt: Option<String>,
+}
+
+/// What the plan-year cell shows.
+enum PlanCell {
+    /// From the accepted submission: its label, or none filled in.
+    Year(Option<&'static str>),
+    /// Accepted, but its submission could not be read.
+    Unreadable,
+    /// Nothing accepted.
+    None,
+}
+
+/// The chart's geometry, every coordinate formatted as the SVG carries it.
+struct Chart {
+    width: f64,
+    height: f64,
+    left: f64,
+    right: String,
+    caption_y: String,
+    tick_x: String,
+    bar_width: String,
+    base: String,
+    label_y: String,
+    sublabel_y: String,
+    desc: String,
+    ticks: Vec<Tick>,
+    bars: Vec<ChartBar>,
+    goals: Vec<GoalLine>,
+}
+
+struct Tick {
+    y: String,
+    label_y: String,
+    label: String,
+}
+
+struct ChartBar {
+    x: String,
+    cx: String,
+    class: &'static str,
+    /// The earlier years' part, when there is one.
+    before: Option<Rect>,
+    /// The year's own part, when there is one.
+    own: Option<Rect>,
+    value_y: String,
+    share: String,
+    label: &'static str,
+    own_count: usize,
+    cumulative: usize,
+}
+
+struct Rect {
+    y: String,
+    height: String,
+}
+
+struct GoalLine {
+    x: String,
+    y: String,
+    label_y: String,
+    label: &'static str,
+    percent: u32,
+}
+
+/// A coordinate with one decimal, as the SVG has always carried them.
+fn coord(value: f64) -> String {
+    format!("{value:.1}")
+}
+
 /// The page. Pure: the same snapshot, options, day and timestamp give the same bytes.
 pub fn render(
     snapshot: &Snapshot,
@@ -353,136 +511,137 @@ pub fn render(
     today: NaiveDate,
     generated_at: &str,
 ) -> String {
+    use askama::Template as _;
     let view = overview(snapshot, options, today);
-    let mut h = String::with_capacity(64 * 1024);
-    h.push_str("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");
-    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    h.push_str("<meta name=\"generator\" content=\"gongwen\">\n");
-    h.push_str("<title>整改清单报送情况 · 义务教育优质均衡发展</title>\n");
-    h.push_str("<style>\n");
-    h.push_str(CSS);
-    h.push_str("</style>\n</head>\n<body>\n<main>\n");
-    header(&mut h, &view, generated_at);
-    province(&mut h, &view);
-    city_nav(&mut h, &view);
-    for city in &view.cities {
-        city_section(&mut h, &view, city);
-    }
-    footer(&mut h, &view);
-    h.push_str("</main>\n</body>\n</html>\n");
-    h
+    let page = page(&view, generated_at);
+    // Rendering into a String fails only if a value's Display fails; none of ours do.
+    page.render()
+        .unwrap_or_else(|err| format!("<!DOCTYPE html>\n<p>{err}</p>\n"))
 }
 
-fn header(h: &mut String, v: &Overview, generated_at: &str) {
+fn page<'v>(v: &'v Overview<'v>, generated_at: &'v str) -> Page<'v> {
     let not_filed = v.total - v.filed - v.rejected;
-    h.push_str("<header>\n");
-    h.push_str("<p class=\"kicker\">浙政教督办〔2019〕5号 · 县域义务教育优质均衡发展</p>\n");
-    h.push_str("<h1>整改清单报送情况</h1>\n");
-    let _ = writeln!(
-        h,
-        "<p class=\"summary\" id=\"summary\">已报送 <strong>{}</strong> / {} 个县（市、区），退回 <strong>{}</strong> 个，逾期未报 <strong>{}</strong> 个；生成于 {}</p>",
-        v.filed,
-        v.total,
-        v.rejected,
-        v.overdue,
-        esc(generated_at)
-    );
-    h.push_str("<div class=\"cards\">\n");
-    let share = if v.total == 0 {
-        0.0
-    } else {
-        100.0 * v.filed as f64 / v.total as f64
-    };
-    card(
-        h,
-        "filed",
-        "已报送",
-        v.filed,
-        &format!("占 {}，其中有警告 {} 个", percent(share), v.with_warnings),
-    );
-    card(
-        h,
-        "rejected",
-        "退回待重报",
-        v.rejected,
-        "最近一次提交未通过校验",
-    );
-    card(
-        h,
-        "not-filed",
-        "未报送",
-        not_filed,
-        &format!("截止 {}", date_zh(v.deadlines.county)),
-    );
-    card(
-        h,
-        "overdue",
-        "逾期未报",
-        v.overdue,
-        if v.today > v.deadlines.county {
-            "已过县（市、区）报送截止日"
-        } else {
-            "尚未到截止日"
+    let cards = [
+        Card {
+            class: "filed",
+            title: "已报送",
+            number: v.filed,
+            note: format!(
+                "占 {}，其中有警告 {} 个",
+                percent(share_of(v.filed, v.total)),
+                v.with_warnings
+            ),
         },
-    );
-    h.push_str("</div>\n");
-    let _ = writeln!(
-        h,
-        "<p class=\"deadlines\">报送截止：县（市、区）报设区市 {}；设区市报省 {}。应报县（市、区）按 {} 的行政区划计。今天是 {}。</p>",
-        date_zh(v.deadlines.county),
-        date_zh(v.deadlines.city),
-        date_zh(v.reference),
-        date_zh(v.today)
-    );
-    h.push_str("<ul class=\"legend\" aria-label=\"图例\">\n");
-    for (standing, what) in [
-        (Standing::Filed, "最近一次提交已受理"),
-        (Standing::FiledWithWarnings, "已受理，回执中有警告请核对"),
-        (Standing::Rejected, "最近一次提交被退回，请按回执修改后重报"),
-        (Standing::NotFiled, "尚无提交"),
-    ] {
-        let _ = writeln!(
-            h,
-            "<li><span class=\"badge {}\">{}</span>{what}</li>",
-            standing.key(),
-            standing.label_zh()
-        );
-    }
-    h.push_str("<li><span class=\"badge overdue\">逾期</span>截止日已过仍未报送（设区市：附件3 材料仍不齐）</li>\n");
-    h.push_str("</ul>\n</header>\n");
-}
-
-fn card(h: &mut String, class: &str, title: &str, number: usize, note: &str) {
-    let _ = writeln!(
-        h,
-        "<div class=\"card {class}\"><div class=\"card-title\">{title}</div><div class=\"card-number\">{number}</div><div class=\"card-note\">{}</div></div>",
-        esc(note)
-    );
-}
-
-fn province(h: &mut String, v: &Overview) {
+        Card {
+            class: "rejected",
+            title: "退回待重报",
+            number: v.rejected,
+            note: "最近一次提交未通过校验".to_owned(),
+        },
+        Card {
+            class: "not-filed",
+            title: "未报送",
+            number: not_filed,
+            note: format!("截止 {}", date_zh(v.deadlines.county)),
+        },
+        Card {
+            class: "overdue",
+            title: "逾期未报",
+            number: v.overdue,
+            note: if v.today > v.deadlines.county {
+                "已过县（市、区）报送截止日"
+            } else {
+                "尚未到截止日"
+            }
+            .to_owned(),
+        },
+    ];
     let p = &v.plans;
-    h.push_str("<section class=\"province\" id=\"province\">\n<h2>全省创建计划</h2>\n");
-    let _ = writeln!(
-        h,
-        "<p class=\"note\">按各县（市、区）最近受理的文件中填报的计划创建年份统计；占比的分母为 {} 个县（市、区）（{}的行政区划）。目标：2020年达到 20%，2022年达到 50%。</p>",
-        p.total,
-        date_zh(v.reference)
-    );
-    if !v.documents.is_empty() {
-        h.push_str("<p class=\"files\">全省文件：");
-        doc_links(h, &v.documents, "");
-        h.push_str("</p>\n");
+    let plan_rows = PlanYear::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, year)| PlanRow {
+            code: year.code(),
+            label: year.label(),
+            count: p.by_year[i],
+            cumulative: p.cumulative(*year),
+            share: percent(p.share(*year)),
+            goal: notice::goal_for(*year).map(|g| (g, p.share(*year) >= f64::from(g))),
+        })
+        .collect();
+    Page {
+        css: CSS,
+        notice_number: notice::NUMBER,
+        generated_at,
+        v,
+        county_deadline: date_zh(v.deadlines.county),
+        city_deadline: date_zh(v.deadlines.city),
+        reference: date_zh(v.reference),
+        today: date_zh(v.today),
+        goals: notice::GOALS
+            .map(|g| format!("{}达到 {}%", g.year.label(), g.percent))
+            .join("，"),
+        cards,
+        legend: [
+            (Standing::Filed, "最近一次提交已受理"),
+            (Standing::FiledWithWarnings, "已受理，回执中有警告请核对"),
+            (Standing::Rejected, "最近一次提交被退回，请按回执修改后重报"),
+            (Standing::NotFiled, "尚无提交"),
+        ],
+        province_documents: doc_groups(&v.documents, ""),
+        chart: chart(p),
+        plan_rows,
+        cities: v.cities.iter().map(city_view).collect(),
     }
-    h.push_str("<div class=\"province-body\">\n");
-    chart(h, p);
-    plan_table(h, p);
-    h.push_str("</div>\n</section>\n");
+}
+
+fn city_view<'v>(city: &'v CityRow<'v>) -> CityView<'v> {
+    let expected: Vec<&CountyRow> = city.counties.iter().filter(|c| c.expected).collect();
+    let filed = expected.iter().filter(|c| c.standing.is_filed()).count();
+    CityView {
+        row: city,
+        filed,
+        total: expected.len(),
+        rejected: expected
+            .iter()
+            .filter(|c| c.standing == Standing::Rejected)
+            .count(),
+        overdue: expected.iter().filter(|c| c.overdue).count(),
+        meter: format!("{:.0}", share_of(filed, expected.len())),
+        documents: doc_groups(&city.documents, &city.name),
+        counties: city.counties.iter().map(county_view).collect(),
+    }
+}
+
+fn county_view<'v>(c: &'v CountyRow<'v>) -> CountyView<'v> {
+    let plan = match (c.accepted, c.submission) {
+        (_, Some(s)) => PlanCell::Year(s.plan_year.map(PlanYear::label)),
+        (Some(_), None) => PlanCell::Unreadable,
+        (None, _) => PlanCell::None,
+    };
+    let receipt_label = if c.standing == Standing::Rejected {
+        "退回回执"
+    } else {
+        "回执"
+    };
+    CountyView {
+        row: c,
+        rejected: c.rejected.filter(|_| c.standing == Standing::Rejected),
+        warnings: c
+            .accepted
+            .filter(|_| c.standing == Standing::FiledWithWarnings)
+            .map(|a| a.warnings),
+        plan,
+        changed_at: c.changed_at.map(time_zh),
+        documents: doc_groups(&c.documents, &c.name),
+        receipt: c.receipt.as_deref().map(|r| (href(r), receipt_label)),
+        accepted_receipt: c.accepted_receipt.as_deref().map(href),
+    }
 }
 
 /// The cumulative share per plan year as stacked bars (earlier years below, the year's own
 /// counties on top) with the goals as dashed lines from their year on.
-fn chart(h: &mut String, p: &PlanCounts) {
+fn chart(p: &PlanCounts) -> Chart {
     const W: f64 = 560.0;
     const H: f64 = 300.0;
     const LEFT: f64 = 48.0;
@@ -500,11 +659,7 @@ fn chart(h: &mut String, p: &PlanCounts) {
     let y = |share: f64| TOP + plot_h * (1.0 - share / top);
     let slot = plot_w / PlanYear::ALL.len() as f64;
     let bar = slot * 0.5;
-    let _ = writeln!(
-        h,
-        "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" role=\"img\" aria-labelledby=\"chart-title chart-desc\">"
-    );
-    h.push_str("<title id=\"chart-title\">计划创建年份累计占比</title>\n");
+    let base = y(0.0);
     let desc: Vec<String> = PlanYear::ALL
         .iter()
         .map(|year| {
@@ -516,331 +671,89 @@ fn chart(h: &mut String, p: &PlanCounts) {
             )
         })
         .collect();
-    let _ = writeln!(h, "<desc id=\"chart-desc\">{}</desc>", desc.join("；"));
-    // Grid and axis labels.
-    let _ = writeln!(
-        h,
-        "<text class=\"axis\" x=\"{LEFT}\" y=\"{:.1}\">累计占比（应报 {} 个）</text>",
-        TOP - 10.0,
-        p.total
-    );
+    let mut ticks = Vec::new();
     let mut tick = 0.0;
     while tick <= top + 0.1 {
         let ty = y(tick);
-        let _ = writeln!(
-            h,
-            "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{ty:.1}\" x2=\"{:.1}\" y2=\"{ty:.1}\"/><text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{tick:.0}%</text>",
-            W - RIGHT,
-            LEFT - 6.0,
-            ty + 4.0
-        );
+        ticks.push(Tick {
+            y: coord(ty),
+            label_y: coord(ty + 4.0),
+            label: format!("{tick:.0}"),
+        });
         tick += 20.0;
     }
-    for (i, year) in PlanYear::ALL.iter().enumerate() {
-        let x = LEFT + slot * i as f64 + (slot - bar) / 2.0;
-        let own = p.by_year[i];
-        let before = p.cumulative(*year) - own;
-        let share_before = share_of(before, p.total);
-        let share_all = p.share(*year);
-        let goal = GOALS.iter().find(|(g, _)| g == year).map(|(_, pct)| *pct);
-        let class = match goal {
-            Some(g) if share_all >= f64::from(g) => "met",
-            Some(_) => "short",
-            None => "year",
-        };
-        let (y_before, y_all, base) = (y(share_before), y(share_all), y(0.0));
-        if before > 0 {
-            let _ = writeln!(
-                h,
-                "<rect class=\"before\" x=\"{x:.1}\" y=\"{y_before:.1}\" width=\"{bar:.1}\" height=\"{:.1}\"/>",
-                base - y_before
-            );
-        }
-        if own > 0 {
-            let _ = writeln!(
-                h,
-                "<rect class=\"{class}\" x=\"{x:.1}\" y=\"{y_all:.1}\" width=\"{bar:.1}\" height=\"{:.1}\"/>",
-                y_before - y_all
-            );
-        }
-        let cx = x + bar / 2.0;
-        let _ = writeln!(
-            h,
-            "<text class=\"value\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            y_all - 6.0,
-            percent(share_all)
-        );
-        let _ = writeln!(
-            h,
-            "<text class=\"label\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text><text class=\"sublabel\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">当年 {own} · 累计 {}</text>",
-            base + 20.0,
-            year.label(),
-            base + 38.0,
-            p.cumulative(*year)
-        );
-    }
-    for (year, pct) in GOALS {
-        let i = PlanYear::ALL.iter().position(|y| *y == year).unwrap_or(0);
-        let gy = y(f64::from(pct));
-        let x1 = LEFT + slot * i as f64 + 4.0;
-        let _ = writeln!(
-            h,
-            "<line class=\"goal\" x1=\"{x1:.1}\" y1=\"{gy:.1}\" x2=\"{:.1}\" y2=\"{gy:.1}\"/><text class=\"goal-label\" x=\"{x1:.1}\" y=\"{:.1}\">{}目标 {pct}%</text>",
-            W - RIGHT,
-            gy - 5.0,
-            year.label()
-        );
-    }
-    let base = y(0.0);
-    let _ = writeln!(
-        h,
-        "<line class=\"axis-line\" x1=\"{LEFT}\" y1=\"{base:.1}\" x2=\"{:.1}\" y2=\"{base:.1}\"/>",
-        W - RIGHT
-    );
-    h.push_str("</svg>\n<figcaption><span class=\"swatch before\"></span>此前年份累计 <span class=\"swatch year\"></span>当年计划 <span class=\"swatch met\"></span>达到目标 <span class=\"swatch short\"></span>未达目标 <span class=\"swatch goal\"></span>省定目标</figcaption></figure>\n");
-}
-
-fn plan_table(h: &mut String, p: &PlanCounts) {
-    h.push_str("<table class=\"plans\" id=\"plan-table\">\n<caption>各计划创建年份的县（市、区）数</caption>\n<thead><tr><th scope=\"col\">计划创建年份</th><th scope=\"col\" class=\"num\">县数</th><th scope=\"col\" class=\"num\">累计</th><th scope=\"col\" class=\"num\">累计占比</th><th scope=\"col\">省定目标</th></tr></thead>\n<tbody>\n");
-    for (i, year) in PlanYear::ALL.iter().enumerate() {
-        let goal = GOALS.iter().find(|(g, _)| g == year).map(|(_, pct)| *pct);
-        let goal_cell = match goal {
-            Some(g) if p.share(*year) >= f64::from(g) => {
-                format!("{g}% <span class=\"badge filed\">已达到</span>")
+    let bars = PlanYear::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, year)| {
+            let x = LEFT + slot * i as f64 + (slot - bar) / 2.0;
+            let own = p.by_year[i];
+            let before = p.cumulative(*year) - own;
+            let share_all = p.share(*year);
+            let class = match notice::goal_for(*year) {
+                Some(g) if share_all >= f64::from(g) => "met",
+                Some(_) => "short",
+                None => "year",
+            };
+            let (y_before, y_all) = (y(share_of(before, p.total)), y(share_all));
+            ChartBar {
+                x: coord(x),
+                cx: coord(x + bar / 2.0),
+                class,
+                before: (before > 0).then(|| Rect {
+                    y: coord(y_before),
+                    height: coord(base - y_before),
+                }),
+                own: (own > 0).then(|| Rect {
+                    y: coord(y_all),
+                    height: coord(y_before - y_all),
+                }),
+                value_y: coord(y_all - 6.0),
+                share: percent(share_all),
+                label: year.label(),
+                own_count: own,
+                cumulative: p.cumulative(*year),
             }
-            Some(g) => format!("{g}% <span class=\"badge rejected\">未达到</span>"),
-            None => String::new(),
-        };
-        let _ = writeln!(
-            h,
-            "<tr data-year=\"{}\"><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{goal_cell}</td></tr>",
-            year.code(),
-            year.label(),
-            p.by_year[i],
-            p.cumulative(*year),
-            percent(p.share(*year))
-        );
-    }
-    let _ = writeln!(
-        h,
-        "<tr class=\"aside\"><th scope=\"row\">已受理未填年份</th><td class=\"num\">{}</td><td></td><td></td><td></td></tr>\n<tr class=\"aside\"><th scope=\"row\">尚未受理</th><td class=\"num\">{}</td><td></td><td></td><td></td></tr>\n</tbody>\n<tfoot><tr><th scope=\"row\">合计</th><td class=\"num\">{}</td><td></td><td></td><td></td></tr></tfoot>\n</table>",
-        p.unknown, p.not_filed, p.total
-    );
-}
-
-fn city_nav(h: &mut String, v: &Overview) {
-    h.push_str("<nav class=\"cities\" aria-label=\"设区市\">\n<h2>各设区市</h2>\n<ul>\n");
-    for city in &v.cities {
-        let expected = city.counties.iter().filter(|c| c.expected);
-        let total = expected.clone().count();
-        let filed = expected.clone().filter(|c| c.standing.is_filed()).count();
-        let rejected = expected
-            .clone()
-            .filter(|c| c.standing == Standing::Rejected)
-            .count();
-        let overdue = expected.filter(|c| c.overdue).count();
-        let pct = share_of(filed, total);
-        let _ = write!(
-            h,
-            "<li><a href=\"#c{}\"><span class=\"city-name\">{}</span><span class=\"meter\" aria-hidden=\"true\"><span style=\"width:{pct:.0}%\"></span></span><span class=\"city-count\">{filed}/{total}</span>",
-            esc(&city.code),
-            esc(&city.name)
-        );
-        if rejected > 0 {
-            let _ = write!(h, "<span class=\"badge rejected\">退回 {rejected}</span>");
-        }
-        if overdue > 0 {
-            let _ = write!(h, "<span class=\"badge overdue\">逾期 {overdue}</span>");
-        }
-        h.push_str("</a></li>\n");
-    }
-    h.push_str("</ul>\n</nav>\n");
-}
-
-fn city_section(h: &mut String, v: &Overview, city: &CityRow) {
-    let expected: Vec<&CountyRow> = city.counties.iter().filter(|c| c.expected).collect();
-    let filed = expected.iter().filter(|c| c.standing.is_filed()).count();
-    let _ = writeln!(
-        h,
-        "<section class=\"city\" id=\"c{}\" data-missing=\"{}\" data-overdue=\"{}\">",
-        esc(&city.code),
-        city.missing,
-        city.overdue
-    );
-    let _ = write!(
-        h,
-        "<h2>{} <span class=\"count\">已报送 {filed} / {} 个</span>",
-        esc(&city.name),
-        expected.len()
-    );
-    if city.overdue {
-        h.push_str(" <span class=\"badge overdue\">逾期</span>");
-    }
-    h.push_str("</h2>\n<p class=\"city-status\">附件3 创建时间表：");
-    if city.missing == 0 {
-        h.push_str("<span class=\"ok\">各县（市、区）材料已齐</span>");
-    } else {
-        let _ = write!(
-            h,
-            "尚缺 <strong>{}</strong> 个县（市、区）的受理文件或计划创建年份",
-            city.missing
-        );
-        if city.overdue {
-            let _ = write!(
-                h,
-                "，<span class=\"late\">已过设区市报省截止日（{}）</span>",
-                date_zh(v.deadlines.city)
-            );
-        } else {
-            let _ = write!(h, "（设区市报省截止 {}）", date_zh(v.deadlines.city));
-        }
-    }
-    if !city.documents.is_empty() {
-        h.push_str("。市级文件：");
-        doc_links(h, &city.documents, &city.name);
-    }
-    h.push_str("</p>\n");
-    h.push_str("<table class=\"counties\">\n<colgroup><col class=\"c-name\"><col class=\"c-state\"><col class=\"c-plan\"><col class=\"c-schools\"><col class=\"c-time\"><col class=\"c-files\"></colgroup>\n<thead><tr><th scope=\"col\">县（市、区）</th><th scope=\"col\">状态</th><th scope=\"col\">计划创建年份</th><th scope=\"col\">学校与整改项</th><th scope=\"col\">最近变动</th><th scope=\"col\">文件</th></tr></thead>\n<tbody>\n");
-    for county in &city.counties {
-        county_tr(h, v, county);
-    }
-    h.push_str("</tbody>\n</table>\n</section>\n");
-}
-
-fn county_tr(h: &mut String, v: &Overview, c: &CountyRow) {
-    let _ = write!(
-        h,
-        "<tr id=\"county-{}\" class=\"{}\" data-state=\"{}\" data-overdue=\"{}\">",
-        esc(&c.code),
-        c.standing.key(),
-        c.standing.key(),
-        c.overdue
-    );
-    // Name.
-    let _ = write!(
-        h,
-        "<th scope=\"row\">{}<span class=\"code\">{}</span>",
-        esc(&c.name),
-        esc(&c.code)
-    );
-    if !c.expected {
-        let _ = write!(
-            h,
-            "<span class=\"hint\">{}时尚未设立或已撤销，不计入应报数</span>",
-            date_zh(v.reference)
-        );
-    }
-    h.push_str("</th>");
-    // State.
-    let _ = write!(
-        h,
-        "<td><span class=\"badge {}\">{}</span>",
-        c.standing.key(),
-        c.standing.label_zh()
-    );
-    if c.overdue {
-        h.push_str(" <span class=\"badge overdue\">逾期</span>");
-    }
-    if c.standing == Standing::Rejected
-        && let Some(r) = c.rejected
-    {
-        let _ = write!(
-            h,
-            "<span class=\"hint\">退回文件：{}（{} 个问题，见退回回执）</span>",
-            esc(&r.file),
-            r.warnings
-        );
-        if c.accepted.is_some() {
-            h.push_str("<span class=\"hint\">此前受理的文件仍有效，已计入汇总</span>");
-        }
-    }
-    if c.standing == Standing::FiledWithWarnings
-        && let Some(a) = c.accepted
-    {
-        let _ = write!(
-            h,
-            "<span class=\"hint\">{} 个警告，见回执</span>",
-            a.warnings
-        );
-    }
-    h.push_str("</td>");
-    // Plan year.
-    match (c.accepted, c.submission) {
-        (_, Some(s)) => {
-            let _ = write!(
-                h,
-                "<td class=\"plan\">{}</td>",
-                s.plan_year
-                    .map_or("<span class=\"muted\">未填</span>", PlanYear::label)
-            );
-        }
-        (Some(_), None) => h.push_str("<td><span class=\"muted\">无法读取</span></td>"),
-        (None, _) => h.push_str("<td><span class=\"muted\">—</span></td>"),
-    }
-    // Schools and items.
-    match c.submission {
-        Some(s) => {
-            let items = s.school_item_count();
-            let _ = write!(
-                h,
-                "<td><details><summary>{} 所学校 · {items} 项",
-                s.schools.len()
-            );
-            if !s.county_items.is_empty() {
-                let _ = write!(
-                    h,
-                    "<br><span class=\"muted\">县级 {} 项</span>",
-                    s.county_items.len()
-                );
+        })
+        .collect();
+    let goals = notice::GOALS
+        .iter()
+        .map(|goal| {
+            let i = PlanYear::ALL
+                .iter()
+                .position(|y| *y == goal.year)
+                .unwrap_or(0);
+            let gy = y(f64::from(goal.percent));
+            GoalLine {
+                x: coord(LEFT + slot * i as f64 + 4.0),
+                y: coord(gy),
+                label_y: coord(gy - 5.0),
+                label: goal.year.label(),
+                percent: goal.percent,
             }
-            h.push_str("</summary><ol class=\"schools\">");
-            for school in &s.schools {
-                let _ = write!(
-                    h,
-                    "<li>{}<span class=\"muted\"> · {} 项</span></li>",
-                    esc(&school.name),
-                    school.items.len()
-                );
-            }
-            h.push_str("</ol></details></td>");
-        }
-        None => h.push_str("<td><span class=\"muted\">—</span></td>"),
+        })
+        .collect();
+    Chart {
+        width: W,
+        height: H,
+        left: LEFT,
+        right: coord(W - RIGHT),
+        caption_y: coord(TOP - 10.0),
+        tick_x: coord(LEFT - 6.0),
+        bar_width: coord(bar),
+        base: coord(base),
+        label_y: coord(base + 20.0),
+        sublabel_y: coord(base + 38.0),
+        desc: desc.join("；"),
+        ticks,
+        bars,
+        goals,
     }
-    // Last change.
-    match c.changed_at {
-        Some(at) => {
-            let _ = write!(h, "<td class=\"time\">{}</td>", esc(&time_zh(at)));
-        }
-        None => h.push_str("<td><span class=\"muted\">—</span></td>"),
-    }
-    // Files.
-    h.push_str("<td class=\"links\">");
-    doc_links(h, &c.documents, &c.name);
-    if let Some(r) = &c.receipt {
-        let label = if c.standing == Standing::Rejected {
-            "退回回执"
-        } else {
-            "回执"
-        };
-        let _ = write!(
-            h,
-            "<span class=\"doc\"><a class=\"receipt\" href=\"{}\">{label}</a></span>",
-            href(r)
-        );
-    }
-    if let Some(r) = &c.accepted_receipt {
-        let _ = write!(
-            h,
-            "<span class=\"doc\"><a class=\"receipt\" href=\"{}\">受理回执</a></span>",
-            href(r)
-        );
-    }
-    h.push_str("</td></tr>\n");
 }
 
-/// Links to documents, one entry per document with its formats side by side:
-/// `附件1 学校整改清单 PDF · Word`. `owner` (the county or city) is dropped from the label.
-fn doc_links(h: &mut String, files: &[String], owner: &str) {
+/// Groups files by document, one entry per document with its formats side by side.
+/// `owner` (the county or city) is dropped from the label.
+fn doc_groups(files: &[String], owner: &str) -> Vec<DocGroup> {
     let mut groups: Vec<(String, Vec<(&str, &String)>)> = Vec::new();
     for file in files {
         let name = file.rsplit('/').next().unwrap_or(file);
@@ -859,18 +772,23 @@ fn doc_links(h: &mut String, files: &[String], owner: &str) {
     }
     // The attachments in their order first, then the rest; PDF before Word.
     groups.sort_by(|(a, _), (b, _)| (!a.starts_with("附件"), a).cmp(&(!b.starts_with("附件"), b)));
-    for (label, mut formats) in groups {
-        formats.sort_by_key(|(format, _)| match *format {
-            "PDF" => 0,
-            "Word" => 1,
-            _ => 2,
-        });
-        let _ = write!(h, "<span class=\"doc\">{}", esc(&label));
-        for (format, file) in formats {
-            let _ = write!(h, " <a href=\"{}\">{}</a>", href(file), esc(format));
-        }
-        h.push_str("</span>");
-    }
+    groups
+        .into_iter()
+        .map(|(label, mut formats)| {
+            formats.sort_by_key(|(format, _)| match *format {
+                "PDF" => 0,
+                "Word" => 1,
+                _ => 2,
+            });
+            DocGroup {
+                label,
+                formats: formats
+                    .into_iter()
+                    .map(|(format, file)| (format.to_owned(), href(file)))
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// `附件1_学校整改清单_西湖区` → `附件1 学校整改清单`.
@@ -884,31 +802,6 @@ fn doc_label(stem: &str, owner: &str) -> String {
     } else {
         parts.join(" ")
     }
-}
-
-fn footer(h: &mut String, v: &Overview) {
-    let _ = writeln!(
-        h,
-        "<footer><p>本页由 gongwen 在每处理一个文件后自动更新，刷新浏览器即可看到最新情况；文件链接指向本文件夹（outbox）中的文档与回执。应报县（市、区）按 {} 的行政区划计，共 {} 个。</p></footer>",
-        date_zh(v.reference),
-        v.total
-    );
-}
-
-/// Escapes text for HTML content and quoted attributes.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A relative link: every byte but unreserved ASCII and `/` percent-encoded (UTF-8), so names
@@ -953,102 +846,6 @@ fn time_zh(at: &str) -> String {
         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|_| at.to_owned())
 }
-
-const CSS: &str = r#"
-:root { --ink:#1f2328; --muted:#656d76; --line:#d8dee4; --bg:#f6f8fa; --accent:#1f4e8c;
-  --ok:#1a7f37; --ok-bg:#dafbe1; --warn:#8a5a00; --warn-bg:#fff1c2; --bad:#b42318; --bad-bg:#fde7e7;
-  --none:#57606a; --none-bg:#eef1f4; }
-* { box-sizing: border-box; }
-html { background: var(--bg); }
-body { margin: 0; color: var(--ink); font: 15px/1.6 "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 40px; }
-header { background: #fff; border: 1px solid var(--line); border-top: 6px solid #b3261e; border-radius: 8px; padding: 20px 24px; }
-.kicker { margin: 0; color: var(--muted); font-size: 13px; letter-spacing: .05em; }
-h1 { margin: 4px 0 8px; font-size: 28px; letter-spacing: .04em; }
-h2 { font-size: 20px; margin: 0 0 10px; }
-.summary { margin: 0 0 14px; font-size: 16px; }
-.summary strong { font-size: 18px; }
-.cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin: 0 0 12px; }
-.card { border-radius: 8px; padding: 10px 14px; border: 1px solid var(--line); background: #fff; border-left-width: 6px; }
-.card-title { font-size: 14px; color: var(--muted); }
-.card-number { font-size: 32px; font-weight: 700; line-height: 1.2; }
-.card-note { font-size: 12px; color: var(--muted); }
-.card.filed { border-left-color: var(--ok); } .card.filed .card-number { color: var(--ok); }
-.card.rejected { border-left-color: var(--bad); } .card.rejected .card-number { color: var(--bad); }
-.card.not-filed { border-left-color: var(--none); }
-.card.overdue { border-left-color: var(--bad); background: var(--bad-bg); } .card.overdue .card-number { color: var(--bad); }
-.deadlines { margin: 0 0 8px; font-size: 13px; color: var(--muted); }
-.legend { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 6px 18px; font-size: 13px; color: var(--muted); }
-.legend .badge { margin-right: 6px; }
-.badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 13px; line-height: 20px; white-space: nowrap; font-weight: 600; }
-.badge.filed { color: var(--ok); background: var(--ok-bg); }
-.badge.filed-warnings { color: var(--warn); background: var(--warn-bg); }
-.badge.rejected { color: var(--bad); background: var(--bad-bg); }
-.badge.not-filed { color: var(--none); background: var(--none-bg); }
-.badge.overdue { color: #fff; background: var(--bad); }
-section, nav.cities { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 18px 24px; margin-top: 18px; }
-.note, .files, .city-status { font-size: 13px; color: var(--muted); margin: 0 0 10px; }
-.city-status .ok { color: var(--ok); font-weight: 600; }
-.city-status .late { color: var(--bad); font-weight: 600; }
-.province-body { display: flex; flex-wrap: wrap; gap: 18px 28px; align-items: flex-start; }
-figure.chart { margin: 0; flex: 0 0 auto; }
-figure.chart svg { max-width: 100%; height: auto; display: block; }
-figcaption { font-size: 12px; color: var(--muted); }
-.swatch { display: inline-block; width: 12px; height: 12px; vertical-align: -1px; margin: 0 3px 0 10px; border-radius: 2px; }
-.swatch.before { background: #b9cde6; } .swatch.year { background: #2f6fb5; } .swatch.met { background: #2e9e4f; } .swatch.short { background: #e08a1e; }
-.swatch.goal { background: none; border-top: 2px dashed #b3261e; height: 0; width: 16px; vertical-align: 3px; border-radius: 0; }
-svg .grid { stroke: #e6eaee; stroke-width: 1; }
-svg .axis-line { stroke: #8c959f; stroke-width: 1; }
-svg .axis { font-size: 11px; fill: #656d76; }
-svg .label { font-size: 13px; fill: #1f2328; font-weight: 600; }
-svg .sublabel { font-size: 11px; fill: #656d76; }
-svg .value { font-size: 12px; fill: #1f2328; font-weight: 600; }
-svg rect.before { fill: #b9cde6; } svg rect.year { fill: #2f6fb5; } svg rect.met { fill: #2e9e4f; } svg rect.short { fill: #e08a1e; }
-svg .goal { stroke: #b3261e; stroke-width: 1.5; stroke-dasharray: 6 4; }
-svg .goal-label { font-size: 11px; fill: #b3261e; font-weight: 600; }
-table { border-collapse: collapse; font-size: 14px; }
-caption { text-align: left; font-weight: 600; padding-bottom: 6px; }
-th, td { border-bottom: 1px solid var(--line); padding: 6px 10px; text-align: left; vertical-align: top; }
-thead th { background: var(--bg); font-weight: 600; color: var(--muted); font-size: 13px; white-space: nowrap; }
-.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.plans { flex: 1 1 300px; }
-table.plans th, table.plans td { white-space: nowrap; }
-table.plans tr.aside th, table.plans tr.aside td { color: var(--muted); font-weight: 400; }
-table.plans tfoot th, table.plans tfoot td { font-weight: 600; border-bottom: none; }
-nav.cities ul { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 4px 18px; }
-nav.cities a { display: flex; align-items: center; gap: 8px; color: var(--ink); text-decoration: none; padding: 4px 6px; border-radius: 6px; }
-nav.cities a:hover { background: var(--bg); }
-.city-name { flex: 0 0 4.5em; font-weight: 600; white-space: nowrap; }
-.meter { flex: 0 0 70px; height: 8px; background: var(--none-bg); border-radius: 4px; overflow: hidden; }
-.meter span { display: block; height: 100%; background: var(--ok); }
-.city-count { font-variant-numeric: tabular-nums; color: var(--muted); font-size: 13px; min-width: 3em; }
-section.city h2 .count { font-size: 14px; font-weight: 400; color: var(--muted); margin-left: 8px; }
-table.counties { width: 100%; table-layout: fixed; }
-col.c-name { width: 12%; } col.c-state { width: 17%; } col.c-plan { width: 10%; } col.c-schools { width: 14%; } col.c-time { width: 12%; } col.c-files { width: 35%; }
-table.counties th[scope=row] { font-weight: 600; white-space: nowrap; }
-table.counties tbody tr:hover { background: #fafbfc; }
-tr.rejected th[scope=row] { box-shadow: inset 4px 0 0 var(--bad); }
-tr.filed th[scope=row] { box-shadow: inset 4px 0 0 var(--ok); }
-tr.filed-warnings th[scope=row] { box-shadow: inset 4px 0 0 #d4a72c; }
-tr.not-filed th[scope=row] { box-shadow: inset 4px 0 0 var(--line); }
-.code { margin-left: 6px; font-weight: 400; font-size: 12px; color: var(--muted); font-variant-numeric: tabular-nums; }
-.hint { display: block; font-size: 12px; color: var(--muted); margin-top: 2px; overflow-wrap: anywhere; }
-.muted { color: var(--muted); }
-td.plan { white-space: nowrap; }
-.time { white-space: nowrap; font-variant-numeric: tabular-nums; color: var(--muted); font-size: 13px; }
-details summary { cursor: pointer; white-space: nowrap; }
-ol.schools { margin: 6px 0 0; padding-left: 1.6em; font-size: 13px; }
-td.links { font-size: 13px; }
-.doc { display: inline-block; margin: 0 12px 2px 0; white-space: nowrap; }
-a { color: var(--accent); }
-.doc a { text-decoration: none; border: 1px solid #c9d6e8; border-radius: 4px; padding: 0 5px; background: #f3f7fc; }
-.doc a:hover { background: #e2ecf8; }
-.doc a.receipt { border-color: var(--line); background: var(--bg); color: var(--ink); }
-footer { color: var(--muted); font-size: 12px; margin-top: 18px; }
-@media (max-width: 760px) { .cards { grid-template-columns: repeat(2, 1fr); } main { padding: 12px; } }
-@media print { html { background: #fff; } main { max-width: none; padding: 0; } header, section, nav.cities { border: none; padding: 8px 0; }
-  details ol { display: none; } .doc a { border: none; background: none; padding: 0; } section.city { break-inside: avoid-page; } }
-"#;
 
 // ---------------------------------------------------------------------------------------
 // Reading the archive and writing the page
@@ -1487,10 +1284,9 @@ mod tests {
             !html.contains("<script>"),
             "a file name must not become markup"
         );
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;.xlsx"));
-        assert!(html.contains("&lt;b&gt;假学校&lt;/b&gt; &amp; 分校"));
-        assert!(html.contains("生成于 2019-06-01 &lt;09:00&gt;"));
-        assert_eq!(esc("a\"b'c"), "a&quot;b&#39;c");
+        assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;.xlsx"));
+        assert!(html.contains("&#60;b&#62;假学校&#60;/b&#62; &#38; 分校"));
+        assert!(html.contains("生成于 2019-06-01 &#60;09:00&#62;"));
         assert_eq!(href("回执/a #1?.txt"), "%E5%9B%9E%E6%89%A7/a%20%231%3F.txt");
         assert_eq!(href("<script>.xlsx"), "%3Cscript%3E.xlsx");
     }

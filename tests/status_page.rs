@@ -158,7 +158,7 @@ fn the_status_page_links_only_to_files_and_shows_each_countys_state() {
 
     // A file name is text, not markup.
     assert!(!html.contains("<script"), "{html}");
-    assert!(html.contains("&lt;script&gt;西湖区.csv"));
+    assert!(html.contains("&#60;script&#62;西湖区.csv"));
 
     screenshot(&outbox.join("index.html"));
 

@@ -11,20 +11,20 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::config::{Config, Office};
 use crate::diag::Location;
-use crate::domain::{self, Division};
+use crate::domain;
 use crate::model::{CountyRef, Item, PlanYear, Submission};
+use crate::notice;
+use crate::rollup::{self, CityRollup, Rollup, meets, percent};
 
 use super::document::{
     Align, Bar, BarChart, Block, DOCUMENT_SCHEMA, DocKind, Document, FormField, Goal, Meta,
     Orientation, Seal, Section, Table, TableColumn,
 };
 
-/// The notice every document answers.
-pub const NOTICE_TITLE: &str = "《关于加快推进我省义务教育优质均衡发展的通知》";
-pub const NOTICE_NUMBER: &str = "浙政教督办〔2019〕5号";
-pub const SCHOOL_LIST_TITLE: &str = "义务教育学校达到优质均衡目标整改清单";
-pub const COUNTY_LIST_TITLE: &str = "县级政府达到优质均衡目标整改清单";
-pub const TIMETABLE_TITLE: &str = "创建全国义务教育优质均衡发展县（市、区）时间表";
+use crate::notice::{
+    COUNTY_LIST_TITLE, NUMBER as NOTICE_NUMBER, SCHOOL_LIST_TITLE, TIMETABLE_TITLE,
+    TITLE as NOTICE_TITLE,
+};
 
 /// The widest title line: 2号 (22 pt) characters across the 156 mm type area.
 const TITLE_LINE_CHARS: usize = 20;
@@ -447,10 +447,7 @@ fn county_report(
     });
     match sub.plan_year {
         Some(plan) => {
-            let when = match plan {
-                PlanYear::Later => "2023年及以后".to_owned(),
-                _ => format!("{}年", plan.code()),
-            };
+            let when = plan.label();
             let mut text = format!(
                 "综合考虑本{place}教育事业发展规划和城镇化、人口变化趋势，我{place}计划于{when}创建全国义务教育优质均衡发展{place}，申报国家督导评估认定。"
             );
@@ -683,68 +680,27 @@ fn county_code(sub: &Submission) -> &str {
     sub.county.as_ref().map_or("", |c| c.code.as_str())
 }
 
-/// One city's standing on its latest filing date.
-struct CityPicture<'a> {
-    city: String,
+/// One city's filings as its documents print them: the roll-up over the divisions standing
+/// on the reference date ([`rollup::reference_date`]), signed on the city's 成文日期.
+struct CityPicture<'r, 'a> {
+    city: &'r CityRollup<'a>,
+    /// 成文日期: configured, else the latest 填报日期 among the city's filings.
     date: NaiveDate,
-    /// Divisions standing on `date`, in registry order.
-    standing: Vec<&'static Division>,
-    /// The latest submission of each county that filed.
-    filed: Vec<&'a Submission>,
+    /// The day whose divisions are counted.
+    as_of: NaiveDate,
 }
 
-impl CityPicture<'_> {
-    fn counties_in(&self, year: PlanYear) -> Vec<&str> {
-        self.filed
-            .iter()
-            .filter(|s| s.plan_year == Some(year))
-            .filter_map(|s| s.county.as_ref().map(|c| c.name.as_str()))
-            .collect()
-    }
-
-    fn not_filed(&self) -> Vec<&str> {
-        self.standing
-            .iter()
-            .filter(|d| !self.filed.iter().any(|s| county_code(s) == d.code))
-            .map(|d| d.name.as_str())
-            .collect()
-    }
-
-    fn without_plan(&self) -> Vec<&str> {
-        self.filed
-            .iter()
-            .filter(|s| s.plan_year.is_none())
-            .filter_map(|s| s.county.as_ref().map(|c| c.name.as_str()))
-            .collect()
-    }
-
-    /// Counties planned up to and including `year`.
-    fn cumulative(&self, year: i32) -> usize {
-        self.filed
-            .iter()
-            .filter(|s| {
-                s.plan_year
-                    .and_then(PlanYear::year)
-                    .is_some_and(|y| y <= year)
-            })
-            .count()
-    }
-}
-
-fn city_picture<'a>(city: &str, subs: &[&'a Submission], config: &Config) -> CityPicture<'a> {
-    let filed: Vec<&Submission> = subs
+/// Every filing of a city, counted or listed apart.
+fn all_filings<'a>(city: &CityRollup<'a>) -> impl Iterator<Item = &'a Submission> {
+    city.counted
         .iter()
         .copied()
-        .filter(|s| s.county.as_ref().is_some_and(|c| c.city == city))
-        .collect();
-    let office = config.city_office(city);
-    let date = document_date(&office, filed.iter().filter_map(|s| s.filed_on.as_deref()));
-    CityPicture {
-        city: city.to_owned(),
-        date,
-        standing: domain::registry().counties_of(city, date),
-        filed,
-    }
+        .chain(city.apart.iter().map(|a| a.submission))
+}
+
+/// `临平区于2021年4月9日设立，2019年5月31日时不存在` for each filing left out of the counts.
+fn apart_reasons(city: &CityRollup) -> Vec<String> {
+    city.apart.iter().map(|a| a.reason.clone()).collect()
 }
 
 /// The cities present among the submissions, in registry order.
@@ -769,13 +725,25 @@ pub fn city_documents(
     config: &Config,
 ) -> Result<Vec<Document>, ComposeError> {
     let latest = latest_per_county(subs);
-    let picture = city_picture(city, &latest, config);
-    if picture.filed.is_empty() {
+    let rollup = Rollup::new(rollup::reference_date(&config.deadlines), latest);
+    let Some(city_rollup) = rollup
+        .city(city)
+        .filter(|c| !c.counted.is_empty() || !c.apart.is_empty())
+    else {
         return Err(ComposeError::NoSubmissions {
             city: city.to_owned(),
         });
-    }
+    };
     let office = config.city_office(city);
+    let date = document_date(
+        &office,
+        all_filings(city_rollup).filter_map(|s| s.filed_on.as_deref()),
+    );
+    let picture = CityPicture {
+        city: city_rollup,
+        date,
+        as_of: rollup.as_of,
+    };
     Ok(vec![
         city_timetable(&picture, &office),
         city_letter(&picture, &office),
@@ -790,17 +758,18 @@ fn plan_table_columns(first: f64, n: usize) -> Vec<TableColumn> {
 
 /// 附件3 of one city: its counties under the year each plans to pass the assessment.
 fn city_timetable(p: &CityPicture, office: &Office) -> Document {
+    let city = p.city.name;
     let mut header = vec!["设区市".to_owned()];
     header.extend(PlanYear::ALL.iter().map(|y| y.label().to_owned()));
-    let mut row = vec![p.city.clone()];
+    let mut row = vec![city.to_owned()];
     let mut totals = vec!["合计（个）".to_owned()];
     for year in PlanYear::ALL {
-        let names = p.counties_in(year);
+        let names = p.city.counties_in(year);
         row.push(names.join("、"));
         totals.push(names.len().to_string());
     }
     let mut notes = Vec::new();
-    let not_filed = p.not_filed();
+    let not_filed = p.city.not_filed();
     if !not_filed.is_empty() {
         notes.push(format!(
             "{}.截至{}，尚未报送的县（市、区）{}个：{}。",
@@ -810,7 +779,7 @@ fn city_timetable(p: &CityPicture, office: &Office) -> Document {
             not_filed.join("、")
         ));
     }
-    let without = p.without_plan();
+    let without = p.city.without_plan();
     if !without.is_empty() {
         notes.push(format!(
             "{}.已报送但未填写创建时间的县（市、区）：{}。",
@@ -818,12 +787,19 @@ fn city_timetable(p: &CityPicture, office: &Office) -> Document {
             without.join("、")
         ));
     }
+    let apart = apart_reasons(p.city);
+    if !apart.is_empty() {
+        notes.push(format!(
+            "{}.{}，其报送未计入本表。",
+            notes.len() + 1,
+            apart.join("；")
+        ));
+    }
     notes.push(format!(
-        "{}.{}共有县（市、区）{}个（按{}的行政区划）。",
+        "{}.{city}共有县（市、区）{}个（按{}的行政区划）。",
         notes.len() + 1,
-        p.city,
-        p.standing.len(),
-        zh_date(p.date)
+        p.city.standing.len(),
+        zh_date(p.as_of)
     ));
     let mut blocks = vec![
         Block::AttachmentHead {
@@ -863,12 +839,12 @@ fn city_timetable(p: &CityPicture, office: &Office) -> Document {
     Document {
         schema: DOCUMENT_SCHEMA.to_owned(),
         kind: DocKind::CityTimetable,
-        file_stem: format!("附件3_创建时间表_{}", p.city),
+        file_stem: format!("附件3_创建时间表_{city}"),
         meta: meta(
-            format!("{}{TIMETABLE_TITLE}", p.city),
+            format!("{city}{TIMETABLE_TITLE}"),
             &office.issuer,
             p.date,
-            &["义务教育优质均衡", &p.city, "创建时间表"],
+            &["义务教育优质均衡", city, "创建时间表"],
         ),
         sections: vec![Section {
             orientation: Orientation::Portrait,
@@ -877,25 +853,15 @@ fn city_timetable(p: &CityPicture, office: &Office) -> Document {
     }
 }
 
-/// `2`, `40%` style share, rounded to a whole percent.
-fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
-        return "0%".to_owned();
-    }
-    format!("{}%", (part * 100 + whole / 2) / whole)
-}
-
-fn meets(part: usize, whole: usize, goal_percent: usize) -> bool {
-    whole > 0 && part * 100 >= goal_percent * whole
-}
-
 /// The city bureau's cover report to the province office, listing 附件1–3.
 fn city_letter(p: &CityPicture, office: &Office) -> Document {
-    let total = p.standing.len();
-    let filed = p.filed.len();
-    let schools: usize = p.filed.iter().map(|s| s.schools.len()).sum();
-    let school_items: usize = p.filed.iter().map(|s| s.school_item_count()).sum();
-    let county_items: usize = p.filed.iter().map(|s| s.county_items.len()).sum();
+    let city = p.city.name;
+    let counted = &p.city.counted;
+    let total = p.city.standing.len();
+    let filed = counted.len();
+    let schools: usize = counted.iter().map(|s| s.schools.len()).sum();
+    let school_items: usize = counted.iter().map(|s| s.school_item_count()).sum();
+    let county_items: usize = counted.iter().map(|s| s.county_items.len()).sum();
     let mut body = vec![Block::Paragraph {
         text: format!(
             "根据{NOTICE_TITLE}（{NOTICE_NUMBER}）要求，我局对所属各县（市、区）上报的整改清单和创建时间进行了审核，统筹协调各县（市、区）的创建计划，汇总形成了我市创建时间表。现将有关情况报告如下。"
@@ -908,12 +874,16 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
     let mut text = format!(
         "全市共有县（市、区）{total}个，已报送{filed}个，共有{schools}所学校（校区）列入整改清单，整改任务{school_items}项；县级政府层面整改任务{county_items}项。"
     );
-    let not_filed = p.not_filed();
+    let not_filed = p.city.not_filed();
     if !not_filed.is_empty() {
         text.push_str(&format!(
             "{}尚未报送，我局将督促其尽快报送。",
             not_filed.join("、")
         ));
+    }
+    let apart = apart_reasons(p.city);
+    if !apart.is_empty() {
+        text.push_str(&format!("另有{}，其报送未计入上述数字。", apart.join("；")));
     }
     body.push(Block::Paragraph { text });
     body.push(Block::Heading {
@@ -923,7 +893,7 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
     let per_year: Vec<String> = PlanYear::ALL
         .iter()
         .filter_map(|&y| {
-            let names = p.counties_in(y);
+            let names = p.city.counties_in(y);
             (!names.is_empty())
                 .then(|| format!("{}{}个（{}）", y.label(), names.len(), names.join("、")))
         })
@@ -937,8 +907,9 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
             text: format!("按各县（市、区）计划，{}。", per_year.join("，")),
         });
     }
-    let by2020 = p.cumulative(2020);
-    let by2022 = p.cumulative(2022);
+    let [first, second] = notice::GOALS;
+    let by_first = p.city.cumulative(first.year);
+    let by_second = p.city.cumulative(second.year);
     let verdict = |n, goal| {
         if meets(n, total, goal) {
             format!("达到{goal}%的目标")
@@ -948,11 +919,13 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
     };
     body.push(Block::Paragraph {
         text: format!(
-            "到2020年，全市累计{by2020}个县（市、区）创建，占{}，{}；到2022年累计{by2022}个，占{}，{}。",
-            percent(by2020, total),
-            verdict(by2020, 20),
-            percent(by2022, total),
-            verdict(by2022, 50),
+            "到{}，全市累计{by_first}个县（市、区）创建，占{}，{}；到{}累计{by_second}个，占{}，{}。",
+            first.year.label(),
+            percent(by_first, total),
+            verdict(by_first, first.percent),
+            second.year.label(),
+            percent(by_second, total),
+            verdict(by_second, second.percent),
         ),
     });
     if let Some(contact) = &office.contact {
@@ -966,7 +939,7 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
     let title = title_lines(&[
         "关于",
         "报送",
-        &p.city,
+        city,
         "义务教育",
         "优质均衡发展",
         "整改清单",
@@ -980,8 +953,8 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
     blocks.extend(body);
     blocks.push(Block::AttachmentList {
         items: vec![
-            format!("{}{SCHOOL_LIST_TITLE}（电子版）", p.city),
-            format!("{}{COUNTY_LIST_TITLE}（电子版）", p.city),
+            format!("{city}{SCHOOL_LIST_TITLE}（电子版）"),
+            format!("{city}{COUNTY_LIST_TITLE}（电子版）"),
             TIMETABLE_TITLE.to_owned(),
         ],
     });
@@ -989,12 +962,12 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
     Document {
         schema: DOCUMENT_SCHEMA.to_owned(),
         kind: DocKind::CityLetter,
-        file_stem: format!("报送函_{}", p.city),
+        file_stem: format!("报送函_{city}"),
         meta: meta(
             doc_title,
             &office.issuer,
             p.date,
-            &["义务教育优质均衡", &p.city, "创建时间表"],
+            &["义务教育优质均衡", city, "创建时间表"],
         ),
         sections: vec![Section {
             orientation: Orientation::Portrait,
@@ -1004,8 +977,8 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
 }
 
 /// The province summary: every city's counts per year, the cumulative share against the
-/// notice's goals (20% by 2020, 50% by 2022, of the divisions standing on the date), who has
-/// not filed, and a bar chart.
+/// notice's goals (of the divisions standing on the reference date, [`rollup`]), who has not
+/// filed, the filings left out of the counts and why, and a bar chart.
 pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document, ComposeError> {
     let latest = latest_per_county(subs);
     if latest.is_empty() {
@@ -1015,26 +988,8 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
     }
     let office = config.province_office();
     let date = document_date(&office, latest.iter().filter_map(|s| s.filed_on.as_deref()));
-    let registry = domain::registry();
-    let standing = registry.counties_on(date);
-    let total = standing.len();
-    let pictures: Vec<CityPicture> = registry
-        .cities()
-        .into_iter()
-        .map(|(city, _)| {
-            let filed = latest
-                .iter()
-                .copied()
-                .filter(|s| s.county.as_ref().is_some_and(|c| c.city == city))
-                .collect();
-            CityPicture {
-                city: city.to_owned(),
-                date,
-                standing: registry.counties_of(city, date),
-                filed,
-            }
-        })
-        .collect();
+    let rollup = Rollup::new(rollup::reference_date(&config.deadlines), latest);
+    let total = rollup.total();
 
     let mut header = vec![
         "设区市".to_owned(),
@@ -1045,55 +1000,50 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
     header.push("未报送".to_owned());
     let mut rows = Vec::new();
     let mut sums = vec![0usize; 3 + PlanYear::ALL.len()];
-    for p in &pictures {
-        let mut counts = vec![p.standing.len(), p.filed.len()];
-        counts.extend(PlanYear::ALL.iter().map(|&y| p.counties_in(y).len()));
-        counts.push(p.not_filed().len());
+    for city in &rollup.cities {
+        let mut counts = vec![city.standing.len(), city.counted.len()];
+        counts.extend(PlanYear::ALL.iter().map(|&y| city.count_in(y)));
+        counts.push(city.not_filed().len());
         for (sum, n) in sums.iter_mut().zip(&counts) {
             *sum += n;
         }
-        let mut row = vec![p.city.clone()];
+        let mut row = vec![city.name.to_owned()];
         row.extend(counts.iter().map(usize::to_string));
         rows.push(row);
     }
     let mut footer = vec!["全省".to_owned()];
     footer.extend(sums.iter().map(usize::to_string));
 
-    let filed_total = latest.len();
-    let cities_filed = pictures.iter().filter(|p| !p.filed.is_empty()).count();
+    let filed_total = rollup.filed();
+    let cities_filed = rollup.cities_filed();
     let mut bars = Vec::new();
-    let mut running = 0u32;
     let mut trend_rows = Vec::new();
     for year in PlanYear::ALL {
-        let n = latest.iter().filter(|s| s.plan_year == Some(year)).count() as u32;
-        running += n;
+        let n = rollup.count_in(year);
+        let running = rollup.cumulative(year);
         bars.push(Bar {
             label: year.label().to_owned(),
-            value: n,
-            cumulative: running,
+            value: n as u32,
+            cumulative: running as u32,
         });
-        let goal = match year {
-            PlanYear::Y2020 => "20%",
-            PlanYear::Y2022 => "50%",
-            _ => "",
-        };
         trend_rows.push(vec![
             year.label().to_owned(),
             n.to_string(),
             running.to_string(),
-            percent(running as usize, total),
-            goal.to_owned(),
+            percent(running, total),
+            notice::goal_for(year).map_or_else(String::new, |g| format!("{g}%")),
         ]);
     }
-    let by2020 = pictures.iter().map(|p| p.cumulative(2020)).sum::<usize>();
-    let by2022 = pictures.iter().map(|p| p.cumulative(2022)).sum::<usize>();
-    let verdict = |n, goal| {
+    let [first, second] = notice::GOALS;
+    let by_first = rollup.cumulative(first.year);
+    let by_second = rollup.cumulative(second.year);
+    let verdict = |n: usize, goal: u32| {
         if meets(n, total, goal) {
             format!("达到{goal}%的目标")
         } else {
             format!(
                 "低于{goal}%的目标，差{}个",
-                (goal * total).div_ceil(100) - n
+                (goal as usize * total).div_ceil(100) - n
             )
         }
     };
@@ -1118,11 +1068,13 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
         },
         Block::Paragraph {
             text: format!(
-                "按各地计划，到2020年全省累计{by2020}个县（市、区）创建，占{}，{}；到2022年累计{by2022}个，占{}，{}。",
-                percent(by2020, total),
-                verdict(by2020, 20),
-                percent(by2022, total),
-                verdict(by2022, 50),
+                "按各地计划，到{}全省累计{by_first}个县（市、区）创建，占{}，{}；到{}累计{by_second}个，占{}，{}。",
+                first.year.label(),
+                percent(by_first, total),
+                verdict(by_first, first.percent),
+                second.year.label(),
+                percent(by_second, total),
+                verdict(by_second, second.percent),
             ),
         },
         Block::Heading {
@@ -1170,38 +1122,54 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
         Block::BarChart(BarChart {
             title: "各年计划创建数与累计数".to_owned(),
             bars,
-            goals: vec![
-                Goal {
-                    label: "2020年目标20%".to_owned(),
-                    share: 0.2,
-                },
-                Goal {
-                    label: "2022年目标50%".to_owned(),
-                    share: 0.5,
-                },
-            ],
+            goals: notice::GOALS
+                .iter()
+                .map(|g| Goal {
+                    label: format!("{}目标{}%", g.year.label(), g.percent),
+                    share: f64::from(g.percent) / 100.0,
+                })
+                .collect(),
             total: total as u32,
         }),
     ];
-    let missing: Vec<String> = pictures
+    let missing: Vec<String> = rollup
+        .cities
         .iter()
-        .filter_map(|p| {
-            let names = p.not_filed();
+        .filter_map(|city| {
+            let names = city.not_filed();
             if names.is_empty() {
                 None
-            } else if p.filed.is_empty() {
-                Some(format!("{}（全部{}个未报送）", p.city, names.len()))
+            } else if city.counted.is_empty() {
+                Some(format!("{}（全部{}个未报送）", city.name, names.len()))
             } else {
-                Some(format!("{}：{}", p.city, names.join("、")))
+                Some(format!("{}：{}", city.name, names.join("、")))
             }
         })
         .collect();
+    let mut next_heading = ["三", "四"].into_iter();
     if !missing.is_empty() {
         blocks.push(Block::Heading {
             level: 1,
-            text: "三、尚未报送的县（市、区）".to_owned(),
+            text: format!(
+                "{}、尚未报送的县（市、区）",
+                next_heading.next().unwrap_or_default()
+            ),
         });
         blocks.extend(missing.into_iter().map(|text| Block::Paragraph { text }));
+    }
+    let apart: Vec<String> = rollup
+        .apart()
+        .map(|(city, a)| format!("{}：{}，其报送未计入以上统计。", city.name, a.reason))
+        .collect();
+    if !apart.is_empty() {
+        blocks.push(Block::Heading {
+            level: 1,
+            text: format!(
+                "{}、未计入统计的报送",
+                next_heading.next().unwrap_or_default()
+            ),
+        });
+        blocks.extend(apart.into_iter().map(|text| Block::Paragraph { text }));
     }
     blocks.push(Block::Signature {
         office: office.issuer.clone(),
