@@ -272,7 +272,14 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, IntakeError> {
             return Err(IntakeError::Encrypted);
         }
         declared = declared.saturating_add(entry.size());
-        names.push(entry.name().map(|n| n.into_owned()).unwrap_or_default());
+        // Some writers store part names with Windows backslashes (`xl\workbook.xml`);
+        // calamine reads those, so they are recognised as the parts they are.
+        names.push(
+            entry
+                .name()
+                .map(|n| n.replace('\\', "/"))
+                .unwrap_or_default(),
+        );
     }
     if declared > limits.max_unzipped_bytes {
         return Err(IntakeError::ZipBomb {
@@ -501,6 +508,24 @@ mod tests {
             Err(IntakeError::NotSpreadsheet { what }) if what.contains(".csv")
         ));
         assert_eq!(sniff("a,b".as_bytes(), "a.CSV", &limits()), Ok(Format::Csv));
+    }
+
+    /// calamine's issue 530: a real xlsx whose part names use Windows backslashes.
+    #[test]
+    fn part_names_with_backslashes_are_still_xlsx() {
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            for name in ["[Content_Types].xml", "_rels\\.rels", "xl\\workbook.xml"] {
+                zip.start_file(name, opts).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        assert_eq!(
+            sniff(&buf.into_inner(), "a.xlsx", &limits()),
+            Ok(Format::Xlsx)
+        );
     }
 
     #[test]
