@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{gongwen, repo_root};
+use common::{example, files_under, gongwen};
 
 /// One input and what must become of it.
 struct Input {
@@ -21,10 +21,6 @@ struct Input {
     bytes: Vec<u8>,
     /// A county whose documents must be in the outbox at the end.
     county: Option<(&'static str, &'static str)>,
-}
-
-fn example(name: &str) -> Vec<u8> {
-    std::fs::read(repo_root().join("examples").join(name)).unwrap()
 }
 
 /// A small deterministic generator, so a failing run can be repeated with its seed.
@@ -138,25 +134,6 @@ fn inputs() -> Vec<Input> {
         bytes: heavy.into_bytes(),
         county: None,
     });
-    out
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else {
-                out.push(e.path());
-            }
-        }
-    }
-    out.sort();
     out
 }
 

@@ -8,11 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{gongwen, must_exit, repo_root, run, stderr};
-
-fn example(name: &str) -> Vec<u8> {
-    std::fs::read(repo_root().join("examples").join(name)).unwrap()
-}
+use common::{
+    example, files_under, gongwen, must_exit, receipts, repo_root, run, stderr, wait_until,
+};
 
 /// The five 杭州市 sample workbooks, by file name.
 fn city_examples() -> Vec<(String, Vec<u8>)> {
@@ -30,38 +28,10 @@ fn city_examples() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn once(root: &Path) -> std::process::Output {
     run(gongwen()
         .args(["watch", "--once", "--settle", "100", "--root"])
         .arg(root))
-}
-
-fn receipts(root: &Path) -> Vec<serde_json::Value> {
-    files_under(&root.join("outbox").join("回执"))
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
-        .collect()
 }
 
 fn state(root: &Path) -> serde_json::Value {
@@ -402,17 +372,6 @@ fn spawn(root: &Path, extra: &[&str]) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let end = Instant::now() + timeout;
-    while Instant::now() < end {
-        if done() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {

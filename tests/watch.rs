@@ -5,36 +5,11 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{gongwen, must_exit, repo_root, run};
-
-fn example(name: &str) -> Vec<u8> {
-    std::fs::read(repo_root().join("examples").join(name)).unwrap()
-}
-
-/// Every file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use common::{example, files_under, gongwen, must_exit, receipts, repo_root, run, wait_until};
 
 /// Asserts each original is kept byte for byte in archive/ or rejected/, and nowhere is it
 /// left half-done (work/ is empty, the inbox holds only ignored files).
@@ -84,14 +59,6 @@ fn once(root: &Path) -> std::process::Output {
         .arg(root))
 }
 
-fn receipts(root: &Path) -> Vec<serde_json::Value> {
-    files_under(&root.join("outbox").join("回执"))
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
-        .collect()
-}
-
 fn spawn_daemon(root: &Path, extra: &[&str]) -> Child {
     gongwen()
         .args(["watch", "--settle", "500", "--root"])
@@ -101,17 +68,6 @@ fn spawn_daemon(root: &Path, extra: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let end = Instant::now() + timeout;
-    while Instant::now() < end {
-        if done() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn terminate(mut child: Child) -> std::process::Output {

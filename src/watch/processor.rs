@@ -19,6 +19,7 @@ use crate::intake::{IntakeError, Limits};
 use crate::model::{Source, Submission};
 use crate::pipeline::{self, RenderedFile, WorkbookReader, write_rendered};
 use crate::receipt::{Receipt, Verdict};
+use crate::render::renderer::Rendered;
 
 use super::claim::{self, Claimed, MAX_ATTEMPTS, Opened};
 use super::names;
@@ -26,20 +27,13 @@ use super::names;
 /// What the daemon renders: implemented over the in-process renderer (tests) and the
 /// isolated render worker (the daemon).
 pub trait Outputs {
-    /// One county's documents, for `outbox/<市>/<县>/`, and the warnings rendering raised
+    /// One county's documents, for `outbox/<市>/<县>/`, with the warnings rendering raised
     /// about the clerk's text (characters no font covers).
-    fn county(
-        &mut self,
-        submission: &Submission,
-    ) -> Result<(Vec<RenderedFile>, Vec<Diagnostic>), RenderFailure>;
+    fn county(&mut self, submission: &Submission) -> Result<Rendered, RenderFailure>;
     /// One city's documents from its counties' latest submissions, for `outbox/<市>/`.
-    fn city(
-        &mut self,
-        city: &str,
-        submissions: &[Submission],
-    ) -> Result<Vec<RenderedFile>, RenderFailure>;
+    fn city(&mut self, city: &str, submissions: &[Submission]) -> Result<Rendered, RenderFailure>;
     /// The province summary, for `outbox/`.
-    fn province(&mut self, submissions: &[Submission]) -> Result<Vec<RenderedFile>, RenderFailure>;
+    fn province(&mut self, submissions: &[Submission]) -> Result<Rendered, RenderFailure>;
 }
 
 /// Why documents could not be made.
@@ -197,9 +191,9 @@ impl<O: Outputs> Processor<O> {
             return self.reject(claimed, submission, &read.sha, &name, &received_at);
         }
         let county_docs = match self.outputs.county(&submission) {
-            Ok((docs, warnings)) => {
-                submission.diagnostics.extend(warnings);
-                docs
+            Ok(rendered) => {
+                submission.diagnostics.extend(rendered.diagnostics);
+                rendered.files
             }
             Err(RenderFailure::File(diagnostic)) => {
                 tracing::warn!(file = ?claimed.original, reason = %diagnostic.message, "rendering failed on this file");
@@ -524,7 +518,7 @@ impl<O: Outputs> Processor<O> {
                 .cloned()
                 .collect();
             match self.outputs.city(name, &of_city) {
-                Ok(docs) => self.write_outbox_files(&self.layout.outbox.join(name), &docs)?,
+                Ok(docs) => self.write_outbox_files(&self.layout.outbox.join(name), &docs.files)?,
                 Err(RenderFailure::File(d)) => {
                     tracing::error!(city = %name, error = %d.message, "city roll-up failed; the earlier one stays");
                 }
@@ -533,7 +527,7 @@ impl<O: Outputs> Processor<O> {
         }
         if !latest.is_empty() {
             match self.outputs.province(&latest) {
-                Ok(docs) => self.write_outbox_files(&self.layout.outbox, &docs)?,
+                Ok(docs) => self.write_outbox_files(&self.layout.outbox, &docs.files)?,
                 Err(RenderFailure::File(d)) => {
                     tracing::error!(error = %d.message, "province summary failed; the earlier one stays");
                 }
@@ -610,34 +604,35 @@ fn remove_claim(claimed: &Claimed) -> Result<(), DaemonFault> {
     Ok(())
 }
 
-/// The in-process renderer as the daemon's outputs (tests, and machines where the worker is
-/// not wanted): a compose error is the file's; a template or font error is gongwen's.
-impl Outputs for crate::render::renderer::Renderer {
-    fn county(
-        &mut self,
-        submission: &Submission,
-    ) -> Result<(Vec<RenderedFile>, Vec<Diagnostic>), RenderFailure> {
-        crate::render::renderer::Renderer::county(self, submission)
-            .map(|r| (r.files, r.diagnostics))
-            .map_err(render_failure)
-    }
+/// The renderers the daemon can use answer the same three jobs; only how their errors split
+/// between the file's and gongwen's differs (`$failure`).
+macro_rules! outputs_by {
+    ($renderer:ty, $failure:path) => {
+        impl Outputs for $renderer {
+            fn county(&mut self, submission: &Submission) -> Result<Rendered, RenderFailure> {
+                <$renderer>::county(self, submission).map_err($failure)
+            }
 
-    fn city(
-        &mut self,
-        city: &str,
-        submissions: &[Submission],
-    ) -> Result<Vec<RenderedFile>, RenderFailure> {
-        crate::render::renderer::Renderer::city(self, city, submissions)
-            .map(|r| r.files)
-            .map_err(render_failure)
-    }
+            fn city(
+                &mut self,
+                city: &str,
+                submissions: &[Submission],
+            ) -> Result<Rendered, RenderFailure> {
+                <$renderer>::city(self, city, submissions).map_err($failure)
+            }
 
-    fn province(&mut self, submissions: &[Submission]) -> Result<Vec<RenderedFile>, RenderFailure> {
-        crate::render::renderer::Renderer::province(self, submissions)
-            .map(|r| r.files)
-            .map_err(render_failure)
-    }
+            fn province(&mut self, submissions: &[Submission]) -> Result<Rendered, RenderFailure> {
+                <$renderer>::province(self, submissions).map_err($failure)
+            }
+        }
+    };
 }
+
+// In process (tests): a compose error is the file's; a template or font error is gongwen's.
+outputs_by!(crate::render::renderer::Renderer, render_failure);
+// The isolated worker (the daemon): what exhausts its memory or time, or kills it, is the
+// file's failure; a worker that cannot run is gongwen's.
+outputs_by!(crate::render::worker::RenderWorker, worker_failure);
 
 fn render_failure(error: crate::render::renderer::RenderError) -> RenderFailure {
     use crate::render::renderer::RenderError;
@@ -647,35 +642,6 @@ fn render_failure(error: crate::render::renderer::RenderError) -> RenderFailure 
                 .with_hint("请按回执修改表格后重新提交"),
         ),
         other => RenderFailure::Fault(other.to_string()),
-    }
-}
-
-/// The isolated render worker as the daemon's outputs: what exhausts its memory or time, or
-/// kills it, is the file's failure; a worker that cannot run is gongwen's.
-impl Outputs for crate::render::worker::RenderWorker {
-    fn county(
-        &mut self,
-        submission: &Submission,
-    ) -> Result<(Vec<RenderedFile>, Vec<Diagnostic>), RenderFailure> {
-        crate::render::worker::RenderWorker::county(self, submission)
-            .map(|r| (r.files, r.diagnostics))
-            .map_err(worker_failure)
-    }
-
-    fn city(
-        &mut self,
-        city: &str,
-        submissions: &[Submission],
-    ) -> Result<Vec<RenderedFile>, RenderFailure> {
-        crate::render::worker::RenderWorker::city(self, city, submissions)
-            .map(|r| r.files)
-            .map_err(worker_failure)
-    }
-
-    fn province(&mut self, submissions: &[Submission]) -> Result<Vec<RenderedFile>, RenderFailure> {
-        crate::render::worker::RenderWorker::province(self, submissions)
-            .map(|r| r.files)
-            .map_err(worker_failure)
     }
 }
 
