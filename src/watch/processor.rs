@@ -388,13 +388,7 @@ impl<O: Outputs> Processor<O> {
         let receipt_path = self.write_receipt(&receipt, sha, name, Some(&county_dir))?;
         state.accepted.insert(
             county.code.clone(),
-            crate::archive::Entry {
-                sha256: sha.clone(),
-                file: claimed.original.clone(),
-                at: received_at.to_owned(),
-                receipt: receipt_path,
-                warnings: submission.diagnostics.len(),
-            },
+            state_entry(claimed, sha, received_at, receipt_path, &submission),
         );
         state
             .save(&layout)
@@ -437,13 +431,7 @@ impl<O: Outputs> Processor<O> {
                 .map_err(io_fault("reading archive/state.json"))?;
             state.rejected.insert(
                 county.code.clone(),
-                crate::archive::Entry {
-                    sha256: sha.to_owned(),
-                    file: claimed.original.clone(),
-                    at: received_at.to_owned(),
-                    receipt: receipt_path,
-                    warnings: submission.diagnostics.len(),
-                },
+                state_entry(claimed, sha, received_at, receipt_path, &submission),
             );
             state
                 .save(&layout)
@@ -541,6 +529,23 @@ impl<O: Outputs> Processor<O> {
         write_rendered(dir, docs)
             .map(|_| ())
             .map_err(io_fault("writing to the outbox"))
+    }
+}
+
+/// A county's file as `archive/state.json` records it.
+fn state_entry(
+    claimed: &Claimed,
+    sha: &str,
+    received_at: &str,
+    receipt: String,
+    submission: &Submission,
+) -> crate::archive::Entry {
+    crate::archive::Entry {
+        sha256: sha.to_owned(),
+        file: claimed.original.clone(),
+        at: received_at.to_owned(),
+        receipt,
+        warnings: submission.diagnostics.len(),
     }
 }
 
