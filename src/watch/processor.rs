@@ -506,7 +506,10 @@ impl<O: Outputs> Processor<O> {
                 .cloned()
                 .collect();
             match self.outputs.city(name, &of_city) {
-                Ok(docs) => self.write_outbox_files(&self.layout.outbox.join(name), &docs.files)?,
+                Ok(docs) => {
+                    log_rollup_warnings(name, &docs);
+                    self.write_outbox_files(&self.layout.outbox.join(name), &docs.files)?;
+                }
                 Err(RenderFailure::File(d)) => {
                     tracing::error!(city = %name, error = %d.message, "city roll-up failed; the earlier one stays");
                 }
@@ -515,7 +518,10 @@ impl<O: Outputs> Processor<O> {
         }
         if !latest.is_empty() {
             match self.outputs.province(&latest) {
-                Ok(docs) => self.write_outbox_files(&self.layout.outbox, &docs.files)?,
+                Ok(docs) => {
+                    log_rollup_warnings("全省汇总", &docs);
+                    self.write_outbox_files(&self.layout.outbox, &docs.files)?;
+                }
                 Err(RenderFailure::File(d)) => {
                     tracing::error!(error = %d.message, "province summary failed; the earlier one stays");
                 }
@@ -529,6 +535,17 @@ impl<O: Outputs> Processor<O> {
         write_rendered(dir, docs)
             .map(|_| ())
             .map_err(io_fault("writing to the outbox"))
+    }
+}
+
+/// A roll-up has no clerk to tell: what rendering noticed (a character no font covers, in a
+/// configured name, say) goes to the operator's log instead of being dropped.
+fn log_rollup_warnings(of: &str, rendered: &Rendered) {
+    for diagnostic in &rendered.diagnostics {
+        tracing::warn!(rollup = of, rule = %diagnostic.rule.code(), message = %diagnostic.message, "roll-up rendered with a warning");
+    }
+    for warning in &rendered.typst_warnings {
+        tracing::warn!(rollup = of, %warning, "template warning");
     }
 }
 
