@@ -192,6 +192,9 @@ impl<O: Outputs> Processor<O> {
         }
         let county_docs = match self.outputs.county(&submission) {
             Ok(rendered) => {
+                for warning in &rendered.typst_warnings {
+                    tracing::warn!(file = ?claimed.original, %warning, "template warning");
+                }
                 submission.diagnostics.extend(rendered.diagnostics);
                 rendered.files
             }
