@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{example, files_under, gongwen};
+use common::{archived_originals, example, files_under, gongwen};
 
 /// One input and what must become of it.
 struct Input {
@@ -301,19 +301,7 @@ fn chaos_every_input_accounted_for_once() {
     assert_eq!(status.code(), Some(0), "a signal stop is a clean exit");
 
     // Every input, once.
-    let archived: Vec<(PathBuf, Vec<u8>)> = files_under(&root.path().join("archive"))
-        .into_iter()
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("original")
-        })
-        .map(|p| {
-            let b = std::fs::read(&p).unwrap();
-            (p, b)
-        })
-        .collect();
+    let archived = archived_originals(root.path());
     let rejected: Vec<(PathBuf, Vec<u8>)> = files_under(&root.path().join("rejected"))
         .into_iter()
         .filter(|p| {

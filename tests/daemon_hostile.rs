@@ -9,7 +9,8 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{
-    example, files_under, gongwen, must_exit, receipts, repo_root, run, stderr, wait_until,
+    archived_originals, example, files_under, gongwen, must_exit, receipts, repo_root, run, stderr,
+    wait_until,
 };
 
 /// The five 杭州市 sample workbooks, by file name.
@@ -36,23 +37,6 @@ fn once(root: &Path) -> std::process::Output {
 
 fn state(root: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(root.join("archive/state.json")).unwrap()).unwrap()
-}
-
-/// Every archived original (`archive/<sha>/original*`) with its bytes.
-fn archived_originals(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    files_under(&root.join("archive"))
-        .into_iter()
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("original")
-        })
-        .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
-        })
-        .collect()
 }
 
 /// Every file kept in rejected/ that is not a receipt.

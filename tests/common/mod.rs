@@ -192,3 +192,18 @@ pub fn wait_until(what: &str, timeout: std::time::Duration, mut done: impl FnMut
     }
     panic!("timed out waiting for {what}");
 }
+
+/// Every archived original (`archive/<sha>/original*`) under `root`, with its bytes.
+pub fn archived_originals(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    files_under(&root.join("archive"))
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("original"))
+        })
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect()
+}
