@@ -274,3 +274,38 @@ fn random_truncated_and_mutated_files_never_crash() {
         assert_eq!(json.len(), chunk.len());
     }
 }
+
+/// The JSON contract (`gongwen.submission/1`) byte for byte: five fixtures (clean, many
+/// problems, a deadline before the filing, 2023年及以后, no filing date) as `check --json`
+/// printed them when the contract was fixed. Reading them back into the library's types and
+/// writing them again gives the same bytes, so a type change cannot move the contract.
+#[test]
+fn the_submission_contract_is_unchanged() {
+    let stored =
+        std::fs::read_to_string(common::repo_root().join("tests/reference/submissions.json"))
+            .expect("tests/reference/submissions.json");
+    let dir = fixtures();
+    let files = [
+        "examples/xihu/西湖区.xlsx",
+        "errors/many_problems/西湖区.xlsx",
+        "errors/deadline_before_filing/西湖区.xlsx",
+        "layout/plan_year_2023_later/西湖区.xlsx",
+        "errors/filed_on_missing/西湖区.xlsx",
+    ]
+    .map(|f| dir.join(f));
+    let out = run(gongwen()
+        .current_dir(&dir)
+        .arg("check")
+        .arg("--json")
+        .args(files.iter().map(|f| f.strip_prefix(&dir).unwrap())));
+    assert_eq!(
+        stdout(&out),
+        stored,
+        "check --json no longer prints the stored contract"
+    );
+
+    let read: Vec<gongwen::model::Submission> = serde_json::from_str(&stored).unwrap();
+    let mut written = serde_json::to_string_pretty(&read).unwrap();
+    written.push('\n');
+    assert_eq!(written, stored, "the types do not round-trip the contract");
+}
