@@ -326,7 +326,8 @@ pub struct State {
 pub struct Entry {
     pub sha256: String,
     pub file: String,
-    pub at: String,
+    /// When the file was received.
+    pub at: crate::calendar::Timestamp,
     /// Where its receipt is, relative to the root.
     pub receipt: String,
     pub warnings: usize,

@@ -7,6 +7,8 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset as _, SecondsFormat, Utc};
 use tracing_subscriber::fmt::format::Writer;
+
+use crate::calendar::Timestamp;
 use tracing_subscriber::fmt::time::FormatTime;
 
 /// Seconds east of UTC of China Standard Time, which has no daylight saving.
@@ -51,30 +53,15 @@ impl Clock {
         self.now().date_naive()
     }
 
-    /// The current time as RFC 3339 with whole seconds, e.g. `2019-05-28T09:30:00+08:00`.
-    pub fn rfc3339_now(&self) -> String {
-        rfc3339(&self.now())
-    }
-
-    /// The current time for file names, e.g. `20190528-093000`.
-    pub fn compact_now(&self) -> String {
-        compact(&self.now())
+    /// The current time to the second, as receipts and manifests keep it.
+    pub fn stamp(&self) -> Timestamp {
+        Timestamp::new(self.now())
     }
 
     /// `instant` at this clock's offset.
     pub fn at(&self, instant: DateTime<Utc>) -> DateTime<FixedOffset> {
         instant.with_timezone(&self.offset)
     }
-}
-
-/// RFC 3339 with whole seconds and the numeric offset (never `Z`).
-pub fn rfc3339(time: &DateTime<FixedOffset>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Secs, false)
-}
-
-/// `%Y%m%d-%H%M%S`, sortable and safe in file names.
-pub fn compact(time: &DateTime<FixedOffset>) -> String {
-    time.format("%Y%m%d-%H%M%S").to_string()
 }
 
 fn china_offset() -> FixedOffset {
@@ -108,8 +95,8 @@ mod tests {
     fn china_time_is_eight_hours_east_of_utc() {
         let clock = Clock::china();
         let t = clock.at(instant("2019-05-28T16:30:05Z"));
-        assert_eq!(rfc3339(&t), "2019-05-29T00:30:05+08:00");
-        assert_eq!(compact(&t), "20190529-003005");
+        assert_eq!(Timestamp::new(t).to_string(), "2019-05-29T00:30:05+08:00");
+        assert_eq!(Timestamp::new(t).compact(), "20190529-003005");
         assert_eq!(
             t.date_naive(),
             NaiveDate::from_ymd_opt(2019, 5, 29).unwrap()
@@ -121,10 +108,10 @@ mod tests {
     fn another_offset_gives_another_wall_time() {
         let clock = Clock::with_offset(FixedOffset::west_opt(5 * 3600 + 1800).unwrap());
         let t = clock.at(instant("2019-05-28T16:30:05.900Z"));
-        assert_eq!(rfc3339(&t), "2019-05-28T11:00:05-05:30");
+        assert_eq!(Timestamp::new(t).to_string(), "2019-05-28T11:00:05-05:30");
         let utc = Clock::with_offset(FixedOffset::east_opt(0).unwrap());
         assert_eq!(
-            rfc3339(&utc.at(instant("2019-05-28T16:30:05Z"))),
+            Timestamp::new(utc.at(instant("2019-05-28T16:30:05Z"))).to_string(),
             "2019-05-28T16:30:05+00:00"
         );
     }
@@ -151,7 +138,7 @@ mod tests {
             return;
         }
         let local_offset = chrono::Local::now().offset().local_minus_utc();
-        println!("CLOCK {} {local_offset}", Clock::china().rfc3339_now());
+        println!("CLOCK {} {local_offset}", Clock::china().stamp());
     }
 
     #[test]

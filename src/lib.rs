@@ -5,6 +5,7 @@
 //! step of the data flow.
 
 pub mod archive;
+pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod diag;

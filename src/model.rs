@@ -3,9 +3,11 @@
 //! the archive keeps and the templates read, so field names here are part of the public
 //! interface and change only with a new schema version.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::diag::Diagnostic;
+use crate::calendar::YearMonth;
+use crate::diag::{Diagnostic, Location};
 
 /// Schema identifier written into every submission.
 pub const SUBMISSION_SCHEMA: &str = "gongwen.submission/1";
@@ -17,8 +19,8 @@ pub struct Submission {
     pub source: Source,
     /// The county-level division the file is for, resolved against the registry.
     pub county: Option<CountyRef>,
-    /// 填报日期, `YYYY-MM-DD`.
-    pub filed_on: Option<String>,
+    /// 填报日期, written `YYYY-MM-DD`.
+    pub filed_on: Option<NaiveDate>,
     /// The year the county plans to pass the national assessment.
     pub plan_year: Option<PlanYear>,
     /// 附件1: one entry per physical campus, in the order of the workbook.
@@ -76,10 +78,10 @@ pub struct Item {
     pub indicator: Option<String>,
     /// 整改提升措施.
     pub measure: String,
-    /// 完成时限, `YYYY-MM`, or `None` when it could not be read (a diagnostic says why).
-    pub deadline: Option<String>,
-    /// `Sheet!A1` of the 存在不足情况 cell.
-    pub cell: String,
+    /// 完成时限, written `YYYY-MM`, or `None` when it could not be read (a diagnostic says why).
+    pub deadline: Option<YearMonth>,
+    /// The 存在不足情况 cell, written `Sheet!A1`.
+    pub cell: Location,
 }
 
 /// The year a county plans to pass the national assessment, as the 附件3 columns have it.

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::calendar::YearMonth;
 use crate::diag::{Diagnostic, Location, Rule};
 use crate::domain::{self, CountyMatch, Level, registry, squeeze};
 use crate::intake::forms::{Field, Found, ItemRow, Label, TableKind};
@@ -163,7 +164,7 @@ pub fn normalize_typed(
         schema: SUBMISSION_SCHEMA.to_owned(),
         source,
         county,
-        filed_on: filed.map(|(d, _)| d.format("%Y-%m-%d").to_string()),
+        filed_on: filed.map(|(d, _)| d),
         plan_year,
         schools,
         county_items,
@@ -337,7 +338,7 @@ fn item(
             indicator,
             measure,
             deadline,
-            cell: row.shortcoming.cell.to_string(),
+            cell: row.shortcoming.cell.clone(),
         },
         cells,
     )
@@ -450,10 +451,11 @@ pub enum DeadlineProblem {
     NotMonth,
     /// A number such as 2020.1, which Excel also makes of a typed 2020.10.
     Ambiguous,
-    /// A range whose end month (`YYYY-MM`) comes before its start month.
+    /// A range whose end month comes before its start (a month, or a year alone as in
+    /// 2021年上半年—2020年8月), the start as a clerk reads it.
     RangeReversed {
         start: String,
-        end: String,
+        end: YearMonth,
     },
     Invalid,
 }
@@ -493,8 +495,8 @@ impl DeadlineProblem {
                 cell,
                 format!(
                     "完成时限「{shown}」的结束月份（{}）早于开始月份（{}）",
-                    month_in_words(end),
-                    month_in_words(start)
+                    end.zh(),
+                    start
                 ),
             )
             .with_hint("时间段按结束月份作为完成时限；请核对起止月份，跨年的时间段两头都写年份，例如“2020年11月—2021年2月”"),
@@ -508,20 +510,20 @@ impl DeadlineProblem {
     }
 }
 
-/// Reads a deadline to `YYYY-MM` from any of the ways clerks write one, from a file whose
+/// Reads a deadline to its month from any of the ways clerks write one, from a file whose
 /// cells keep their types.
-pub fn parse_deadline(value: &CellValue) -> Result<String, DeadlineProblem> {
+pub fn parse_deadline(value: &CellValue) -> Result<YearMonth, DeadlineProblem> {
     parse_deadline_in(value, CellTyping::Typed)
 }
 
 /// Reads a deadline to `YYYY-MM`. A range (2020年6-8月, 2019.9-2020.6) is due at its end.
-pub fn parse_deadline_in(value: &CellValue, typing: CellTyping) -> Result<String, DeadlineProblem> {
+pub fn parse_deadline_in(
+    value: &CellValue,
+    typing: CellTyping,
+) -> Result<YearMonth, DeadlineProblem> {
     match value {
         CellValue::Empty => Err(DeadlineProblem::Missing),
-        CellValue::Date(iso) => {
-            let date = parse_iso_date(iso).ok_or(DeadlineProblem::Invalid)?;
-            year_month(date.year(), date.month())
-        }
+        CellValue::Date(at) => year_month(at.year(), at.month()),
         CellValue::Number(n) => {
             if let Some(date) = excel_serial(*n) {
                 return year_month(date.year(), date.month());
@@ -550,20 +552,11 @@ pub fn parse_deadline_in(value: &CellValue, typing: CellTyping) -> Result<String
     }
 }
 
-/// `2020-06` as a clerk writes it: 2020年6月.
-fn month_in_words(iso_month: &str) -> String {
-    match iso_month.split_once('-') {
-        Some((year, month)) => format!("{year}年{}月", month.trim_start_matches('0')),
-        None => format!("{iso_month}年"),
-    }
-}
-
-fn year_month(year: i32, month: u32) -> Result<String, DeadlineProblem> {
-    if (1..=12).contains(&month) && (2000..=2099).contains(&year) {
-        Ok(format!("{year:04}-{month:02}"))
-    } else {
-        Err(DeadlineProblem::Invalid)
-    }
+/// A deadline's month: this century's, as every deadline of the notice is.
+fn year_month(year: i32, month: u32) -> Result<YearMonth, DeadlineProblem> {
+    YearMonth::new(year, month)
+        .filter(|_| (2000..=2099).contains(&year))
+        .ok_or(DeadlineProblem::Invalid)
 }
 
 /// `2020.1` exactly as Excel displays the number 2020.10 in a General cell, which is what its
@@ -586,7 +579,7 @@ fn is_range_mark(c: char) -> bool {
     HYPHENS.contains(&c) || RANGE_WORDS.contains(&c)
 }
 
-fn parse_month_text(text: &str) -> Result<String, DeadlineProblem> {
+fn parse_month_text(text: &str) -> Result<YearMonth, DeadlineProblem> {
     /// Longer than any date or range clerks write; a range is read in time quadratic in its
     /// dashes, so a pasted paragraph is refused before that.
     const LONGEST_DEADLINE_CHARS: usize = 64;
@@ -629,7 +622,7 @@ fn parse_month_text(text: &str) -> Result<String, DeadlineProblem> {
 /// A range read to its end month, or `None` when the text holds no range (2020-06 and
 /// 2020-06-30 are one date, not ranges). The end may omit the year (2020年6-8月, 2020.6-8),
 /// then it is the start's year.
-fn read_range(text: &str) -> Option<Result<String, DeadlineProblem>> {
+fn read_range(text: &str) -> Option<Result<YearMonth, DeadlineProblem>> {
     for (at, dash) in text.char_indices().filter(|&(_, c)| is_range_mark(c)) {
         // A doubled dash (——) is one dash.
         let end_text = text[at + dash.len_utf8()..].trim_start_matches(is_range_mark);
@@ -646,10 +639,12 @@ fn read_range(text: &str) -> Option<Result<String, DeadlineProblem>> {
             {
                 let end = year_month(end_year, end_month);
                 return Some(match end {
-                    Ok(end) if end[..4] < *start_year => Err(DeadlineProblem::RangeReversed {
-                        start: start_year.to_owned(),
-                        end,
-                    }),
+                    Ok(end) if start_year.parse().is_ok_and(|year: i32| end.year() < year) => {
+                        Err(DeadlineProblem::RangeReversed {
+                            start: format!("{start_year}年"),
+                            end,
+                        })
+                    }
                     end => end,
                 });
             }
@@ -681,9 +676,10 @@ fn read_range(text: &str) -> Option<Result<String, DeadlineProblem>> {
         let start = year_month(start_year, start_month);
         let end = year_month(end_year, end_month);
         return Some(match (start, end) {
-            (Ok(start), Ok(end)) if end < start => {
-                Err(DeadlineProblem::RangeReversed { start, end })
-            }
+            (Ok(start), Ok(end)) if end < start => Err(DeadlineProblem::RangeReversed {
+                start: start.zh(),
+                end,
+            }),
             (_, end) => end,
         });
     }
@@ -966,11 +962,6 @@ fn ascii_digits(text: &str) -> String {
         .collect()
 }
 
-fn parse_iso_date(iso: &str) -> Option<NaiveDate> {
-    let date = iso.split('T').next()?;
-    NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
-}
-
 /// An Excel serial day number within 2000–2099, for date cells whose format was lost.
 fn excel_serial(n: f64) -> Option<NaiveDate> {
     if n.fract() != 0.0 || !(36_526.0..=73_050.0).contains(&n) {
@@ -982,7 +973,7 @@ fn excel_serial(n: f64) -> Option<NaiveDate> {
 /// Reads a full date (填报日期).
 pub fn parse_date(value: &CellValue) -> Option<NaiveDate> {
     match value {
-        CellValue::Date(iso) => parse_iso_date(iso),
+        CellValue::Date(date) => Some(*date),
         CellValue::Number(n) => excel_serial(*n).or_else(|| {
             let n = *n as i64;
             NaiveDate::from_ymd_opt(
@@ -1323,7 +1314,7 @@ fn plan_year(found: &Found, diags: &mut Vec<Diagnostic>) -> (Option<PlanYear>, O
 pub fn parse_plan_year(value: &CellValue) -> Option<PlanYear> {
     let year = match value {
         CellValue::Number(n) if n.fract() == 0.0 => *n as i32,
-        CellValue::Date(iso) => parse_iso_date(iso)?.year(),
+        CellValue::Date(date) => date.year(),
         CellValue::Text(text) => {
             let text = ascii_digits(&squeeze(text));
             let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
@@ -1352,9 +1343,14 @@ pub fn parse_plan_year(value: &CellValue) -> Option<PlanYear> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::intake::iso_date_cell;
 
     fn text(s: &str) -> CellValue {
         CellValue::Text(s.into())
+    }
+
+    fn ym(s: &str) -> YearMonth {
+        YearMonth::parse(s).unwrap()
     }
 
     #[test]
@@ -1401,7 +1397,7 @@ mod tests {
             ("2019年9月—2020年6月", "2020-06"),
             ("2020.06.30", "2020-06"),
         ] {
-            assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
+            assert_eq!(parse_deadline(&text(input)), Ok(ym(want)), "{input}");
         }
         assert_eq!(
             parse_deadline(&text("2020年")),
@@ -1448,17 +1444,13 @@ mod tests {
                 (format!("2020年6月1日{dash}8月31日"), "2020-08"),
                 (format!("２０２０年６月{dash}８月"), "2020-08"),
             ] {
-                assert_eq!(
-                    parse_deadline(&text(&input)),
-                    Ok(want.to_owned()),
-                    "{input}"
-                );
+                assert_eq!(parse_deadline(&text(&input)), Ok(ym(want)), "{input}");
             }
             assert_eq!(
                 parse_deadline(&text(&format!("2020年8月{dash}6月"))),
                 Err(DeadlineProblem::RangeReversed {
-                    start: "2020-08".into(),
-                    end: "2020-06".into()
+                    start: "2020年8月".into(),
+                    end: ym("2020-06")
                 }),
                 "{dash}"
             );
@@ -1507,7 +1499,7 @@ mod tests {
             ("二零二零年六月至八月", "2020-08"),
             ("2020年十一月", "2020-11"),
         ] {
-            assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
+            assert_eq!(parse_deadline(&text(input)), Ok(ym(want)), "{input}");
         }
         // The end has no month.
         assert_eq!(
@@ -1522,8 +1514,8 @@ mod tests {
         assert_eq!(
             parse_deadline(&text("2020年11月-2月")),
             Err(DeadlineProblem::RangeReversed {
-                start: "2020-11".into(),
-                end: "2020-02".into()
+                start: "2020年11月".into(),
+                end: ym("2020-02")
             })
         );
         assert_eq!(
@@ -1537,8 +1529,8 @@ mod tests {
         assert_eq!(
             parse_deadline(&text("2021年上半年-2020年8月")),
             Err(DeadlineProblem::RangeReversed {
-                start: "2021".into(),
-                end: "2020-08".into()
+                start: "2021年".into(),
+                end: ym("2020-08")
             })
         );
         assert_eq!(
@@ -1572,7 +1564,7 @@ mod tests {
             ("2020—08", "2020-08"),
             ("2020、6", "2020-06"),
         ] {
-            assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
+            assert_eq!(parse_deadline(&text(input)), Ok(ym(want)), "{input}");
         }
     }
 
@@ -1600,7 +1592,7 @@ mod tests {
             ("2020,06月", "2020-06"),
             ("2020,1", "2020-01"),
         ] {
-            assert_eq!(parse_deadline(&text(input)), Ok(want.to_owned()), "{input}");
+            assert_eq!(parse_deadline(&text(input)), Ok(ym(want)), "{input}");
         }
         assert_eq!(
             parse_deadline(&text("2020,13")),
@@ -1625,24 +1617,18 @@ mod tests {
             parse_deadline_in(&text(" 2020.1 "), csv),
             Err(DeadlineProblem::Ambiguous)
         );
-        assert_eq!(
-            parse_deadline_in(&text("2020.10"), csv),
-            Ok("2020-10".into())
-        );
-        assert_eq!(
-            parse_deadline_in(&text("2020.6"), csv),
-            Ok("2020-06".into())
-        );
+        assert_eq!(parse_deadline_in(&text("2020.10"), csv), Ok(ym("2020-10")));
+        assert_eq!(parse_deadline_in(&text("2020.6"), csv), Ok(ym("2020-06")));
         assert_eq!(
             parse_deadline_in(&text("2020.1-2020.6"), csv),
-            Ok("2020-06".into())
+            Ok(ym("2020-06"))
         );
         assert_eq!(
             parse_deadline_in(&text("2020年1月"), csv),
-            Ok("2020-01".into())
+            Ok(ym("2020-01"))
         );
         // In an xlsx, a text cell was typed as text: 2020.1 is January.
-        assert_eq!(parse_deadline(&text("2020.1")), Ok("2020-01".into()));
+        assert_eq!(parse_deadline(&text("2020.1")), Ok(ym("2020-01")));
         assert_eq!(CellTyping::from(Format::Csv), csv);
         assert_eq!(CellTyping::from(Format::Ods), CellTyping::Typed);
     }
@@ -1651,11 +1637,11 @@ mod tests {
     fn deadline_numbers_and_dates() {
         assert_eq!(
             parse_deadline(&CellValue::Number(2020.6)),
-            Ok("2020-06".into())
+            Ok(ym("2020-06"))
         );
         assert_eq!(
             parse_deadline(&CellValue::Number(2020.12)),
-            Ok("2020-12".into())
+            Ok(ym("2020-12"))
         );
         assert_eq!(
             parse_deadline(&CellValue::Number(2020.1)),
@@ -1666,17 +1652,19 @@ mod tests {
             Err(DeadlineProblem::NotMonth)
         );
         assert_eq!(
-            parse_deadline(&CellValue::Date("2020-08-31T00:00:00".into())),
-            Ok("2020-08".into())
+            parse_deadline(&CellValue::Date(
+                NaiveDate::from_ymd_opt(2020, 8, 31).unwrap()
+            )),
+            Ok(ym("2020-08"))
         );
         assert_eq!(
-            parse_deadline(&CellValue::Date("2020-08-31".into())),
-            Ok("2020-08".into())
+            parse_deadline(&iso_date_cell("2020-08-31")),
+            Ok(ym("2020-08"))
         );
         // 44074 is 2020-08-31 as an Excel serial whose date format was lost.
         assert_eq!(
             parse_deadline(&CellValue::Number(44074.0)),
-            Ok("2020-08".into())
+            Ok(ym("2020-08"))
         );
     }
 
@@ -1690,7 +1678,7 @@ mod tests {
         assert_eq!(parse_date(&text("20190528")), d(2019, 5, 28));
         assert_eq!(parse_date(&text("2019年5月")), None);
         assert_eq!(
-            parse_date(&CellValue::Date("2019-05-20T00:00:00".into())),
+            parse_date(&iso_date_cell("2019-05-20T00:00:00")),
             d(2019, 5, 20)
         );
     }

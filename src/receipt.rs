@@ -5,8 +5,10 @@
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{Timestamp, YearMonth};
 use crate::diag::{Diagnostic, Severity};
 use crate::model::{CountyRef, PlanYear, Submission};
 
@@ -72,23 +74,21 @@ impl Changes {
 pub fn changes(previous: &Submission, current: &Submission) -> Changes {
     let school_names =
         |s: &Submission| -> BTreeSet<String> { s.schools.iter().map(|x| x.name.clone()).collect() };
-    let items = |s: &Submission| -> Vec<(String, Option<String>)> {
-        let mut out: Vec<(String, Option<String>)> = s
+    let items = |s: &Submission| -> Vec<(String, Option<YearMonth>)> {
+        let mut out: Vec<(String, Option<YearMonth>)> = s
             .schools
             .iter()
             .flat_map(|school| {
-                school.items.iter().map(move |i| {
-                    (
-                        format!("{}：{}", school.name, i.shortcoming),
-                        i.deadline.clone(),
-                    )
-                })
+                school
+                    .items
+                    .iter()
+                    .map(move |i| (format!("{}：{}", school.name, i.shortcoming), i.deadline))
             })
             .collect();
         out.extend(
             s.county_items
                 .iter()
-                .map(|i| (format!("县级：{}", i.shortcoming), i.deadline.clone())),
+                .map(|i| (format!("县级：{}", i.shortcoming), i.deadline)),
         );
         out
     };
@@ -101,7 +101,8 @@ pub fn changes(previous: &Submission, current: &Submission) -> Changes {
         if let Some((_, old)) = old_items.iter().find(|(k, _)| k == key)
             && old != deadline
         {
-            let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "未填".to_owned());
+            let show =
+                |d: &Option<YearMonth>| d.map_or_else(|| "未填".to_owned(), |d| d.to_string());
             deadlines_moved.push(format!("{key}：{} → {}", show(old), show(deadline)));
         }
     }
@@ -131,11 +132,11 @@ pub struct Receipt {
     /// The file as dropped, relative to the inbox.
     pub file: String,
     pub sha256: String,
-    /// When gongwen took the file (local time, RFC 3339).
-    pub received_at: String,
+    /// When gongwen took the file (the office's clock, written RFC 3339).
+    pub received_at: Timestamp,
     pub verdict: Verdict,
     pub county: Option<CountyRef>,
-    pub filed_on: Option<String>,
+    pub filed_on: Option<NaiveDate>,
     pub plan_year: Option<PlanYear>,
     pub schools: usize,
     pub school_items: usize,
@@ -155,7 +156,7 @@ impl Receipt {
     /// A receipt for a submission; outputs and changes are filled in by the caller.
     pub fn for_submission(
         file: &str,
-        received_at: &str,
+        received_at: Timestamp,
         verdict: Verdict,
         s: &Submission,
         kept_at: &str,
@@ -164,10 +165,10 @@ impl Receipt {
             schema: RECEIPT_SCHEMA.to_owned(),
             file: file.to_owned(),
             sha256: s.source.sha256.clone(),
-            received_at: received_at.to_owned(),
+            received_at,
             verdict,
             county: s.county.clone(),
-            filed_on: s.filed_on.clone(),
+            filed_on: s.filed_on,
             plan_year: s.plan_year,
             schools: s.schools.len(),
             school_items: s.school_item_count(),
@@ -204,7 +205,8 @@ impl Receipt {
         }
         t.push_str(&format!(
             "  填报日期：{}\n",
-            self.filed_on.as_deref().unwrap_or("未填")
+            self.filed_on
+                .map_or_else(|| "未填".to_owned(), |d| d.to_string())
         ));
         t.push_str(&format!(
             "  计划创建年份：{}\n",
@@ -277,6 +279,7 @@ impl Receipt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Location;
     use crate::model::{Item, School, Source};
 
     fn sub(schools: &[(&str, &[(&str, &str)])], plan: Option<PlanYear>) -> Submission {
@@ -299,8 +302,8 @@ mod tests {
                             shortcoming: (*s).into(),
                             indicator: None,
                             measure: "m".into(),
-                            deadline: Some((*d).into()),
-                            cell: "S!B5".into(),
+                            deadline: d.parse().ok(),
+                            cell: Location::new("S", 4, 1),
                         })
                         .collect(),
                 })

@@ -224,7 +224,7 @@ mod tests {
                 sha256: String::new(),
             },
             county: None,
-            filed_on: Some("2019-05-20".to_owned()),
+            filed_on: chrono::NaiveDate::from_ymd_opt(2019, 5, 20),
             plan_year: None,
             schools: Vec::new(),
             county_items: Vec::new(),

@@ -18,6 +18,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::archive::{Entry, Layout, State};
+use crate::calendar::{Timestamp, zh_date};
 use crate::config::{Config, Deadlines};
 use crate::domain::{self, Division};
 use crate::model::{PlanYear, Submission};
@@ -108,8 +109,8 @@ pub struct CountyRow<'a> {
     pub rejected: Option<&'a Entry>,
     /// The submission of the latest accepted file.
     pub submission: Option<&'a Submission>,
-    /// When the county's state last changed (RFC 3339 as recorded).
-    pub changed_at: Option<&'a str>,
+    /// When the county's state last changed.
+    pub changed_at: Option<Timestamp>,
     /// Its documents in `outbox/<市>/<县>/` that exist (without the county's 回执.txt).
     pub documents: Vec<String>,
     /// Its latest receipt, when the file exists.
@@ -295,7 +296,7 @@ fn county_row<'a>(
     let accepted = snapshot.state.accepted.get(&division.code);
     let rejected = snapshot.state.rejected.get(&division.code);
     // A rejection counts only when it is newer than the accepted file.
-    let rejected_latest = rejected.filter(|r| accepted.is_none_or(|a| newer(&r.at, &a.at)));
+    let rejected_latest = rejected.filter(|r| accepted.is_none_or(|a| r.at > a.at));
     let standing = match (accepted, rejected_latest) {
         (_, Some(_)) => Standing::Rejected,
         (Some(a), None) if a.warnings > 0 => Standing::FiledWithWarnings,
@@ -318,24 +319,13 @@ fn county_row<'a>(
         accepted,
         rejected,
         submission: accepted.and_then(|_| snapshot.submissions.get(&division.code)),
-        changed_at: latest.map(|e| e.at.as_str()),
+        changed_at: latest.map(|e| e.at),
         documents: files_in(&snapshot.files, &folder)
             .into_iter()
             .filter(|f| !f.ends_with("/回执.txt"))
             .collect(),
         receipt: existing(latest),
         accepted_receipt: rejected_latest.and_then(|_| existing(accepted)),
-    }
-}
-
-/// Whether timestamp `a` is later than `b`: RFC 3339 compared as instants, else as text.
-fn newer(a: &str, b: &str) -> bool {
-    match (
-        chrono::DateTime::parse_from_rfc3339(a),
-        chrono::DateTime::parse_from_rfc3339(b),
-    ) {
-        (Ok(a), Ok(b)) => a > b,
-        _ => a > b,
     }
 }
 
@@ -542,7 +532,7 @@ fn page<'v>(v: &'v Overview<'v>, generated_at: &'v str) -> Page<'v> {
             class: "not-filed",
             title: "未报送",
             number: not_filed,
-            note: format!("截止 {}", date_zh(v.deadlines.county)),
+            note: format!("截止 {}", zh_date(v.deadlines.county)),
         },
         Card {
             class: "overdue",
@@ -574,10 +564,10 @@ fn page<'v>(v: &'v Overview<'v>, generated_at: &'v str) -> Page<'v> {
         notice_number: notice::NUMBER,
         generated_at,
         v,
-        county_deadline: date_zh(v.deadlines.county),
-        city_deadline: date_zh(v.deadlines.city),
-        reference: date_zh(v.reference),
-        today: date_zh(v.today),
+        county_deadline: zh_date(v.deadlines.county),
+        city_deadline: zh_date(v.deadlines.city),
+        reference: zh_date(v.reference),
+        today: zh_date(v.today),
         goals: notice::GOALS
             .map(|g| format!("{}达到 {}%", g.year.label(), g.percent))
             .join("，"),
@@ -632,7 +622,7 @@ fn county_view<'v>(c: &'v CountyRow<'v>) -> CountyView<'v> {
             .filter(|_| c.standing == Standing::FiledWithWarnings)
             .map(|a| a.warnings),
         plan,
-        changed_at: c.changed_at.map(time_zh),
+        changed_at: c.changed_at.map(Timestamp::minutes),
         documents: doc_groups(&c.documents, &c.name),
         receipt: c.receipt.as_deref().map(|r| (href(r), receipt_label)),
         accepted_receipt: c.accepted_receipt.as_deref().map(href),
@@ -836,17 +826,6 @@ fn percent(share: f64) -> String {
     }
 }
 
-fn date_zh(date: NaiveDate) -> String {
-    date.format("%Y年%-m月%-d日").to_string()
-}
-
-/// An RFC 3339 timestamp as `2019-05-28 14:03`; anything else as written.
-fn time_zh(at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| at.to_owned())
-}
-
 // ---------------------------------------------------------------------------------------
 // Reading the archive and writing the page
 
@@ -929,7 +908,7 @@ mod tests {
         Entry {
             sha256: sha.into(),
             file: file.into(),
-            at: at.into(),
+            at: at.parse().unwrap(),
             receipt: receipt.into(),
             warnings,
         }
@@ -953,7 +932,7 @@ mod tests {
                 city: division.city.clone(),
                 city_code: division.city_code.clone(),
             }),
-            filed_on: Some("2019-05-20".into()),
+            filed_on: Some(day(2019, 5, 20)),
             plan_year: plan,
             schools: schools
                 .iter()
@@ -963,8 +942,8 @@ mod tests {
                         shortcoming: "生均体育运动场馆面积不足".into(),
                         indicator: Some("R5".into()),
                         measure: "改造".into(),
-                        deadline: Some("2020-06".into()),
-                        cell: "学校整改清单!B5".into(),
+                        deadline: "2020-06".parse().ok(),
+                        cell: crate::diag::Location::parse("学校整改清单!B5").unwrap(),
                     }],
                 })
                 .collect(),
@@ -1110,7 +1089,7 @@ mod tests {
         assert_eq!(row(&v, "330111").standing, Standing::NotFiled);
         assert_eq!(
             row(&v, "330109").changed_at,
-            Some("2019-05-25T09:00:00+08:00")
+            "2019-05-25T09:00:00+08:00".parse().ok()
         );
         assert_eq!(
             (v.total, v.filed, v.with_warnings, v.rejected),

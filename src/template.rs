@@ -1328,11 +1328,14 @@ mod tests {
         };
         let sub = read_back(&build(&template).unwrap(), "西湖区.xlsx");
         assert!(sub.diagnostics.is_empty(), "{:?}", sub.diagnostics);
-        assert_eq!(sub.filed_on.as_deref(), Some("2019-05-20"));
+        assert_eq!(sub.filed_on, NaiveDate::from_ymd_opt(2019, 5, 20));
         let items = &sub.schools[0].items;
         assert_eq!(items[0].indicator.as_deref(), Some("R7"));
-        assert_eq!(items[0].deadline.as_deref(), Some("2020-08"));
-        assert_eq!(items[0].cell, "学校整改清单!B5");
+        assert_eq!(
+            items[0].deadline.map(|d| d.to_string()).as_deref(),
+            Some("2020-08")
+        );
+        assert_eq!(items[0].cell.to_string(), "学校整改清单!B5");
         assert_eq!(items[1].indicator.as_deref(), Some("R2"));
         assert_eq!(sub.county_items[0].indicator.as_deref(), Some("G10"));
     }

@@ -3,6 +3,7 @@
 //! a missing measure) are raised in `normalize`, where the value is read; this module adds
 //! what needs the whole file, then puts every diagnostic in reading order.
 
+use crate::calendar::YearMonth;
 use crate::diag::{Diagnostic, Rule};
 use crate::domain::{Level, registry};
 use crate::model::Item;
@@ -12,7 +13,7 @@ use crate::normalize::{ItemCells, Normalized};
 /// sheet, row and column.
 pub fn validate(n: &mut Normalized) {
     let mut found = Vec::new();
-    let filed_month = n.submission.filed_on.as_ref().map(|d| d[..7].to_owned());
+    let filed_month = n.submission.filed_on.map(YearMonth::of);
 
     for (school, cells) in n.submission.schools.iter().zip(&n.schools) {
         if is_multi_campus(&school.name) {
@@ -26,23 +27,11 @@ pub fn validate(n: &mut Normalized) {
             );
         }
         for (item, cells) in school.items.iter().zip(&cells.items) {
-            item_rules(
-                item,
-                cells,
-                Level::School,
-                filed_month.as_deref(),
-                &mut found,
-            );
+            item_rules(item, cells, Level::School, filed_month, &mut found);
         }
     }
     for (item, cells) in n.submission.county_items.iter().zip(&n.county_items) {
-        item_rules(
-            item,
-            cells,
-            Level::County,
-            filed_month.as_deref(),
-            &mut found,
-        );
+        item_rules(item, cells, Level::County, filed_month, &mut found);
     }
     for (index, cell) in &n.repeated_schools {
         let name = &n.submission.schools[*index].name;
@@ -82,10 +71,10 @@ fn item_rules(
     item: &Item,
     cells: &ItemCells,
     list: Level,
-    filed_month: Option<&str>,
+    filed_month: Option<YearMonth>,
     out: &mut Vec<Diagnostic>,
 ) {
-    if let (Some(deadline), Some(filed)) = (&item.deadline, filed_month)
+    if let (Some(deadline), Some(filed)) = (item.deadline, filed_month)
         && deadline_before_filing(deadline, filed)
     {
         out.push(
@@ -175,7 +164,7 @@ fn excerpt(text: &str) -> String {
 }
 
 /// A deadline month (`YYYY-MM`) before the month of filing.
-pub fn deadline_before_filing(deadline: &str, filed_month: &str) -> bool {
+pub fn deadline_before_filing(deadline: YearMonth, filed_month: YearMonth) -> bool {
     deadline < filed_month
 }
 
@@ -222,9 +211,11 @@ mod tests {
 
     #[test]
     fn deadline_before_filing_compares_months() {
-        assert!(deadline_before_filing("2019-04", "2019-05"));
-        assert!(!deadline_before_filing("2019-05", "2019-05"));
-        assert!(!deadline_before_filing("2020-01", "2019-05"));
+        let m = |s: &str| YearMonth::parse(s).unwrap();
+        assert!(deadline_before_filing(m("2019-04"), m("2019-05")));
+        assert!(!deadline_before_filing(m("2019-05"), m("2019-05")));
+        assert!(!deadline_before_filing(m("2020-01"), m("2019-05")));
+        assert!(deadline_before_filing(m("2018-12"), m("2019-01")));
     }
 
     #[test]

@@ -359,8 +359,8 @@ fn item(shortcoming: &str, measure: &str, deadline: &str, row: usize) -> Item {
         shortcoming: shortcoming.to_owned(),
         indicator: None,
         measure: measure.to_owned(),
-        deadline: Some(deadline.to_owned()),
-        cell: format!("学校整改清单!B{row}"),
+        deadline: deadline.parse().ok(),
+        cell: gongwen::diag::Location::new("学校整改清单", row as u32 - 1, 1),
     }
 }
 
@@ -372,7 +372,7 @@ fn submission(schools: Vec<School>, county_items: Vec<Item>) -> Submission {
             sha256: String::new(),
         },
         county: Some(county("西湖区")),
-        filed_on: Some("2019-05-20".to_owned()),
+        filed_on: chrono::NaiveDate::from_ymd_opt(2019, 5, 20),
         plan_year: Some(PlanYear::Y2020),
         schools,
         county_items,
@@ -447,7 +447,7 @@ fn long_document() -> Document {
         meta: Meta {
             title: "网格".to_owned(),
             author: "测试".to_owned(),
-            date: "2019-05-20".to_owned(),
+            date: chrono::NaiveDate::from_ymd_opt(2019, 5, 20).unwrap(),
             keywords: Vec::new(),
         },
         sections: vec![Section {

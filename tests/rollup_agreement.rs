@@ -27,7 +27,7 @@ fn filing(division: &Division, index: usize) -> Submission {
             sha256: "0".repeat(64),
         },
         county: Some(division.to_ref()),
-        filed_on: Some(format!("2019-05-{}", 10 + index % 20)),
+        filed_on: chrono::NaiveDate::from_ymd_opt(2019, 5, 10 + index as u32 % 20),
         // Every seventh without a plan year, the rest spread over the five columns.
         plan_year: (index % 7 != 6).then(|| PlanYear::ALL[index % 5]),
         schools: Vec::new(),
@@ -61,7 +61,7 @@ fn snapshot(subs: &[Submission]) -> Snapshot {
             Entry {
                 sha256: sub.source.sha256.clone(),
                 file: sub.source.file.clone(),
-                at: "2019-05-20T10:00:00+08:00".to_owned(),
+                at: "2019-05-20T10:00:00+08:00".parse().unwrap(),
                 receipt: format!("outbox/回执/{code}.txt"),
                 warnings: 0,
             },

@@ -34,8 +34,8 @@ pub enum CellValue {
     Text(String),
     Number(f64),
     Bool(bool),
-    /// A date cell, as `YYYY-MM-DDTHH:MM:SS` (Excel serials already converted).
-    Date(String),
+    /// A date cell's day (Excel serials already converted; a time of day is never asked for).
+    Date(chrono::NaiveDate),
     /// A formula error such as `#REF!`.
     Error(String),
 }
@@ -56,9 +56,19 @@ impl CellValue {
             CellValue::Text(t) => t.clone(),
             CellValue::Number(n) => format_number(*n),
             CellValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-            CellValue::Date(d) => d.split('T').next().unwrap_or(d).to_owned(),
+            CellValue::Date(d) => d.to_string(),
             CellValue::Error(e) => e.clone(),
         }
+    }
+}
+
+/// A cell the file marks as a date and stores as ISO 8601 text (`2020-08-31`,
+/// `2020-08-31T00:00:00`): its day, or the text as written when it holds no day (a time alone).
+pub fn iso_date_cell(iso: &str) -> CellValue {
+    let day = iso.split('T').next().unwrap_or(iso);
+    match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+        Ok(date) => CellValue::Date(date),
+        Err(_) => CellValue::Text(iso.to_owned()),
     }
 }
 

@@ -243,7 +243,7 @@ fn cell_value(
             })?)),
             None => None,
         },
-        Some("date") => attr(e, "office:date-value").map(CellValue::Date),
+        Some("date") => attr(e, "office:date-value").map(|iso| super::iso_date_cell(&iso)),
         Some("time") => attr(e, "office:time-value").map(CellValue::Text),
         Some("boolean") => {
             attr(e, "office:boolean-value").map(|v| CellValue::Bool(v == "true" || v == "TRUE"))
@@ -406,7 +406,9 @@ mod tests {
         }
         assert_eq!(
             at(sheet, 1_048_575, 16_383),
-            Some(CellValue::Date("2020-08-31".into()))
+            Some(CellValue::Date(
+                chrono::NaiveDate::from_ymd_opt(2020, 8, 31).unwrap()
+            ))
         );
         assert_eq!(sheet.cells.len(), 8);
         assert_eq!(

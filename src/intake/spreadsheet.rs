@@ -179,7 +179,7 @@ fn convert_ref(
         DataRef::Int(i) => CellValue::Number(*i as f64),
         DataRef::Bool(b) => CellValue::Bool(*b),
         DataRef::DateTime(dt) => date_time(dt),
-        DataRef::DateTimeIso(s) => CellValue::Date(s.clone()),
+        DataRef::DateTimeIso(s) => super::iso_date_cell(s),
         DataRef::DurationIso(s) => CellValue::Text(s.clone()),
         DataRef::Error(e) => CellValue::Error(e.to_string()),
     };
@@ -203,7 +203,7 @@ fn convert(
         Data::Int(i) => CellValue::Number(*i as f64),
         Data::Bool(b) => CellValue::Bool(*b),
         Data::DateTime(dt) => date_time(dt),
-        Data::DateTimeIso(s) => CellValue::Date(s.clone()),
+        Data::DateTimeIso(s) => super::iso_date_cell(s),
         Data::DurationIso(s) => CellValue::Text(s.clone()),
         Data::Error(e) => CellValue::Error(e.to_string()),
     };
@@ -215,7 +215,7 @@ fn date_time(dt: &calamine::ExcelDateTime) -> CellValue {
         return CellValue::Number(dt.as_f64());
     }
     match dt.as_datetime() {
-        Some(d) => CellValue::Date(d.format("%Y-%m-%dT%H:%M:%S").to_string()),
+        Some(d) => CellValue::Date(d.date()),
         None => CellValue::Number(dt.as_f64()),
     }
 }

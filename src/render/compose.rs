@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
+use crate::calendar::{YearMonth, zh_date};
 use crate::config::{Config, Office};
 use crate::diag::Location;
 use crate::domain;
@@ -45,7 +46,7 @@ pub enum ComposeError {
 pub fn county_documents(sub: &Submission, config: &Config) -> Result<Vec<Document>, ComposeError> {
     let county = renderable(sub)?;
     let office = config.county_office(county);
-    let date = document_date(&office, sub.filed_on.as_deref().into_iter());
+    let date = document_date(&office, sub.filed_on);
     let mut docs = vec![school_list(sub, county, date)];
     if !sub.county_items.is_empty() {
         docs.push(county_list(sub, county, date));
@@ -66,40 +67,18 @@ fn renderable(sub: &Submission) -> Result<&CountyRef, ComposeError> {
 }
 
 /// 成文日期: the configured date, else the latest 填报日期, else the notice's deadline.
-fn document_date<'a>(office: &Office, filed: impl Iterator<Item = &'a str>) -> NaiveDate {
+fn document_date(office: &Office, filed: impl IntoIterator<Item = NaiveDate>) -> NaiveDate {
     office
         .date
-        .or_else(|| filed.filter_map(parse_date).max())
+        .or_else(|| filed.into_iter().max())
         .unwrap_or_else(domain::reference_date)
-}
-
-fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
-}
-
-/// `2019年5月20日`: Arabic numerals, year in full, no leading zeros (GB/T 9704 7.3.5.1).
-pub fn zh_date(date: NaiveDate) -> String {
-    format!("{}年{}月{}日", date.year(), date.month(), date.day())
-}
-
-/// `2020-06` → `2020年6月`; anything else is returned as written.
-pub fn zh_month(month: &str) -> String {
-    let parsed = month.split_once('-').and_then(|(y, m)| {
-        let y: i32 = y.parse().ok()?;
-        let m: u32 = m.parse().ok()?;
-        (1..=12).contains(&m).then_some((y, m))
-    });
-    match parsed {
-        Some((y, m)) => format!("{y}年{m}月"),
-        None => month.to_owned(),
-    }
 }
 
 fn meta(title: String, author: &str, date: NaiveDate, keywords: &[&str]) -> Meta {
     Meta {
         title,
         author: author.to_owned(),
-        date: date.format("%Y-%m-%d").to_string(),
+        date,
         keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
     }
 }
@@ -206,7 +185,7 @@ fn item_cells(index: usize, item: &Item) -> [String; 3] {
     [
         format!("{}.{}", index + 1, item.shortcoming),
         item.measure.clone(),
-        item.deadline.as_deref().map(zh_month).unwrap_or_default(),
+        item.deadline.map(YearMonth::zh).unwrap_or_default(),
     ]
 }
 
@@ -225,12 +204,7 @@ fn list_document(
     table: Table,
     notes: &[&str],
 ) -> Document {
-    let filed = sub
-        .filed_on
-        .as_deref()
-        .and_then(parse_date)
-        .map(zh_date)
-        .unwrap_or_default();
+    let filed = sub.filed_on.map(zh_date).unwrap_or_default();
     Document {
         schema: DOCUMENT_SCHEMA.to_owned(),
         kind,
@@ -291,13 +265,8 @@ fn place_word(county: &CountyRef) -> &'static str {
 fn by_deadline_year<'a>(items: impl Iterator<Item = &'a Item>) -> BTreeMap<i32, usize> {
     let mut years = BTreeMap::new();
     for item in items {
-        if let Some(year) = item
-            .deadline
-            .as_deref()
-            .and_then(|d| d.get(..4))
-            .and_then(|y| y.parse::<i32>().ok())
-        {
-            *years.entry(year).or_insert(0) += 1;
+        if let Some(deadline) = item.deadline {
+            *years.entry(deadline.year()).or_insert(0) += 1;
         }
     }
     years
@@ -312,8 +281,8 @@ fn years_sentence(years: &BTreeMap<i32, usize>) -> String {
         .join("，")
 }
 
-fn latest_deadline<'a>(items: impl Iterator<Item = &'a Item>) -> Option<String> {
-    items.filter_map(|i| i.deadline.clone()).max()
+fn latest_deadline<'a>(items: impl Iterator<Item = &'a Item>) -> Option<YearMonth> {
+    items.filter_map(|i| i.deadline).max()
 }
 
 /// Counts by indicator group (资源配置, 政府保障程度, 教育质量), in that order, then 其他.
@@ -425,7 +394,7 @@ fn county_report(
         }
         let years = by_deadline_year(items.iter().copied());
         let latest = latest_deadline(items.iter().copied())
-            .map(|m| format!("，全部任务于{}前完成", zh_month(&m)))
+            .map(|m| format!("，全部任务于{}前完成", m.zh()))
             .unwrap_or_default();
         body.push(Block::Heading {
             level: 2,
@@ -457,13 +426,7 @@ fn county_report(
                     .iter()
                     .flat_map(|s| &s.items)
                     .chain(&sub.county_items)
-                    .filter(|i| {
-                        i.deadline
-                            .as_deref()
-                            .and_then(|d| d.get(..4))
-                            .and_then(|y| y.parse::<i32>().ok())
-                            .is_some_and(|y| y > year)
-                    })
+                    .filter(|i| i.deadline.is_some_and(|d| d.year() > year))
                     .count();
                 if late > 0 {
                     text.push_str(&format!(
@@ -735,10 +698,7 @@ pub fn city_documents(
         });
     };
     let office = config.city_office(city);
-    let date = document_date(
-        &office,
-        all_filings(city_rollup).filter_map(|s| s.filed_on.as_deref()),
-    );
+    let date = document_date(&office, all_filings(city_rollup).filter_map(|s| s.filed_on));
     let picture = CityPicture {
         city: city_rollup,
         date,
@@ -987,7 +947,7 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
         });
     }
     let office = config.province_office();
-    let date = document_date(&office, latest.iter().filter_map(|s| s.filed_on.as_deref()));
+    let date = document_date(&office, latest.iter().filter_map(|s| s.filed_on));
     let rollup = Rollup::new(rollup::reference_date(&config.deadlines), latest);
     let total = rollup.total();
 
@@ -1206,21 +1166,20 @@ pub fn locate_char(sub: &Submission, c: char) -> Option<(Location, &'static str)
         }
     };
     for school in &sub.schools {
-        if school.name.contains(c) {
-            let cell = school.items.first().and_then(|i| Location::parse(&i.cell));
-            if let Some(cell) = cell {
-                return Some((cell, "学校名称"));
-            }
+        if school.name.contains(c)
+            && let Some(first) = school.items.first()
+        {
+            return Some((first.cell.clone(), "学校名称"));
         }
         for item in &school.items {
-            if let (Some(column), Some(cell)) = (found(item), Location::parse(&item.cell)) {
-                return Some((cell, column));
+            if let Some(column) = found(item) {
+                return Some((item.cell.clone(), column));
             }
         }
     }
     for item in &sub.county_items {
-        if let (Some(column), Some(cell)) = (found(item), Location::parse(&item.cell)) {
-            return Some((cell, column));
+        if let Some(column) = found(item) {
+            return Some((item.cell.clone(), column));
         }
     }
     None
@@ -1240,8 +1199,8 @@ mod tests {
             shortcoming: s.to_owned(),
             indicator: None,
             measure: m.to_owned(),
-            deadline: Some(d.to_owned()),
-            cell: cell.to_owned(),
+            deadline: d.parse().ok(),
+            cell: Location::parse(cell).unwrap(),
         };
         Submission {
             schema: SUBMISSION_SCHEMA.to_owned(),
@@ -1250,7 +1209,7 @@ mod tests {
                 sha256: String::new(),
             },
             county: Some(d.to_ref()),
-            filed_on: Some("2019-05-20".to_owned()),
+            filed_on: NaiveDate::from_ymd_opt(2019, 5, 20),
             plan_year: plan,
             schools: vec![
                 School {
@@ -1283,17 +1242,6 @@ mod tests {
             )],
             diagnostics: Vec::new(),
         }
-    }
-
-    #[test]
-    fn dates_print_without_leading_zeros() {
-        assert_eq!(
-            zh_date(NaiveDate::from_ymd_opt(2019, 5, 2).unwrap()),
-            "2019年5月2日"
-        );
-        assert_eq!(zh_month("2020-06"), "2020年6月");
-        assert_eq!(zh_month("2020-12"), "2020年12月");
-        assert_eq!(zh_month("bad"), "bad");
     }
 
     #[test]
@@ -1354,7 +1302,7 @@ mod tests {
         assert_eq!(table.rows[2][0], "2.杭州市学军小学");
         assert_eq!(table.group_column, Some(0));
         let report = &docs[2];
-        assert_eq!(report.meta.date, "2019-05-20");
+        assert_eq!(report.meta.date.to_string(), "2019-05-20");
         let texts = report.texts().join("\n");
         assert!(texts.contains("西湖区教育局文件"));
         assert!(texts.contains("杭州市教育局："));

@@ -6,6 +6,7 @@
 //! Every string here is data: it reaches typst as JSON and DOCX as escaped XML text, never as
 //! markup.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// Schema identifier the templates check.
@@ -47,9 +48,9 @@ pub struct Meta {
     pub title: String,
     /// The issuing office.
     pub author: String,
-    /// 成文日期 as `YYYY-MM-DD`; also the fixed creation date of the files, so the same input
-    /// gives the same bytes.
-    pub date: String,
+    /// 成文日期 (written `YYYY-MM-DD`); also the fixed creation date of the files, so the same
+    /// input gives the same bytes.
+    pub date: NaiveDate,
     pub keywords: Vec<String>,
 }
 

@@ -42,9 +42,9 @@ impl Default for DocxOptions {
 /// Why a DOCX could not be rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum DocxError {
-    /// `meta.date` fixes the file's dates, so it must be a real date.
-    #[error("document date {0:?} is not a date of the form YYYY-MM-DD between 1980 and 2107")]
-    InvalidDate(String),
+    /// `meta.date` fixes the file's dates, and a ZIP entry's date runs from 1980 to 2107.
+    #[error("document date {0} is outside 1980–2107, the dates a DOCX package can carry")]
+    InvalidDate(NaiveDate),
     /// Our own generated XML did not have the shape a patch expects (a bug, not bad input).
     #[error("internal DOCX patch failed: {0}")]
     Patch(String),
@@ -57,7 +57,7 @@ pub enum DocxError {
 /// Renders `doc` as the bytes of a `.docx` file. The same document and options always give the
 /// same bytes.
 pub fn render_docx(doc: &Document, opts: &DocxOptions) -> Result<Vec<u8>, DocxError> {
-    let date = parse_date(&doc.meta.date)?;
+    let date = zip_date(doc.meta.date)?;
     let built = blocks::build(doc, opts);
     let mut parts = built.docx.build();
 
@@ -76,10 +76,11 @@ pub fn render_docx(doc: &Document, opts: &DocxOptions) -> Result<Vec<u8>, DocxEr
     package::pack(parts, date)
 }
 
-/// `meta.date` as a date a ZIP entry can carry (DOS dates run from 1980 to 2107).
-fn parse_date(text: &str) -> Result<NaiveDate, DocxError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .filter(|d| (1980..=2107).contains(&d.year()))
-        .ok_or_else(|| DocxError::InvalidDate(text.to_owned()))
+/// `meta.date` when a ZIP entry can carry it (DOS dates run from 1980 to 2107).
+fn zip_date(date: NaiveDate) -> Result<NaiveDate, DocxError> {
+    if (1980..=2107).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(DocxError::InvalidDate(date))
+    }
 }

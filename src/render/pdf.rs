@@ -142,8 +142,7 @@ pub fn render_pdf(
         file_stem: doc.file_stem.clone(),
         source,
     })?;
-    let date = NaiveDate::parse_from_str(&doc.meta.date, "%Y-%m-%d").ok();
-    let today = date.and_then(to_datetime);
+    let today = to_datetime(doc.meta.date);
     world.prepare(data, options, today);
 
     let result = export(world, &doc, today);
@@ -293,7 +292,7 @@ mod tests {
             meta: Meta {
                 title: String::new(),
                 author: String::new(),
-                date: "2019-05-20".into(),
+                date: NaiveDate::from_ymd_opt(2019, 5, 20).unwrap(),
                 keywords: Vec::new(),
             },
             sections: vec![Section {

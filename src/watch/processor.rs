@@ -13,6 +13,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::archive::Layout;
+use crate::calendar::Timestamp;
 use crate::diag::{Diagnostic, Rule};
 use crate::intake::sandbox::SandboxFault;
 use crate::intake::{IntakeError, Limits};
@@ -89,7 +90,7 @@ pub struct Manifest {
     /// Where the original is kept in the entry's folder: always `original.<ext>`, whatever the
     /// clerk called it (version 1 kept the dropped name here).
     pub original: String,
-    pub accepted_at: String,
+    pub accepted_at: Timestamp,
     pub gongwen_version: String,
     pub inputs: Vec<HashedFile>,
     pub outputs: Vec<HashedFile>,
@@ -109,7 +110,7 @@ pub struct HashedFile {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Dropped {
     pub file: String,
-    pub at: String,
+    pub at: Timestamp,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -150,7 +151,7 @@ impl<O: Outputs> Processor<O> {
     }
 
     fn process_file(&mut self, claimed: &mut Claimed) -> Result<Receipt, DaemonFault> {
-        let received_at = self.status.clock.rfc3339_now();
+        let received_at = self.status.clock.stamp();
         let name = names::component(&claimed.dropped_name());
 
         if claimed.attempts >= MAX_ATTEMPTS {
@@ -161,7 +162,7 @@ impl<O: Outputs> Processor<O> {
             )
             .with_hint("请用Excel或WPS打开文件，“另存为”.xlsx后重新提交；如仍不能受理，请联系系统管理员并提供本回执");
             tracing::error!(file = ?claimed.original, attempts = claimed.attempts, "quarantined: processing this file stopped the daemon before");
-            return self.reject_unread(claimed, &name, &received_at, diagnostic);
+            return self.reject_unread(claimed, &name, received_at, diagnostic);
         }
         claimed
             .begin_attempt()
@@ -169,7 +170,7 @@ impl<O: Outputs> Processor<O> {
 
         let read = match self.read_claimed(claimed) {
             Ok(read) => read,
-            Err(diagnostic) => return self.reject_unread(claimed, &name, &received_at, diagnostic),
+            Err(diagnostic) => return self.reject_unread(claimed, &name, received_at, diagnostic),
         };
         // The same bytes are processed by one daemon at a time, so two copies dropped under two
         // names are one acceptance and one duplicate, never two acceptances.
@@ -178,7 +179,7 @@ impl<O: Outputs> Processor<O> {
             .lock_content(&read.sha)
             .map_err(io_fault("locking an archive entry"))?;
         if self.layout.done_marker(&read.sha).exists() {
-            return self.duplicate(claimed, &read.sha, &name, &received_at);
+            return self.duplicate(claimed, &read.sha, &name, received_at);
         }
 
         let source = Source {
@@ -188,7 +189,7 @@ impl<O: Outputs> Processor<O> {
         let mut submission =
             pipeline::submission_from_bytes(&read.bytes, source, &self.reader, &self.limits)?;
         if submission.has_errors() {
-            return self.reject(claimed, submission, &read.sha, &name, &received_at);
+            return self.reject(claimed, submission, &read.sha, &name, received_at);
         }
         let county_docs = match self.outputs.county(&submission) {
             Ok(rendered) => {
@@ -201,12 +202,12 @@ impl<O: Outputs> Processor<O> {
             Err(RenderFailure::File(diagnostic)) => {
                 tracing::warn!(file = ?claimed.original, reason = %diagnostic.message, "rendering failed on this file");
                 submission.diagnostics.push(diagnostic);
-                return self.reject(claimed, submission, &read.sha, &name, &received_at);
+                return self.reject(claimed, submission, &read.sha, &name, received_at);
             }
             Err(RenderFailure::Fault(fault)) => return Err(DaemonFault::Render(fault)),
         };
         let Some(county) = submission.county.clone() else {
-            return self.reject(claimed, submission, &read.sha, &name, &received_at);
+            return self.reject(claimed, submission, &read.sha, &name, received_at);
         };
         self.accept(
             claimed,
@@ -214,7 +215,7 @@ impl<O: Outputs> Processor<O> {
             &county,
             &county_docs,
             &read,
-            &received_at,
+            received_at,
         )
     }
 
@@ -249,7 +250,7 @@ impl<O: Outputs> Processor<O> {
         &mut self,
         claimed: &Claimed,
         name: &str,
-        received_at: &str,
+        received_at: Timestamp,
         diagnostic: Diagnostic,
     ) -> Result<Receipt, DaemonFault> {
         let mut submission = pipeline::empty(Source {
@@ -266,7 +267,7 @@ impl<O: Outputs> Processor<O> {
         claimed: &Claimed,
         sha: &str,
         name: &str,
-        received_at: &str,
+        received_at: Timestamp,
     ) -> Result<Receipt, DaemonFault> {
         let layout = self.layout.clone();
         let _guard = layout.lock().map_err(io_fault("locking the archive"))?;
@@ -287,7 +288,7 @@ impl<O: Outputs> Processor<O> {
         receipt.duplicate_of = Some(format!("{}（{first}）", manifest.accepted_at));
         manifest.drops.push(Dropped {
             file: claimed.original.clone(),
-            at: received_at.to_owned(),
+            at: received_at,
         });
         crate::archive::write_json(&dir.join("manifest.json"), &manifest)
             .map_err(io_fault("updating a manifest"))?;
@@ -303,7 +304,7 @@ impl<O: Outputs> Processor<O> {
         county: &crate::model::CountyRef,
         county_docs: &[RenderedFile],
         read: &ReadFile,
-        received_at: &str,
+        received_at: Timestamp,
     ) -> Result<Receipt, DaemonFault> {
         let layout = self.layout.clone();
         let sha = &read.sha;
@@ -330,7 +331,7 @@ impl<O: Outputs> Processor<O> {
             schema: MANIFEST_SCHEMA.to_owned(),
             sha256: sha.clone(),
             original: stored.clone(),
-            accepted_at: received_at.to_owned(),
+            accepted_at: received_at,
             gongwen_version: env!("CARGO_PKG_VERSION").to_owned(),
             inputs: vec![HashedFile {
                 path: layout.relative(&dir.join(&stored)),
@@ -339,7 +340,7 @@ impl<O: Outputs> Processor<O> {
             outputs,
             drops: vec![Dropped {
                 file: claimed.original.clone(),
-                at: received_at.to_owned(),
+                at: received_at,
             }],
         };
         crate::archive::write_json(&dir.join("manifest.json"), &manifest)
@@ -409,7 +410,7 @@ impl<O: Outputs> Processor<O> {
         submission: Submission,
         sha: &str,
         name: &str,
-        received_at: &str,
+        received_at: Timestamp,
     ) -> Result<Receipt, DaemonFault> {
         let layout = self.layout.clone();
         let kept = layout.rejected.join(names::rejected(name, sha));
@@ -457,7 +458,7 @@ impl<O: Outputs> Processor<O> {
     ) -> Result<String, DaemonFault> {
         let prefix = format!(
             "{}_{}_",
-            self.status.clock.compact_now(),
+            receipt.received_at.compact(),
             &sha[..8.min(sha.len())]
         );
         let file_name = names::fit(&prefix, name, ".回执.txt");
@@ -556,14 +557,14 @@ fn log_rollup_warnings(of: &str, rendered: &Rendered) {
 fn state_entry(
     claimed: &Claimed,
     sha: &str,
-    received_at: &str,
+    received_at: Timestamp,
     receipt: String,
     submission: &Submission,
 ) -> crate::archive::Entry {
     crate::archive::Entry {
         sha256: sha.to_owned(),
         file: claimed.original.clone(),
-        at: received_at.to_owned(),
+        at: received_at,
         receipt,
         warnings: submission.diagnostics.len(),
     }

@@ -13,7 +13,7 @@ use super::DocxError;
 
 /// Writes the package, `[Content_Types].xml` first as readers expect.
 pub(super) fn pack(parts: XMLDocx, date: NaiveDate) -> Result<Vec<u8>, DocxError> {
-    // parse_date keeps the year within 1980..=2107, the range of a ZIP date.
+    // zip_date keeps the year within 1980..=2107, the range of a ZIP date.
     let stamp = DateTime::from_date_and_time(
         date.year() as u16,
         date.month() as u8,
@@ -22,7 +22,7 @@ pub(super) fn pack(parts: XMLDocx, date: NaiveDate) -> Result<Vec<u8>, DocxError
         0,
         0,
     )
-    .map_err(|_| DocxError::InvalidDate(date.to_string()))?;
+    .map_err(|_| DocxError::InvalidDate(date))?;
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(stamp)
