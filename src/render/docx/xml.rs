@@ -19,6 +19,10 @@
 //!   identical document in the same process would differ; they are renumbered per document.
 
 use std::fmt::Write as _;
+use std::io;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::DocxError;
 use super::shapes::{self, Shapes};
@@ -36,6 +40,67 @@ impl Ids {
         self.drawing += 1;
         self.drawing
     }
+}
+
+/// The writer all markup goes through.
+pub(super) type Xml = Writer<Vec<u8>>;
+
+/// The part `write` writes. Writing to memory cannot fail, and quick-xml writes only the
+/// `str`s it is given.
+pub(super) fn part(capacity: usize, write: impl FnOnce(&mut Xml) -> io::Result<()>) -> String {
+    let mut w = Writer::new(Vec::with_capacity(capacity));
+    write(&mut w).unwrap_or_else(|e| unreachable!("writing to memory: {e}"));
+    String::from_utf8(w.into_inner()).unwrap_or_else(|_| unreachable!("quick-xml writes UTF-8"))
+}
+
+/// The declaration every part starts with.
+pub(super) fn declaration(w: &mut Xml) -> io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new(
+        "1.0",
+        Some("UTF-8"),
+        Some("yes"),
+    )))
+}
+
+/// `<name a="v"…/>`.
+pub(super) fn empty(w: &mut Xml, name: &str, attrs: &[(&str, &str)]) -> io::Result<()> {
+    w.create_element(name)
+        .with_attributes(attrs.iter().copied())
+        .write_empty()?;
+    Ok(())
+}
+
+/// `<name a="v"…>…</name>`, its content written by `inner`.
+pub(super) fn elem(
+    w: &mut Xml,
+    name: &str,
+    attrs: &[(&str, &str)],
+    inner: impl FnOnce(&mut Xml) -> io::Result<()>,
+) -> io::Result<()> {
+    w.create_element(name)
+        .with_attributes(attrs.iter().copied())
+        .write_inner_content(inner)?;
+    Ok(())
+}
+
+/// `<name a="v"…>content</name>`, `content` made into [`text`].
+pub(super) fn text_elem(
+    w: &mut Xml,
+    name: &str,
+    attrs: &[(&str, &str)],
+    content: &str,
+) -> io::Result<()> {
+    w.create_element(name)
+        .with_attributes(attrs.iter().copied())
+        .write_text_content(text(content))?;
+    Ok(())
+}
+
+/// `content` as character data: escaped by quick-xml, without the characters XML 1.0 cannot
+/// carry (user text may hold C0 controls, which quick-xml would write as they are).
+pub(super) fn text(content: &str) -> BytesText<'static> {
+    let clean: String = content.chars().filter(|&c| is_xml_char(c)).collect();
+    BytesText::new(&clean).into_owned()
 }
 
 /// Escapes text for XML element content and attribute values, dropping characters XML 1.0
@@ -647,6 +712,15 @@ mod tests {
     fn rejects_unbalanced_xml() {
         assert!(patch(b"<a><b></a>", &Shapes::default(), &mut Ids::default()).is_err());
         assert!(patch(b"<a>", &Shapes::default(), &mut Ids::default()).is_err());
+    }
+
+    #[test]
+    fn writes_text_escaped_by_quick_xml_without_characters_xml_cannot_carry() {
+        let text = part(0, |w| {
+            text_elem(w, "t", &[], "a<b>&\"'\u{1}\u{B}\u{FFFF}\tc\r\n")
+        });
+        // quick-xml writes a carriage return as a reference, so it reads back as one.
+        assert_eq!(text, "<t>a&lt;b&gt;&amp;&quot;&apos;\tc&#13;\n</t>");
     }
 
     #[test]
