@@ -4,14 +4,14 @@
 //! substitute on a machine without the GB2312 faces, and the document properties with dates
 //! fixed from the document (docx-rs writes no title or author).
 
-use std::fmt::Write as _;
+use std::io;
 
 use chrono::NaiveDate;
 
 use super::layout::{
     BODY_SIZE, INDENT_2, LINE, PAGE_NUMBER_LINE, SMALL_SIZE, TITLE_SIZE, TRACKING,
 };
-use super::xml::escape;
+use super::xml::{Xml, declaration, elem, empty, part, text_elem};
 use crate::render::document::Meta;
 
 /// 仿宋: body text.
@@ -55,37 +55,126 @@ pub(super) mod style {
     pub const TINY: &str = "GwTiny";
 }
 
-/// `w:rFonts` naming one face for every script, so Latin letters and digits come from the same
-/// font as the hanzi (as the PDF sets them).
-fn fonts(face: &str) -> String {
-    format!(r#"<w:rFonts w:ascii="{face}" w:eastAsia="{face}" w:hAnsi="{face}" w:cs="{face}"/>"#)
+/// The `WordprocessingML` namespace.
+const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+
+/// One empty property element and its attributes, as in `<w:jc w:val="center"/>`.
+struct Prop {
+    name: &'static str,
+    attrs: Vec<(&'static str, String)>,
 }
 
-/// One paragraph style. `ppr` and `rpr` are the inner XML of `w:pPr` and `w:rPr`, in schema
-/// order.
+/// `<name key="value"…/>`.
+fn prop<const N: usize>(name: &'static str, attrs: [(&'static str, &str); N]) -> Prop {
+    Prop {
+        name,
+        attrs: attrs.iter().map(|&(k, v)| (k, v.to_owned())).collect(),
+    }
+}
+
+/// `<name w:val="value"/>`.
+fn val(name: &'static str, value: impl std::fmt::Display) -> Prop {
+    prop(name, [("w:val", &value.to_string())])
+}
+
+/// `w:rFonts` naming one face for every script, so Latin letters and digits come from the same
+/// font as the hanzi (as the PDF sets them).
+fn fonts(face: &str) -> Prop {
+    prop(
+        "w:rFonts",
+        [
+            ("w:ascii", face),
+            ("w:eastAsia", face),
+            ("w:hAnsi", face),
+            ("w:cs", face),
+        ],
+    )
+}
+
+/// An exact line height, in twips.
+fn exact_line(twips: i32) -> Prop {
+    prop(
+        "w:spacing",
+        [("w:line", &twips.to_string()), ("w:lineRule", "exact")],
+    )
+}
+
+/// A first-line indent of two characters, `twips` wide.
+fn indent_2(twips: i32) -> Prop {
+    prop(
+        "w:ind",
+        [
+            ("w:firstLine", &twips.to_string()),
+            ("w:firstLineChars", "200"),
+        ],
+    )
+}
+
+/// `w:sz` and `w:szCs`, in half-points.
+fn size(half_points: usize) -> [Prop; 2] {
+    [val("w:sz", half_points), val("w:szCs", half_points)]
+}
+
+/// No tracking (the body's is in the Normal style).
+fn no_tracking() -> Prop {
+    val("w:spacing", 0)
+}
+
+/// `<name>children</name>`, nothing when there are no `children`.
+fn props(w: &mut Xml, name: &str, children: &[Prop]) -> io::Result<()> {
+    if children.is_empty() {
+        return Ok(());
+    }
+    elem(w, name, &[], |w| {
+        for p in children {
+            w.create_element(p.name)
+                .with_attributes(p.attrs.iter().map(|(k, v)| (*k, v.as_str())))
+                .write_empty()?;
+        }
+        Ok(())
+    })
+}
+
+/// One paragraph style, its `w:pPr` and `w:rPr` children in schema order.
 fn paragraph_style(
-    out: &mut String,
+    w: &mut Xml,
     id: &str,
     name: &str,
     based_on: Option<&str>,
-    ppr: &str,
-    rpr: &str,
-) {
-    let _ = write!(
-        out,
-        r#"<w:style w:type="paragraph" w:customStyle="1" w:styleId="{id}"><w:name w:val="{name}"/>"#
-    );
-    if let Some(base) = based_on {
-        let _ = write!(out, r#"<w:basedOn w:val="{base}"/>"#);
-    }
-    out.push_str("<w:qFormat/>");
-    if !ppr.is_empty() {
-        let _ = write!(out, "<w:pPr>{ppr}</w:pPr>");
-    }
-    if !rpr.is_empty() {
-        let _ = write!(out, "<w:rPr>{rpr}</w:rPr>");
-    }
-    out.push_str("</w:style>");
+    ppr: &[Prop],
+    rpr: &[Prop],
+) -> io::Result<()> {
+    let attrs = [
+        ("w:type", "paragraph"),
+        ("w:customStyle", "1"),
+        ("w:styleId", id),
+    ];
+    elem(w, "w:style", &attrs, |w| {
+        empty(w, "w:name", &[("w:val", name)])?;
+        if let Some(base) = based_on {
+            empty(w, "w:basedOn", &[("w:val", base)])?;
+        }
+        empty(w, "w:qFormat", &[])?;
+        props(w, "w:pPr", ppr)?;
+        props(w, "w:rPr", rpr)
+    })
+}
+
+/// A built-in style Word expects: `w:name`, priority and hiding flags, then `rest`.
+fn builtin_style(
+    w: &mut Xml,
+    attrs: &[(&str, &str)],
+    name: &str,
+    priority: &str,
+    rest: impl FnOnce(&mut Xml) -> io::Result<()>,
+) -> io::Result<()> {
+    elem(w, "w:style", attrs, |w| {
+        empty(w, "w:name", &[("w:val", name)])?;
+        empty(w, "w:uiPriority", &[("w:val", priority)])?;
+        empty(w, "w:semiHidden", &[])?;
+        empty(w, "w:unhideWhenUsed", &[])?;
+        rest(w)
+    })
 }
 
 /// `word/styles.xml`: 3号 仿宋 on an exact 28.95 pt line by default, and one paragraph style for
@@ -94,216 +183,294 @@ fn paragraph_style(
 /// digits (`2019 年`), and LibreOffice's snapping of large text to two grid lines (the exact
 /// line height already is the grid).
 pub(super) fn styles() -> String {
-    let mut s = String::with_capacity(8192);
-    s.push_str(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#);
-    s.push_str(
-        r#"<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">"#,
-    );
-    let _ = write!(
-        s,
-        r#"<w:docDefaults><w:rPrDefault><w:rPr>{}<w:sz w:val="{BODY_SIZE}"/><w:szCs w:val="{BODY_SIZE}"/><w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:widowControl w:val="0"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/><w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="{LINE}" w:lineRule="exact"/></w:pPr></w:pPrDefault></w:docDefaults>"#,
-        fonts(FANGSONG)
-    );
-    let _ = write!(
-        s,
-        r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/><w:pPr><w:widowControl w:val="0"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/><w:jc w:val="both"/></w:pPr><w:rPr><w:spacing w:val="{TRACKING}"/></w:rPr></w:style>"#
-    );
-    s.push_str(r#"<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/><w:unhideWhenUsed/></w:style>"#);
-    s.push_str(r#"<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>"#);
+    part(8192, |w| {
+        declaration(w)?;
+        elem(w, "w:styles", &[("xmlns:w", W)], write_styles)
+    })
+}
 
-    let indent = format!(r#"<w:ind w:firstLine="{INDENT_2}" w:firstLineChars="200"/>"#);
-    let no_tracking = r#"<w:spacing w:val="0"/>"#;
-    paragraph_style(&mut s, style::BODY, "公文正文", Some("Normal"), &indent, "");
+fn write_styles(w: &mut Xml) -> io::Result<()> {
+    let off = |name| val(name, 0);
+    elem(w, "w:docDefaults", &[], |w| {
+        elem(w, "w:rPrDefault", &[], |w| {
+            let [sz, sz_cs] = size(BODY_SIZE);
+            let lang = prop(
+                "w:lang",
+                [
+                    ("w:val", "en-US"),
+                    ("w:eastAsia", "zh-CN"),
+                    ("w:bidi", "ar-SA"),
+                ],
+            );
+            props(w, "w:rPr", &[fonts(FANGSONG), sz, sz_cs, lang])
+        })?;
+        elem(w, "w:pPrDefault", &[], |w| {
+            let spacing = prop(
+                "w:spacing",
+                [
+                    ("w:before", "0"),
+                    ("w:after", "0"),
+                    ("w:line", &LINE.to_string()),
+                    ("w:lineRule", "exact"),
+                ],
+            );
+            let ppr = [
+                off("w:widowControl"),
+                off("w:autoSpaceDE"),
+                off("w:autoSpaceDN"),
+                off("w:snapToGrid"),
+                spacing,
+            ];
+            props(w, "w:pPr", &ppr)
+        })
+    })?;
+    let attrs = [
+        ("w:type", "paragraph"),
+        ("w:default", "1"),
+        ("w:styleId", style::PLAIN),
+    ];
+    elem(w, "w:style", &attrs, |w| {
+        empty(w, "w:name", &[("w:val", "Normal")])?;
+        empty(w, "w:qFormat", &[])?;
+        let ppr = [
+            off("w:widowControl"),
+            off("w:autoSpaceDE"),
+            off("w:autoSpaceDN"),
+            val("w:jc", "both"),
+        ];
+        props(w, "w:pPr", &ppr)?;
+        props(w, "w:rPr", &[val("w:spacing", TRACKING)])
+    })?;
+    let attrs = [
+        ("w:type", "character"),
+        ("w:default", "1"),
+        ("w:styleId", "DefaultParagraphFont"),
+    ];
+    builtin_style(w, &attrs, "Default Paragraph Font", "1", |_| Ok(()))?;
+    let attrs = [
+        ("w:type", "table"),
+        ("w:default", "1"),
+        ("w:styleId", "TableNormal"),
+    ];
+    builtin_style(w, &attrs, "Normal Table", "99", |w| {
+        let width = |name, twips| prop(name, [("w:w", twips), ("w:type", "dxa")]);
+        elem(w, "w:tblPr", &[], |w| {
+            empty(w, "w:tblInd", &[("w:w", "0"), ("w:type", "dxa")])?;
+            let margins = [
+                width("w:top", "0"),
+                width("w:left", "108"),
+                width("w:bottom", "0"),
+                width("w:right", "108"),
+            ];
+            props(w, "w:tblCellMar", &margins)
+        })
+    })?;
+
+    let based = Some(style::PLAIN);
+    let centred = || val("w:jc", "center");
+    let left = || val("w:jc", "left");
+    let small = || {
+        let [sz, sz_cs] = size(SMALL_SIZE);
+        [no_tracking(), sz, sz_cs]
+    };
     paragraph_style(
-        &mut s,
+        w,
+        style::BODY,
+        "公文正文",
+        based,
+        &[indent_2(INDENT_2)],
+        &[],
+    )?;
+    paragraph_style(
+        w,
         style::RED_HEADER,
         "发文机关标志",
-        Some("Normal"),
-        r#"<w:jc w:val="center"/>"#,
-        &format!(
-            r#"{}<w:color w:val="{RED}"/>{no_tracking}"#,
-            fonts(XIAOBIAOSONG)
-        ),
-    );
+        based,
+        &[centred()],
+        &[fonts(XIAOBIAOSONG), val("w:color", RED), no_tracking()],
+    )?;
+    paragraph_style(w, style::DOC_NUMBER, "发文字号", based, &[centred()], &[])?;
+    let [sz, sz_cs] = size(TITLE_SIZE);
     paragraph_style(
-        &mut s,
-        style::DOC_NUMBER,
-        "发文字号",
-        Some("Normal"),
-        r#"<w:jc w:val="center"/>"#,
-        "",
-    );
-    paragraph_style(
-        &mut s,
+        w,
         style::TITLE,
         "公文标题",
-        Some("Normal"),
-        &format!(r#"<w:spacing w:line="{TITLE_LINE}" w:lineRule="exact"/><w:jc w:val="center"/>"#),
-        &format!(
-            r#"{}{no_tracking}<w:sz w:val="{TITLE_SIZE}"/><w:szCs w:val="{TITLE_SIZE}"/>"#,
-            fonts(XIAOBIAOSONG)
-        ),
-    );
+        based,
+        &[exact_line(TITLE_LINE), centred()],
+        &[fonts(XIAOBIAOSONG), no_tracking(), sz, sz_cs],
+    )?;
     let heading_faces = [HEITI, KAITI, FANGSONG, FANGSONG];
     let heading_names = ["一级标题", "二级标题", "三级标题", "四级标题"];
     for ((id, name), face) in style::HEADING.iter().zip(heading_names).zip(heading_faces) {
         paragraph_style(
-            &mut s,
+            w,
             id,
             name,
             Some(style::BODY),
-            "<w:keepNext/>",
-            &fonts(face),
-        );
+            &[prop("w:keepNext", [])],
+            &[fonts(face)],
+        )?;
     }
     paragraph_style(
-        &mut s,
+        w,
         style::ATTACHMENT_LABEL,
         "附件标识",
-        Some("Normal"),
-        r#"<w:jc w:val="left"/>"#,
-        &fonts(HEITI),
-    );
+        based,
+        &[left()],
+        &[fonts(HEITI)],
+    )?;
     paragraph_style(
-        &mut s,
+        w,
         style::TABLE_TEXT,
         "表格文字",
-        Some("Normal"),
-        &format!(
-            r#"<w:snapToGrid w:val="0"/><w:spacing w:line="{TABLE_LINE}" w:lineRule="exact"/><w:jc w:val="left"/>"#
-        ),
-        &format!(r#"{no_tracking}<w:sz w:val="{SMALL_SIZE}"/><w:szCs w:val="{SMALL_SIZE}"/>"#),
-    );
+        based,
+        &[off("w:snapToGrid"), exact_line(TABLE_LINE), left()],
+        &small(),
+    )?;
     paragraph_style(
-        &mut s,
+        w,
         style::TABLE_HEAD,
         "表头",
         Some(style::TABLE_TEXT),
-        r#"<w:keepNext/><w:jc w:val="center"/>"#,
-        &fonts(HEITI),
-    );
+        &[prop("w:keepNext", []), centred()],
+        &[fonts(HEITI)],
+    )?;
+    let [tracking, sz, sz_cs] = small();
     paragraph_style(
-        &mut s,
+        w,
         style::CHART_TITLE,
         "图表标题",
-        Some("Normal"),
-        r#"<w:keepNext/><w:jc w:val="center"/>"#,
-        &format!(
-            r#"{}{no_tracking}<w:sz w:val="{SMALL_SIZE}"/><w:szCs w:val="{SMALL_SIZE}"/>"#,
-            fonts(HEITI)
-        ),
-    );
+        based,
+        &[prop("w:keepNext", []), centred()],
+        &[fonts(HEITI), tracking, sz, sz_cs],
+    )?;
     paragraph_style(
-        &mut s,
+        w,
         style::NOTES,
         "表注",
-        Some("Normal"),
-        &format!(r#"<w:spacing w:line="{NOTES_LINE}" w:lineRule="exact"/><w:jc w:val="left"/>"#),
-        &format!(r#"{no_tracking}<w:sz w:val="{SMALL_SIZE}"/><w:szCs w:val="{SMALL_SIZE}"/>"#),
-    );
+        based,
+        &[exact_line(NOTES_LINE), left()],
+        &small(),
+    )?;
+    // Two 4号 characters.
     paragraph_style(
-        &mut s,
+        w,
         style::NOTE_ITEM,
         "表注条目",
         Some(style::NOTES),
-        // Two 4号 characters.
-        r#"<w:ind w:firstLine="560" w:firstLineChars="200"/>"#,
-        "",
-    );
+        &[indent_2(560)],
+        &[],
+    )?;
+    paragraph_style(w, style::COLOPHON, "版记", based, &[left()], &small())?;
+    let [tracking, sz, sz_cs] = small();
     paragraph_style(
-        &mut s,
-        style::COLOPHON,
-        "版记",
-        Some("Normal"),
-        r#"<w:jc w:val="left"/>"#,
-        &format!(r#"{no_tracking}<w:sz w:val="{SMALL_SIZE}"/><w:szCs w:val="{SMALL_SIZE}"/>"#),
-    );
-    paragraph_style(
-        &mut s,
+        w,
         style::PAGE_NUMBER,
         "页码",
-        Some("Normal"),
-        &format!(
-            r#"<w:snapToGrid w:val="0"/><w:spacing w:line="{PAGE_NUMBER_LINE}" w:lineRule="exact"/>"#
-        ),
-        &format!(
-            r#"{}{no_tracking}<w:sz w:val="{SMALL_SIZE}"/><w:szCs w:val="{SMALL_SIZE}"/>"#,
-            fonts(SONGTI)
-        ),
-    );
+        based,
+        &[off("w:snapToGrid"), exact_line(PAGE_NUMBER_LINE)],
+        &[fonts(SONGTI), tracking, sz, sz_cs],
+    )?;
+    let [sz, sz_cs] = size(21);
     paragraph_style(
-        &mut s,
+        w,
         style::SEAL_LABEL,
         "盖章处",
-        Some("Normal"),
-        r#"<w:snapToGrid w:val="0"/><w:spacing w:line="210" w:lineRule="exact"/><w:jc w:val="center"/>"#,
-        &format!(
-            r#"{}<w:color w:val="F1737D"/><w:spacing w:val="42"/><w:sz w:val="21"/><w:szCs w:val="21"/>"#,
-            fonts(SONGTI)
-        ),
-    );
+        based,
+        &[off("w:snapToGrid"), exact_line(210), centred()],
+        &[
+            fonts(SONGTI),
+            val("w:color", "F1737D"),
+            val("w:spacing", 42),
+            sz,
+            sz_cs,
+        ],
+    )?;
+    let [sz, sz_cs] = size(2);
     paragraph_style(
-        &mut s,
+        w,
         style::TINY,
         "分节符",
-        Some("Normal"),
-        r#"<w:snapToGrid w:val="0"/><w:spacing w:line="20" w:lineRule="exact"/>"#,
-        r#"<w:sz w:val="2"/><w:szCs w:val="2"/>"#,
-    );
-    s.push_str("</w:styles>");
-    s
+        based,
+        &[off("w:snapToGrid"), exact_line(20)],
+        &[sz, sz_cs],
+    )
 }
 
 /// `word/settings.xml`: odd and even pages get their own footers (page numbers right and left),
 /// no punctuation compression (it would break the 28-character line), and the compatibility
 /// options of a Chinese Word 2013+ document.
 pub(super) fn settings() -> String {
-    concat!(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-        r#"<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">"#,
-        r#"<w:zoom w:percent="100"/>"#,
-        r#"<w:defaultTabStop w:val="420"/>"#,
-        r#"<w:evenAndOddHeaders/>"#,
-        r#"<w:characterSpacingControl w:val="doNotCompress"/>"#,
-        r#"<w:compat><w:spaceForUL/><w:balanceSingleByteDoubleByteWidth/><w:doNotLeaveBackslashAlone/><w:ulTrailSpace/><w:doNotExpandShiftReturn/><w:useFELayout/>"#,
-        r#"<w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/>"#,
-        r#"<w:compatSetting w:name="overrideTableStyleFontSizeAndJustification" w:uri="http://schemas.microsoft.com/office/word" w:val="1"/>"#,
-        r#"<w:compatSetting w:name="enableOpenTypeFeatures" w:uri="http://schemas.microsoft.com/office/word" w:val="1"/>"#,
-        r#"<w:compatSetting w:name="doNotFlipMirrorIndents" w:uri="http://schemas.microsoft.com/office/word" w:val="1"/>"#,
-        r#"</w:compat>"#,
-        r#"<w:themeFontLang w:val="en-US" w:eastAsia="zh-CN"/>"#,
-        r#"<w:decimalSymbol w:val="."/><w:listSeparator w:val=","/>"#,
-        r#"</w:settings>"#,
-    )
-    .to_owned()
+    const WORD: &str = "http://schemas.microsoft.com/office/word";
+    part(1024, |w| {
+        declaration(w)?;
+        elem(w, "w:settings", &[("xmlns:w", W)], |w| {
+            empty(w, "w:zoom", &[("w:percent", "100")])?;
+            empty(w, "w:defaultTabStop", &[("w:val", "420")])?;
+            empty(w, "w:evenAndOddHeaders", &[])?;
+            empty(
+                w,
+                "w:characterSpacingControl",
+                &[("w:val", "doNotCompress")],
+            )?;
+            elem(w, "w:compat", &[], |w| {
+                for flag in [
+                    "w:spaceForUL",
+                    "w:balanceSingleByteDoubleByteWidth",
+                    "w:doNotLeaveBackslashAlone",
+                    "w:ulTrailSpace",
+                    "w:doNotExpandShiftReturn",
+                    "w:useFELayout",
+                ] {
+                    empty(w, flag, &[])?;
+                }
+                for (name, value) in [
+                    ("compatibilityMode", "15"),
+                    ("overrideTableStyleFontSizeAndJustification", "1"),
+                    ("enableOpenTypeFeatures", "1"),
+                    ("doNotFlipMirrorIndents", "1"),
+                ] {
+                    let attrs = [("w:name", name), ("w:uri", WORD), ("w:val", value)];
+                    empty(w, "w:compatSetting", &attrs)?;
+                }
+                Ok(())
+            })?;
+            empty(
+                w,
+                "w:themeFontLang",
+                &[("w:val", "en-US"), ("w:eastAsia", "zh-CN")],
+            )?;
+            empty(w, "w:decimalSymbol", &[("w:val", ".")])?;
+            empty(w, "w:listSeparator", &[("w:val", ",")])
+        })
+    })
 }
 
 /// `word/fontTable.xml`: the faces Chinese offices use, with the names Windows ships today as
 /// alternatives (Windows 10 has 仿宋 and 楷体 but not the `_GB2312` faces).
 pub(super) fn font_table() -> String {
-    let mut s = String::with_capacity(1024);
-    s.push_str(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#);
-    s.push_str(
-        r#"<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">"#,
-    );
-    for (name, alt, pitch) in [
-        (FANGSONG, Some("仿宋"), "fixed"),
-        (XIAOBIAOSONG, None, "variable"),
-        (HEITI, Some("SimHei"), "fixed"),
-        (KAITI, Some("楷体"), "fixed"),
-        (SONGTI, Some("SimSun"), "variable"),
-    ] {
-        let _ = write!(s, r#"<w:font w:name="{name}">"#);
-        if let Some(alt) = alt {
-            let _ = write!(s, r#"<w:altName w:val="{alt}"/>"#);
-        }
-        let _ = write!(
-            s,
-            r#"<w:charset w:val="86"/><w:family w:val="modern"/><w:pitch w:val="{pitch}"/></w:font>"#
-        );
-    }
-    s.push_str("</w:fonts>");
-    s
+    part(1024, |w| {
+        declaration(w)?;
+        elem(w, "w:fonts", &[("xmlns:w", W)], |w| {
+            for (name, alt, pitch) in [
+                (FANGSONG, Some("仿宋"), "fixed"),
+                (XIAOBIAOSONG, None, "variable"),
+                (HEITI, Some("SimHei"), "fixed"),
+                (KAITI, Some("楷体"), "fixed"),
+                (SONGTI, Some("SimSun"), "variable"),
+            ] {
+                elem(w, "w:font", &[("w:name", name)], |w| {
+                    if let Some(alt) = alt {
+                        empty(w, "w:altName", &[("w:val", alt)])?;
+                    }
+                    empty(w, "w:charset", &[("w:val", "86")])?;
+                    empty(w, "w:family", &[("w:val", "modern")])?;
+                    empty(w, "w:pitch", &[("w:val", pitch)])
+                })?;
+            }
+            Ok(())
+        })
+    })
 }
 
 /// `docProps/core.xml`: title, author and keywords from the document, both dates the document's
@@ -311,30 +478,47 @@ pub(super) fn font_table() -> String {
 pub(super) fn core_properties(meta: &Meta, date: NaiveDate) -> String {
     let stamp = format!("{}T00:00:00Z", date.format("%Y-%m-%d"));
     let keywords = meta.keywords.join("; ");
-    format!(
-        concat!(
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-            r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
-            "<dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><cp:keywords>{keywords}</cp:keywords>",
-            "<cp:lastModifiedBy>{author}</cp:lastModifiedBy><cp:revision>1</cp:revision>",
-            r#"<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>"#,
-            r#"<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>"#,
-            "</cp:coreProperties>"
+    let namespaces = [
+        (
+            "xmlns:cp",
+            "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
         ),
-        title = escape(&meta.title),
-        author = escape(&meta.author),
-        keywords = escape(&keywords),
-        stamp = stamp,
-    )
+        ("xmlns:dc", "http://purl.org/dc/elements/1.1/"),
+        ("xmlns:dcterms", "http://purl.org/dc/terms/"),
+        ("xmlns:dcmitype", "http://purl.org/dc/dcmitype/"),
+        ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+    ];
+    part(1024, |w| {
+        declaration(w)?;
+        elem(w, "cp:coreProperties", &namespaces, |w| {
+            text_elem(w, "dc:title", &[], &meta.title)?;
+            text_elem(w, "dc:creator", &[], &meta.author)?;
+            text_elem(w, "cp:keywords", &[], &keywords)?;
+            text_elem(w, "cp:lastModifiedBy", &[], &meta.author)?;
+            text_elem(w, "cp:revision", &[], "1")?;
+            let w3cdtf = [("xsi:type", "dcterms:W3CDTF")];
+            text_elem(w, "dcterms:created", &w3cdtf, &stamp)?;
+            text_elem(w, "dcterms:modified", &w3cdtf, &stamp)
+        })
+    })
 }
 
 /// `docProps/app.xml`.
 pub(super) fn app_properties() -> String {
-    concat!(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-        r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">"#,
-        "<Application>gongwen</Application>",
-        "</Properties>"
-    )
-    .to_owned()
+    let namespaces = [
+        (
+            "xmlns",
+            "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+        ),
+        (
+            "xmlns:vt",
+            "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
+        ),
+    ];
+    part(256, |w| {
+        declaration(w)?;
+        elem(w, "Properties", &namespaces, |w| {
+            text_elem(w, "Application", &[], "gongwen")
+        })
+    })
 }

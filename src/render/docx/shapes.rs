@@ -10,11 +10,11 @@
 //!
 //! Labels and the 版记 stay text, so the DOCX says what the PDF says.
 
-use std::fmt::Write as _;
+use std::io;
 
 use super::layout::{EMU_PER_MM, EMU_PER_TWIP, mm};
 use super::parts::style;
-use super::xml::escape;
+use super::xml::{Xml, elem, empty, text_elem};
 
 /// Bookmark names that mark where a shape is anchored (bookmark names are never user text):
 /// `_GwSeal<n>` for seal `n`, `_GwColophon<n>` for 版记 box `n`.
@@ -27,6 +27,11 @@ pub(super) const BOOKMARK_BASE: usize = 9000;
 /// The placeholder's red (the PDF's seal red) and stroke, 0.5 pt.
 const SEAL_RED: &str = "E60012";
 const SEAL_STROKE_EMU: i64 = 6350;
+
+/// The namespaces of `DrawingML` and of Word's shapes.
+const DRAWINGML: &str = "http://schemas.openxmlformats.org/drawingml/2006/main";
+const WORDPROCESSING_SHAPE: &str =
+    "http://schemas.microsoft.com/office/word/2010/wordprocessingShape";
 
 /// Gap between the circle and the label's line, as a share of the diameter (the PDF's
 /// 0.28 of the radius).
@@ -61,137 +66,308 @@ pub(super) struct ColophonSpec {
     pub height: i32,
 }
 
+/// What the `wp:anchor` of the two shapes differ in.
+struct Anchor<'s> {
+    id: u32,
+    /// `behindDoc`: the seal lies behind the text, the 版记 box in it.
+    behind: bool,
+    /// `allowOverlap`.
+    overlap: bool,
+    /// `wp:positionH` and `wp:positionV`: relative to what, and where.
+    horizontal: (&'static str, Place),
+    vertical: (&'static str, Place),
+    /// The extent, in EMU.
+    cx: i64,
+    cy: i64,
+    /// The wrapping element (`wp:wrapNone`, …).
+    wrap: &'static str,
+    /// `wp:docPr`'s attributes after its id.
+    doc_pr: &'s [(&'s str, &'s str)],
+}
+
+/// A position along one axis: an offset in EMU or an alignment.
+enum Place {
+    Offset(i64),
+    Align(&'static str),
+}
+
+/// `wp:anchor` with its graphic frame around one `wps:wsp`, whose content `wsp` writes.
+fn anchor(
+    w: &mut Xml,
+    a: &Anchor<'_>,
+    wsp: impl FnOnce(&mut Xml) -> io::Result<()>,
+) -> io::Result<()> {
+    let flag = |b: bool| if b { "1" } else { "0" };
+    let z = (251_659_264 + a.id).to_string();
+    let attrs = [
+        ("distT", "0"),
+        ("distB", "0"),
+        ("distL", "0"),
+        ("distR", "0"),
+        ("simplePos", "0"),
+        ("relativeHeight", z.as_str()),
+        ("behindDoc", flag(a.behind)),
+        ("locked", "0"),
+        ("layoutInCell", "1"),
+        ("allowOverlap", flag(a.overlap)),
+    ];
+    let (cx, cy) = (a.cx.to_string(), a.cy.to_string());
+    let id = a.id.to_string();
+    elem(w, "wp:anchor", &attrs, |w| {
+        empty(w, "wp:simplePos", &[("x", "0"), ("y", "0")])?;
+        for (name, (relative, place)) in [
+            ("wp:positionH", &a.horizontal),
+            ("wp:positionV", &a.vertical),
+        ] {
+            elem(w, name, &[("relativeFrom", *relative)], |w| match place {
+                Place::Offset(emu) => text_elem(w, "wp:posOffset", &[], &emu.to_string()),
+                Place::Align(align) => text_elem(w, "wp:align", &[], align),
+            })?;
+        }
+        empty(w, "wp:extent", &[("cx", &cx), ("cy", &cy)])?;
+        empty(
+            w,
+            "wp:effectExtent",
+            &[("l", "0"), ("t", "0"), ("r", "0"), ("b", "0")],
+        )?;
+        empty(w, a.wrap, &[])?;
+        let doc_pr: Vec<_> = [("id", id.as_str())]
+            .into_iter()
+            .chain(a.doc_pr.iter().copied())
+            .collect();
+        empty(w, "wp:docPr", &doc_pr)?;
+        empty(w, "wp:cNvGraphicFramePr", &[])?;
+        elem(w, "a:graphic", &[("xmlns:a", DRAWINGML)], |w| {
+            elem(w, "a:graphicData", &[("uri", WORDPROCESSING_SHAPE)], |w| {
+                elem(w, "wps:wsp", &[], wsp)
+            })
+        })
+    })
+}
+
+/// `a:xfrm` of a shape `cx` by `cy` EMU.
+fn xfrm(w: &mut Xml, cx: i64, cy: i64) -> io::Result<()> {
+    let (cx, cy) = (cx.to_string(), cy.to_string());
+    elem(w, "a:xfrm", &[], |w| {
+        empty(w, "a:off", &[("x", "0"), ("y", "0")])?;
+        empty(w, "a:ext", &[("cx", &cx), ("cy", &cy)])
+    })
+}
+
+/// `a:prstGeom` of preset `prst`.
+fn geometry(w: &mut Xml, prst: &str) -> io::Result<()> {
+    elem(w, "a:prstGeom", &[("prst", prst)], |w| {
+        empty(w, "a:avLst", &[])
+    })
+}
+
+/// `wps:bodyPr` with no insets but `top` (EMU), anchored at `anchor_to` (`t`, `b`).
+fn body_pr(w: &mut Xml, top: i64, anchor_to: &str) -> io::Result<()> {
+    let top = top.to_string();
+    let attrs = [
+        ("rot", "0"),
+        ("vert", "horz"),
+        ("wrap", "square"),
+        ("lIns", "0"),
+        ("tIns", top.as_str()),
+        ("rIns", "0"),
+        ("bIns", "0"),
+        ("anchor", anchor_to),
+        ("anchorCtr", "0"),
+    ];
+    elem(w, "wps:bodyPr", &attrs, |w| empty(w, "a:noAutofit", &[]))
+}
+
+/// A paragraph of style `style`, its runs written by `runs`.
+fn paragraph(
+    w: &mut Xml,
+    style: &str,
+    runs: impl FnOnce(&mut Xml) -> io::Result<()>,
+) -> io::Result<()> {
+    elem(w, "w:p", &[], |w| {
+        elem(w, "w:pPr", &[], |w| {
+            empty(w, "w:pStyle", &[("w:val", style)])
+        })?;
+        runs(w)
+    })
+}
+
+/// The run holding a shape: the `DrawingML` that `drawing` writes, with the VML that `pict`
+/// writes as the fallback for Word 2007.
+fn alternate_run(
+    w: &mut Xml,
+    drawing: impl FnOnce(&mut Xml) -> io::Result<()>,
+    pict: impl FnOnce(&mut Xml) -> io::Result<()>,
+) -> io::Result<()> {
+    elem(w, "w:r", &[], |w| {
+        elem(w, "w:rPr", &[], |w| empty(w, "w:noProof", &[]))?;
+        elem(w, "mc:AlternateContent", &[], |w| {
+            elem(w, "mc:Choice", &[("Requires", "wps")], |w| {
+                elem(w, "w:drawing", &[], drawing)
+            })?;
+            elem(w, "mc:Fallback", &[], |w| elem(w, "w:pict", &[], pict))
+        })
+    })
+}
+
+/// Points, from twips.
+fn pt(twips: i32) -> f64 {
+    f64::from(twips) / 20.0
+}
+
 /// The run holding the seal placeholder, for the paragraph the marker was in.
-pub(super) fn seal_run(spec: &SealSpec, id: u32) -> String {
+pub(super) fn seal_run(w: &mut Xml, spec: &SealSpec, id: u32) -> io::Result<()> {
     let diameter_mm = spec.diameter_mm.clamp(10.0, 100.0);
     let d_tw = mm(diameter_mm);
     let d = (diameter_mm * EMU_PER_MM).round() as i64;
     // The label is placed with a top inset: LibreOffice ignores a text box's anchoring.
     let label_inset = (f64::from(d_tw) * LABEL_GAP) as i32;
-    let x = i64::from(spec.x) * EMU_PER_TWIP;
-    let y = i64::from(spec.y) * EMU_PER_TWIP;
-    let label = format!(
-        r#"<w:p><w:pPr><w:pStyle w:val="{}"/></w:pPr><w:r><w:t xml:space="preserve">{}</w:t></w:r></w:p>"#,
-        style::SEAL_LABEL,
-        escape(&spec.label)
-    );
-    let pt = |twips: i32| f64::from(twips) / 20.0;
-    let mut s = String::with_capacity(3000);
-    s.push_str(r#"<w:r><w:rPr><w:noProof/></w:rPr><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>"#);
-    let _ = write!(
-        s,
+    let label = |w: &mut Xml| {
+        elem(w, "w:txbxContent", &[], |w| {
+            paragraph(w, style::SEAL_LABEL, |w| {
+                elem(w, "w:r", &[], |w| {
+                    text_elem(w, "w:t", &[("xml:space", "preserve")], &spec.label)
+                })
+            })
+        })
+    };
+    let name = format!("盖章处 {id}");
+    let drawing = Anchor {
+        id,
+        behind: true,
+        overlap: true,
+        horizontal: ("margin", Place::Offset(i64::from(spec.x) * EMU_PER_TWIP)),
+        vertical: ("paragraph", Place::Offset(i64::from(spec.y) * EMU_PER_TWIP)),
+        cx: d,
+        cy: d,
+        wrap: "wp:wrapNone",
+        doc_pr: &[("name", &name), ("descr", "盖章位置（占位，不是印章）")],
+    };
+    let stroke = SEAL_STROKE_EMU.to_string();
+    let vml_style = format!(
         concat!(
-            r#"<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="{z}" behindDoc="1" locked="0" layoutInCell="1" allowOverlap="1">"#,
-            r#"<wp:simplePos x="0" y="0"/>"#,
-            r#"<wp:positionH relativeFrom="margin"><wp:posOffset>{x}</wp:posOffset></wp:positionH>"#,
-            r#"<wp:positionV relativeFrom="paragraph"><wp:posOffset>{y}</wp:posOffset></wp:positionV>"#,
-            r#"<wp:extent cx="{d}" cy="{d}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>"#,
-            r#"<wp:docPr id="{id}" name="盖章处 {id}" descr="盖章位置（占位，不是印章）"/><wp:cNvGraphicFramePr/>"#,
-            r#"<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">"#,
-            r#"<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp><wps:cNvSpPr/>"#,
-            r#"<wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{d}" cy="{d}"/></a:xfrm><a:prstGeom prst="ellipse"><a:avLst/></a:prstGeom><a:noFill/>"#,
-            r#"<a:ln w="{stroke}"><a:solidFill><a:srgbClr val="{red}"/></a:solidFill><a:prstDash val="dash"/></a:ln></wps:spPr>"#,
-            r#"<wps:txbx><w:txbxContent>{label}</w:txbxContent></wps:txbx>"#,
-            r#"<wps:bodyPr rot="0" vert="horz" wrap="square" lIns="0" tIns="{inset}" rIns="0" bIns="0" anchor="t" anchorCtr="0"><a:noAutofit/></wps:bodyPr>"#,
-            r#"</wps:wsp></a:graphicData></a:graphic></wp:anchor>"#
+            "position:absolute;margin-left:{x}pt;margin-top:{y}pt;width:{d}pt;height:{d}pt;z-index:-{id};",
+            "mso-position-horizontal-relative:margin;mso-position-vertical-relative:text"
         ),
-        z = 251_659_264 + id,
-        x = x,
-        y = y,
-        d = d,
-        id = id,
-        label = label,
-        inset = i64::from(label_inset) * EMU_PER_TWIP,
-        red = SEAL_RED,
-        stroke = SEAL_STROKE_EMU,
-    );
-    s.push_str("</w:drawing></mc:Choice><mc:Fallback><w:pict>");
-    let _ = write!(
-        s,
-        concat!(
-            r#"<v:oval id="GwSeal{id}" style="position:absolute;margin-left:{x}pt;margin-top:{y}pt;width:{d}pt;height:{d}pt;z-index:-{id};"#,
-            r##"mso-position-horizontal-relative:margin;mso-position-vertical-relative:text" filled="f" strokecolor="#{red}" strokeweight=".5pt">"##,
-            r#"<v:stroke dashstyle="dash"/><v:textbox inset="0,{inset}pt,0,0"><w:txbxContent>{label}</w:txbxContent></v:textbox></v:oval>"#
-        ),
-        id = id,
         x = pt(spec.x),
         y = pt(spec.y),
         d = pt(d_tw),
-        inset = pt(label_inset),
-        red = SEAL_RED,
-        label = label,
+        id = id,
     );
-    s.push_str("</w:pict></mc:Fallback></mc:AlternateContent></w:r>");
-    s
+    alternate_run(
+        w,
+        |w| {
+            anchor(w, &drawing, |w| {
+                empty(w, "wps:cNvSpPr", &[])?;
+                elem(w, "wps:spPr", &[], |w| {
+                    xfrm(w, d, d)?;
+                    geometry(w, "ellipse")?;
+                    empty(w, "a:noFill", &[])?;
+                    elem(w, "a:ln", &[("w", &stroke)], |w| {
+                        elem(w, "a:solidFill", &[], |w| {
+                            empty(w, "a:srgbClr", &[("val", SEAL_RED)])
+                        })?;
+                        empty(w, "a:prstDash", &[("val", "dash")])
+                    })
+                })?;
+                elem(w, "wps:txbx", &[], label)?;
+                body_pr(w, i64::from(label_inset) * EMU_PER_TWIP, "t")
+            })
+        },
+        |w| {
+            let attrs = [
+                ("id", format!("GwSeal{id}")),
+                ("style", vml_style),
+                ("filled", "f".to_owned()),
+                ("strokecolor", format!("#{SEAL_RED}")),
+                ("strokeweight", ".5pt".to_owned()),
+            ];
+            let attrs: Vec<_> = attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            elem(w, "v:oval", &attrs, |w| {
+                empty(w, "v:stroke", &[("dashstyle", "dash")])?;
+                let inset = format!("0,{}pt,0,0", pt(label_inset));
+                elem(w, "v:textbox", &[("inset", &inset)], label)
+            })
+        },
+    )
 }
 
-/// The run holding the 版记 box with `content` (the table's XML, then a paragraph, as a
-/// text box must end with one). Text flows above and below it, never beside.
-pub(super) fn colophon_run(spec: &ColophonSpec, content: &str, id: u32) -> String {
+/// The run holding the 版记 box with the content `content` writes (the table, with paragraph
+/// ids or without), then a paragraph, as a text box must end with one. Text flows above and
+/// below it, never beside.
+pub(super) fn colophon_run(
+    w: &mut Xml,
+    spec: &ColophonSpec,
+    id: u32,
+    content: &dyn Fn(&mut Xml, bool) -> io::Result<()>,
+) -> io::Result<()> {
     let cx = i64::from(spec.width) * EMU_PER_TWIP;
     let cy = i64::from(spec.height) * EMU_PER_TWIP;
-    let mut s = String::with_capacity(content.len() + 1500);
-    s.push_str(r#"<w:r><w:rPr><w:noProof/></w:rPr><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>"#);
-    let _ = write!(
-        s,
+    // Paragraph ids must be unique in the document; the fallback's copy goes without.
+    let text_box = |w: &mut Xml, para_ids: bool| {
+        elem(w, "w:txbxContent", &[], |w| {
+            content(w, para_ids)?;
+            paragraph(w, style::TINY, |_| Ok(()))
+        })
+    };
+    let name = format!("版记 {id}");
+    let drawing = Anchor {
+        id,
+        behind: false,
+        overlap: false,
+        horizontal: ("margin", Place::Align("center")),
+        vertical: ("margin", Place::Align("bottom")),
+        cx,
+        cy,
+        wrap: "wp:wrapTopAndBottom",
+        doc_pr: &[("name", &name)],
+    };
+    let vml_style = format!(
         concat!(
-            r#"<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="{z}" behindDoc="0" locked="0" layoutInCell="1" allowOverlap="0">"#,
-            r#"<wp:simplePos x="0" y="0"/>"#,
-            r#"<wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH>"#,
-            r#"<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>"#,
-            r#"<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/>"#,
-            r#"<wp:docPr id="{id}" name="版记 {id}"/><wp:cNvGraphicFramePr/>"#,
-            r#"<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">"#,
-            r#"<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp><wps:cNvSpPr txBox="1"/>"#,
-            r#"<wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>"#,
-            r#"<wps:txbx><w:txbxContent>{content}<w:p><w:pPr><w:pStyle w:val="{tiny}"/></w:pPr></w:p></w:txbxContent></wps:txbx>"#,
-            r#"<wps:bodyPr rot="0" vert="horz" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0" anchor="b" anchorCtr="0"><a:noAutofit/></wps:bodyPr>"#,
-            r#"</wps:wsp></a:graphicData></a:graphic></wp:anchor>"#
+            "position:absolute;margin-left:0;margin-top:0;width:{w}pt;height:{h}pt;z-index:{id};",
+            "mso-position-horizontal:center;mso-position-horizontal-relative:margin;",
+            "mso-position-vertical:bottom;mso-position-vertical-relative:margin"
         ),
-        z = 251_659_264 + id,
-        id = id,
-        cx = cx,
-        cy = cy,
-        content = content,
-        tiny = style::TINY,
-    );
-    s.push_str("</w:drawing></mc:Choice><mc:Fallback><w:pict>");
-    let pt = |twips: i32| f64::from(twips) / 20.0;
-    let _ = write!(
-        s,
-        concat!(
-            r#"<v:rect id="GwColophon{id}" style="position:absolute;margin-left:0;margin-top:0;width:{w}pt;height:{h}pt;z-index:{id};"#,
-            r#"mso-position-horizontal:center;mso-position-horizontal-relative:margin;mso-position-vertical:bottom;mso-position-vertical-relative:margin" filled="f" stroked="f">"#,
-            r#"<v:textbox inset="0,0,0,0"><w:txbxContent>{content}<w:p><w:pPr><w:pStyle w:val="{tiny}"/></w:pPr></w:p></w:txbxContent></v:textbox>"#,
-            r#"<w10:wrap type="topAndBottom"/></v:rect>"#
-        ),
-        id = id,
         w = pt(spec.width),
         h = pt(spec.height),
-        // Paragraph ids must be unique in the document; the fallback's copy goes without.
-        content = without_para_ids(content),
-        tiny = style::TINY,
+        id = id,
     );
-    s.push_str("</w:pict></mc:Fallback></mc:AlternateContent></w:r>");
-    s
-}
-
-/// `xml` without its `w14:paraId` attributes.
-fn without_para_ids(xml: &str) -> String {
-    const ATTR: &str = " w14:paraId=\"";
-    let mut out = String::with_capacity(xml.len());
-    let mut rest = xml;
-    while let Some(start) = rest.find(ATTR) {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + ATTR.len()..];
-        rest = after.find('"').map_or("", |end| &after[end + 1..]);
-    }
-    out.push_str(rest);
-    out
+    alternate_run(
+        w,
+        |w| {
+            anchor(w, &drawing, |w| {
+                empty(w, "wps:cNvSpPr", &[("txBox", "1")])?;
+                elem(w, "wps:spPr", &[], |w| {
+                    xfrm(w, cx, cy)?;
+                    geometry(w, "rect")?;
+                    empty(w, "a:noFill", &[])?;
+                    elem(w, "a:ln", &[], |w| empty(w, "a:noFill", &[]))
+                })?;
+                elem(w, "wps:txbx", &[], |w| text_box(w, true))?;
+                body_pr(w, 0, "b")
+            })
+        },
+        |w| {
+            let vml_id = format!("GwColophon{id}");
+            let attrs = [
+                ("id", vml_id.as_str()),
+                ("style", vml_style.as_str()),
+                ("filled", "f"),
+                ("stroked", "f"),
+            ];
+            elem(w, "v:rect", &attrs, |w| {
+                elem(w, "v:textbox", &[("inset", "0,0,0,0")], |w| {
+                    text_box(w, false)
+                })?;
+                empty(w, "w10:wrap", &[("type", "topAndBottom")])
+            })
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::xml::part;
     use super::*;
 
     #[test]
@@ -203,7 +379,7 @@ mod tests {
             x: -20,
             y: -100,
         };
-        let xml = seal_run(&spec, 7);
+        let xml = part(0, |w| seal_run(w, &spec, 7));
         assert!(xml.contains("<wp:posOffset>-12700</wp:posOffset>"), "{xml}");
         assert!(xml.contains("<wp:posOffset>-63500</wp:posOffset>"), "{xml}");
         assert!(xml.contains("margin-top:-5pt"), "{xml}");
@@ -211,12 +387,19 @@ mod tests {
     }
 
     #[test]
-    fn paragraph_ids_leave_the_fallback_copy() {
+    fn the_label_is_escaped_and_cleaned() {
+        let spec = SealSpec {
+            diameter_mm: 42.0,
+            label: "<甲&乙>\u{7}".to_owned(),
+            x: 0,
+            y: 0,
+        };
+        let xml = part(0, |w| seal_run(w, &spec, 1));
         assert_eq!(
-            without_para_ids(
-                r#"<w:p w14:paraId="0000000A"><w:r/></w:p><w:p w14:paraId="0000000B"/>"#
-            ),
-            "<w:p><w:r/></w:p><w:p/>"
+            xml.matches(r#"<w:t xml:space="preserve">&lt;甲&amp;乙&gt;</w:t>"#)
+                .count(),
+            2,
+            "{xml}"
         );
     }
 }

@@ -1,7 +1,9 @@
-//! Patches on the XML docx-rs generates, applied between `build()` and packing.
+//! XML through quick-xml: the patches on the XML docx-rs generates, applied between `build()`
+//! and packing, and the writer helpers of the parts gongwen writes itself.
 //!
-//! The input is always docx-rs's own output (user text in it is already escaped, and no
-//! attribute value carries user text), so a small tree parser is enough. The patches:
+//! A part is read with quick-xml's reader into a small tree (the patches need lookahead:
+//! sorting children, moving the 版记 table into its box), patched, and written back with its
+//! writer; what no patch touches comes out as docx-rs wrote it. The patches:
 //!
 //! - **Schema order.** docx-rs writes the children of `w:rPr`, `w:pPr`, `w:sectPr`, `w:tblPr`,
 //!   `w:tcPr` in its own order (`w:sz` before `w:rFonts`, `w:rPr` first in `w:pPr`,
@@ -18,10 +20,16 @@
 //! - **Paragraph ids.** docx-rs numbers `w14:paraId` from a thread-local counter, so a second
 //!   identical document in the same process would differ; they are renumbered per document.
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
+use std::io;
+
+use quick_xml::events::attributes::Attribute;
+use quick_xml::events::{BytesDecl, BytesStart, BytesText, Event};
+use quick_xml::name::QName;
+use quick_xml::{Reader, Writer};
 
 use super::DocxError;
-use super::shapes::{self, Shapes};
+use super::shapes::{self, ColophonSpec, SealSpec, Shapes};
 
 /// Counters shared by all parts of one document (paragraph ids must be unique in the package).
 #[derive(Debug, Default)]
@@ -38,21 +46,65 @@ impl Ids {
     }
 }
 
-/// Escapes text for XML element content and attribute values, dropping characters XML 1.0
-/// cannot carry (C0 controls other than tab and newline, U+FFFE, U+FFFF).
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars().filter(|&c| is_xml_char(c)) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
+/// The writer all markup goes through.
+pub(super) type Xml = Writer<Vec<u8>>;
+
+/// The part `write` writes. Writing to memory cannot fail, and quick-xml writes only the
+/// `str`s it is given.
+pub(super) fn part(capacity: usize, write: impl FnOnce(&mut Xml) -> io::Result<()>) -> String {
+    let mut w = Writer::new(Vec::with_capacity(capacity));
+    write(&mut w).unwrap_or_else(|e| unreachable!("writing to memory: {e}"));
+    String::from_utf8(w.into_inner()).unwrap_or_else(|_| unreachable!("quick-xml writes UTF-8"))
+}
+
+/// The declaration every part starts with.
+pub(super) fn declaration(w: &mut Xml) -> io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new(
+        "1.0",
+        Some("UTF-8"),
+        Some("yes"),
+    )))
+}
+
+/// `<name a="v"…/>`.
+pub(super) fn empty(w: &mut Xml, name: &str, attrs: &[(&str, &str)]) -> io::Result<()> {
+    w.create_element(name)
+        .with_attributes(attrs.iter().copied())
+        .write_empty()?;
+    Ok(())
+}
+
+/// `<name a="v"…>…</name>`, its content written by `inner`.
+pub(super) fn elem(
+    w: &mut Xml,
+    name: &str,
+    attrs: &[(&str, &str)],
+    inner: impl FnOnce(&mut Xml) -> io::Result<()>,
+) -> io::Result<()> {
+    w.create_element(name)
+        .with_attributes(attrs.iter().copied())
+        .write_inner_content(inner)?;
+    Ok(())
+}
+
+/// `<name a="v"…>content</name>`, `content` made into [`text`].
+pub(super) fn text_elem(
+    w: &mut Xml,
+    name: &str,
+    attrs: &[(&str, &str)],
+    content: &str,
+) -> io::Result<()> {
+    w.create_element(name)
+        .with_attributes(attrs.iter().copied())
+        .write_text_content(text(content))?;
+    Ok(())
+}
+
+/// `content` as character data: escaped by quick-xml, without the characters XML 1.0 cannot
+/// carry (user text may hold C0 controls, which quick-xml would write as they are).
+pub(super) fn text(content: &str) -> BytesText<'static> {
+    let clean: String = content.chars().filter(|&c| is_xml_char(c)).collect();
+    BytesText::new(&clean).into_owned()
 }
 
 /// Whether XML 1.0 allows `c` in a document.
@@ -60,23 +112,79 @@ pub(super) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// One XML node of a generated part.
+/// One node of a part being patched.
 #[derive(Debug)]
 enum Node<'a> {
     Elem(Elem<'a>),
-    /// Text or a declaration, written back as it was.
-    Raw(&'a str),
-    /// Replacement XML produced by a patch.
-    Owned(String),
+    /// Text, references, the declaration: written back as read.
+    Other(Event<'a>),
+    /// The run holding a shape, in place of its marker bookmark.
+    Shape(Shape<'a>),
 }
 
 #[derive(Debug)]
 struct Elem<'a> {
-    name: &'a str,
-    /// The attributes as written, with their leading space; replaced when a patch edits them.
-    attrs: std::borrow::Cow<'a, str>,
+    start: BytesStart<'a>,
     children: Vec<Node<'a>>,
+    /// Read as `<name/>`; written so while it has no children.
     empty: bool,
+}
+
+impl<'a> Elem<'a> {
+    /// An element a patch adds.
+    fn new(name: &'static str, children: Vec<Node<'a>>) -> Self {
+        Self {
+            start: BytesStart::new(name),
+            empty: children.is_empty(),
+            children,
+        }
+    }
+
+    fn name(&self) -> &str {
+        self.start.name().0
+    }
+
+    /// The raw value of attribute `key`.
+    fn attr(&self, key: &str) -> Option<Cow<'_, str>> {
+        let mut attrs = self.start.attributes();
+        attrs.with_checks(false);
+        attrs.flatten().find(|a| a.key.0 == key).map(|a| a.value)
+    }
+}
+
+/// `start` with attribute `key` given the raw `value` where it stood or else last (or left
+/// out, for `None`), the other attributes as they were.
+fn with_attr(start: &BytesStart<'_>, key: &str, value: Option<&str>) -> BytesStart<'static> {
+    let mut out = BytesStart::new(start.name().0.to_owned());
+    let mut value = value;
+    let mut attrs = start.attributes();
+    attrs.with_checks(false);
+    for a in attrs.flatten() {
+        if a.key.0 != key {
+            out.push_attribute(a);
+        } else if let Some(v) = value.take() {
+            out.push_attribute(raw(key, v));
+        }
+    }
+    if let Some(v) = value {
+        out.push_attribute(raw(key, v));
+    }
+    out
+}
+
+/// An attribute whose value is already escaped.
+fn raw<'v>(key: &'v str, value: &'v str) -> Attribute<'v> {
+    Attribute {
+        key: QName(key),
+        value: Cow::Borrowed(value),
+    }
+}
+
+/// A shape replacing a marker: its spec, its drawing id, and for a 版记 box the table it holds.
+#[derive(Debug)]
+enum Shape<'a> {
+    Seal(SealSpec, u32),
+    Colophon(ColophonSpec, u32, Box<Elem<'a>>),
 }
 
 /// Parses `part`, applies every patch and writes it back.
@@ -90,121 +198,94 @@ pub(super) fn patch(part: &[u8], shapes: &Shapes, ids: &mut Ids) -> Result<Vec<u
         colophon: None,
     };
     patcher.nodes(&mut nodes)?;
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut w = Writer::new(Vec::with_capacity(text.len() + text.len() / 8));
     for node in &nodes {
-        write_node(&mut out, node);
+        write_node(&mut w, node, true)?;
     }
-    Ok(out.into_bytes())
+    Ok(w.into_inner())
 }
 
-/// Parses a whole part into a forest (the declaration, then the root element).
+/// Reads a whole part into a forest (the declaration, then the root element).
 fn parse(text: &str) -> Result<Vec<Node<'_>>, DocxError> {
+    let mut reader = Reader::from_str(text);
     let mut stack: Vec<Elem<'_>> = Vec::new();
     let mut top: Vec<Node<'_>> = Vec::new();
-    let mut pos = 0;
-    let bytes = text.as_bytes();
-    while pos < text.len() {
-        let Some(lt) = text[pos..].find('<').map(|i| pos + i) else {
-            push(&mut stack, &mut top, Node::Raw(&text[pos..]));
-            break;
-        };
-        if lt > pos {
-            push(&mut stack, &mut top, Node::Raw(&text[pos..lt]));
-        }
-        let gt = tag_end(bytes, lt)
-            .ok_or_else(|| DocxError::Patch(format!("unterminated tag at byte {lt}")))?;
-        let tag = &text[lt..=gt];
-        pos = gt + 1;
-        if tag.starts_with("<?") || tag.starts_with("<!") {
-            push(&mut stack, &mut top, Node::Raw(tag));
-        } else if let Some(name) = tag.strip_prefix("</") {
-            let name = name.trim_end_matches('>').trim();
-            let elem = stack
-                .pop()
-                .filter(|e| e.name == name)
-                .ok_or_else(|| DocxError::Patch(format!("unbalanced </{name}>")))?;
-            push(&mut stack, &mut top, Node::Elem(elem));
-        } else {
-            let inner = &tag[1..tag.len() - 1];
-            let empty = inner.ends_with('/');
-            let inner = inner.trim_end_matches('/');
-            let name_end = inner
-                .find(|c: char| c.is_ascii_whitespace())
-                .unwrap_or(inner.len());
-            let elem = Elem {
-                name: &inner[..name_end],
-                attrs: std::borrow::Cow::Borrowed(inner[name_end..].trim_end()),
-                children: Vec::new(),
-                empty,
-            };
-            if empty {
-                push(&mut stack, &mut top, Node::Elem(elem));
-            } else {
-                stack.push(elem);
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| DocxError::Patch(format!("at byte {}: {e}", reader.error_position())))?;
+        let node = match event {
+            Event::Start(start) => {
+                stack.push(Elem {
+                    start,
+                    children: Vec::new(),
+                    empty: false,
+                });
+                continue;
             }
+            // The reader checks that end tags match.
+            Event::End(end) => Node::Elem(
+                stack
+                    .pop()
+                    .ok_or_else(|| DocxError::Patch(format!("unbalanced </{}>", end.name().0)))?,
+            ),
+            Event::Empty(start) => Node::Elem(Elem {
+                start,
+                children: Vec::new(),
+                empty: true,
+            }),
+            Event::Eof => break,
+            other => Node::Other(other),
+        };
+        match stack.last_mut() {
+            Some(parent) => parent.children.push(node),
+            None => top.push(node),
         }
     }
     if let Some(open) = stack.last() {
-        return Err(DocxError::Patch(format!("unclosed <{}>", open.name)));
+        return Err(DocxError::Patch(format!("unclosed <{}>", open.name())));
     }
     Ok(top)
 }
 
-fn push<'a>(stack: &mut [Elem<'a>], top: &mut Vec<Node<'a>>, node: Node<'a>) {
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(node),
-        None => top.push(node),
-    }
-}
-
-/// Index of the `>` closing the tag that starts at `lt`, skipping quoted attribute values.
-fn tag_end(bytes: &[u8], lt: usize) -> Option<usize> {
-    let mut quote = None;
-    for (i, &b) in bytes.iter().enumerate().skip(lt + 1) {
-        match (quote, b) {
-            (None, b'"' | b'\'') => quote = Some(b),
-            (Some(q), _) if b == q => quote = None,
-            (None, b'>') => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
-fn write_node(out: &mut String, node: &Node<'_>) {
+/// Writes `node`; `para_ids: false` leaves out `w14:paraId` (for a second copy of content).
+fn write_node(w: &mut Xml, node: &Node<'_>, para_ids: bool) -> io::Result<()> {
     match node {
-        Node::Raw(s) => out.push_str(s),
-        Node::Owned(s) => out.push_str(s),
-        Node::Elem(e) => {
-            out.push('<');
-            out.push_str(e.name);
-            out.push_str(&e.attrs);
-            if e.empty && e.children.is_empty() {
-                out.push_str("/>");
-            } else {
-                out.push('>');
-                for child in &e.children {
-                    write_node(out, child);
-                }
-                let _ = write!(out, "</{}>", e.name);
-            }
+        Node::Other(event) => w.write_event(event.borrow()),
+        Node::Elem(e) => write_elem(w, e, para_ids),
+        Node::Shape(Shape::Seal(spec, id)) => shapes::seal_run(w, spec, *id),
+        Node::Shape(Shape::Colophon(spec, id, table)) => {
+            shapes::colophon_run(w, spec, *id, &|w, para_ids| write_elem(w, table, para_ids))
         }
     }
 }
 
-/// The value of attribute `name` in a raw attribute string.
-fn attr<'s>(attrs: &'s str, name: &str) -> Option<&'s str> {
-    let key = format!(" {name}=\"");
-    let start = attrs.find(&key)? + key.len();
-    let len = attrs[start..].find('"')?;
-    Some(&attrs[start..start + len])
+fn write_elem(w: &mut Xml, e: &Elem<'_>, para_ids: bool) -> io::Result<()> {
+    let stripped;
+    let mut start = &e.start;
+    if !para_ids && e.attr(PARA_ID).is_some() {
+        stripped = with_attr(start, PARA_ID, None);
+        start = &stripped;
+    }
+    // docx-rs writes `<w:sz w:val="32" />`: the space before the slash goes.
+    let start = BytesStart::from_content(start.trim_end(), start.name().0.len());
+    if e.empty && e.children.is_empty() {
+        return w.write_event(Event::Empty(start));
+    }
+    w.write_event(Event::Start(start.borrow()))?;
+    for child in &e.children {
+        write_node(w, child, para_ids)?;
+    }
+    w.write_event(Event::End(start.to_end()))
 }
 
-struct Patcher<'p> {
+const PARA_ID: &str = "w14:paraId";
+
+struct Patcher<'p, 'a> {
     shapes: &'p Shapes,
     ids: &'p mut Ids,
     /// The 版记 table taken out of the flow, waiting for its box in the next marker.
-    colophon: Option<String>,
+    colophon: Option<Elem<'a>>,
 }
 
 /// A marker bookmark: which list, which entry, and the bookmark's id.
@@ -216,11 +297,11 @@ enum Marker {
 /// The marker `node` is, if it is a `w:bookmarkStart` we wrote as one.
 fn marker(node: &Node<'_>) -> Option<Marker> {
     let Node::Elem(e) = node else { return None };
-    if e.name != "w:bookmarkStart" {
+    if e.name() != "w:bookmarkStart" {
         return None;
     }
-    let name = attr(&e.attrs, "w:name")?;
-    let id = attr(&e.attrs, "w:id").unwrap_or_default().to_owned();
+    let name = e.attr("w:name")?;
+    let id = e.attr("w:id").unwrap_or_default().into_owned();
     if let Some(n) = name.strip_prefix(shapes::SEAL_MARKER) {
         return n.parse().ok().map(|n| Marker::Seal(n, id));
     }
@@ -230,26 +311,22 @@ fn marker(node: &Node<'_>) -> Option<Marker> {
 
 /// Whether paragraph `node` holds a 版记 marker.
 fn holds_colophon(node: &Node<'_>) -> bool {
-    matches!(node, Node::Elem(e) if e.name == "w:p" && e.children.iter().any(|c| matches!(marker(c), Some(Marker::Colophon(..)))))
+    matches!(node, Node::Elem(e) if e.name() == "w:p" && e.children.iter().any(|c| matches!(marker(c), Some(Marker::Colophon(..)))))
 }
 
-impl Patcher<'_> {
-    fn nodes(&mut self, nodes: &mut Vec<Node<'_>>) -> Result<(), DocxError> {
+impl<'a> Patcher<'_, 'a> {
+    fn nodes(&mut self, nodes: &mut Vec<Node<'a>>) -> Result<(), DocxError> {
         let mut i = 0;
         while i < nodes.len() {
             if holds_colophon(&nodes[i]) {
                 // The 版记 table follows its anchoring paragraph; it moves into the box.
-                let is_table = matches!(nodes.get(i + 1), Some(Node::Elem(t)) if t.name == "w:tbl");
-                if !is_table {
+                let next = (i + 1 < nodes.len()).then(|| nodes.remove(i + 1));
+                let next = next.filter(|n| matches!(n, Node::Elem(t) if t.name() == "w:tbl"));
+                let Some(Node::Elem(mut table)) = next else {
                     return Err(DocxError::Patch("版记 marker without its table".to_owned()));
-                }
-                let mut table = nodes.remove(i + 1);
-                if let Node::Elem(t) = &mut table {
-                    self.elem(t)?;
-                }
-                let mut xml = String::new();
-                write_node(&mut xml, &table);
-                self.colophon = Some(xml);
+                };
+                self.elem(&mut table)?;
+                self.colophon = Some(table);
             }
             match marker(&nodes[i]) {
                 Some(Marker::Seal(n, id)) => {
@@ -258,7 +335,7 @@ impl Patcher<'_> {
                         .seals
                         .get(n)
                         .ok_or_else(|| DocxError::Patch(format!("no seal {n}")))?;
-                    nodes[i] = Node::Owned(shapes::seal_run(spec, self.ids.next_drawing()));
+                    nodes[i] = Node::Shape(Shape::Seal(spec.clone(), self.ids.next_drawing()));
                     drop_bookmark_end(nodes, i, &id);
                 }
                 Some(Marker::Colophon(n, id)) => {
@@ -267,14 +344,14 @@ impl Patcher<'_> {
                         .colophons
                         .get(n)
                         .ok_or_else(|| DocxError::Patch(format!("no 版记 box {n}")))?;
-                    let content = self
+                    let table = self
                         .colophon
                         .take()
                         .ok_or_else(|| DocxError::Patch("版记 box without its table".to_owned()))?;
-                    nodes[i] = Node::Owned(shapes::colophon_run(
-                        spec,
-                        &content,
+                    nodes[i] = Node::Shape(Shape::Colophon(
+                        *spec,
                         self.ids.next_drawing(),
+                        Box::new(table),
                     ));
                     drop_bookmark_end(nodes, i, &id);
                 }
@@ -289,33 +366,23 @@ impl Patcher<'_> {
         Ok(())
     }
 
-    fn elem(&mut self, e: &mut Elem<'_>) -> Result<(), DocxError> {
-        match e.name {
-            "w:p" => {
-                if let Some(start) = e.attrs.find(" w14:paraId=\"") {
-                    self.ids.para += 1;
-                    let value_start = start + " w14:paraId=\"".len();
-                    if let Some(len) = e.attrs[value_start..].find('"') {
-                        let mut attrs = e.attrs.to_string();
-                        attrs.replace_range(
-                            value_start..value_start + len,
-                            &format!("{:08X}", self.ids.para),
-                        );
-                        e.attrs = attrs.into();
-                    }
-                }
+    fn elem(&mut self, e: &mut Elem<'a>) -> Result<(), DocxError> {
+        match e.name() {
+            "w:p" if e.attr(PARA_ID).is_some() => {
+                self.ids.para += 1;
+                e.start = with_attr(&e.start, PARA_ID, Some(&format!("{:08X}", self.ids.para)));
             }
             "w:ind"
-                if attr(&e.attrs, "w:firstLine") == Some("640")
-                    && attr(&e.attrs, "w:firstLineChars").is_none() =>
+                if e.attr("w:firstLine").as_deref() == Some("640")
+                    && e.attr("w:firstLineChars").is_none() =>
             {
-                e.attrs = format!("{} w:firstLineChars=\"200\"", e.attrs).into();
+                e.start = with_attr(&e.start, "w:firstLineChars", Some("200"));
             }
             "w:tr" if has_style(e, super::parts::style::TABLE_HEAD) => mark_header_row(e),
             _ => {}
         }
         self.nodes(&mut e.children)?;
-        if let Some(order) = schema_order(e.name) {
+        if let Some(order) = schema_order(e.name()) {
             e.children.sort_by_key(|n| rank(order, n));
         }
         Ok(())
@@ -324,9 +391,9 @@ impl Patcher<'_> {
 
 /// Removes the `w:bookmarkEnd` with `id` that follows position `i` among `nodes`.
 fn drop_bookmark_end(nodes: &mut Vec<Node<'_>>, i: usize, id: &str) {
-    let end = nodes[i + 1..]
-        .iter()
-        .position(|n| matches!(n, Node::Elem(e) if e.name == "w:bookmarkEnd" && attr(&e.attrs, "w:id") == Some(id)));
+    let end = nodes[i + 1..].iter().position(|n| {
+        matches!(n, Node::Elem(e) if e.name() == "w:bookmarkEnd" && e.attr("w:id").as_deref() == Some(id))
+    });
     if let Some(end) = end {
         nodes.remove(i + 1 + end);
     }
@@ -335,7 +402,7 @@ fn drop_bookmark_end(nodes: &mut Vec<Node<'_>>, i: usize, id: &str) {
 /// Whether a paragraph somewhere under `e` has paragraph style `style`.
 fn has_style(e: &Elem<'_>, style: &str) -> bool {
     e.children.iter().any(|n| match n {
-        Node::Elem(c) if c.name == "w:pStyle" => attr(&c.attrs, "w:val") == Some(style),
+        Node::Elem(c) if c.name() == "w:pStyle" => c.attr("w:val").as_deref() == Some(style),
         Node::Elem(c) => has_style(c, style),
         _ => false,
     })
@@ -343,17 +410,17 @@ fn has_style(e: &Elem<'_>, style: &str) -> bool {
 
 /// Adds `w:tblHeader` to the row's properties (creating them if needed).
 fn mark_header_row(row: &mut Elem<'_>) {
-    let header = Node::Owned("<w:tblHeader/>".to_owned());
+    let header = || Node::Elem(Elem::new("w:tblHeader", Vec::new()));
     for n in &mut row.children {
         if let Node::Elem(c) = n
-            && c.name == "w:trPr"
+            && c.name() == "w:trPr"
         {
             if !c
                 .children
                 .iter()
-                .any(|n| matches!(n, Node::Elem(h) if h.name == "w:tblHeader"))
+                .any(|n| matches!(n, Node::Elem(h) if h.name() == "w:tblHeader"))
             {
-                c.children.push(header);
+                c.children.push(header());
                 c.empty = false;
             }
             return;
@@ -361,7 +428,7 @@ fn mark_header_row(row: &mut Elem<'_>) {
     }
     // w:trPr follows w:tblPrEx, which docx-rs never writes: it is the first child.
     row.children
-        .insert(0, Node::Owned("<w:trPr><w:tblHeader/></w:trPr>".to_owned()));
+        .insert(0, Node::Elem(Elem::new("w:trPr", vec![header()])));
 }
 
 /// Position of a child in its parent's schema sequence; unknown children go last, in order.
@@ -369,19 +436,9 @@ fn rank(order: &[&str], node: &Node<'_>) -> usize {
     match node {
         Node::Elem(e) => order
             .iter()
-            .position(|&n| n == e.name)
+            .position(|&n| n == e.name())
             .unwrap_or(order.len()),
-        Node::Owned(s) => {
-            let name = s.trim_start_matches('<');
-            let end = name
-                .find(|c: char| c == '/' || c == '>' || c.is_ascii_whitespace())
-                .unwrap_or(name.len());
-            order
-                .iter()
-                .position(|&n| n == &name[..end])
-                .unwrap_or(order.len())
-        }
-        Node::Raw(_) => order.len(),
+        Node::Other(_) | Node::Shape(_) => order.len(),
     }
 }
 
@@ -651,9 +708,81 @@ mod tests {
 
     #[test]
     fn escapes_and_drops_characters_xml_cannot_carry() {
+        let text = part(0, |w| {
+            text_elem(w, "t", &[], "a<b>&\"'\u{1}\u{B}\u{FFFF}\tc\r\n")
+        });
+        // quick-xml writes a carriage return as a reference, so it reads back as one.
+        assert_eq!(text, "<t>a&lt;b&gt;&amp;&quot;&apos;\tc&#13;\n</t>");
+    }
+
+    #[test]
+    fn sorts_paragraph_and_section_properties() {
+        let out = run(concat!(
+            r#"<w:p><w:pPr><w:rPr /><w:jc w:val="left" /><w:pStyle w:val="GwBody" /></w:pPr></w:p>"#,
+            r#"<w:sectPr><w:pgSz w:w="11906" /><w:footerReference r:id="rId1" /><w:titlePg /></w:sectPr>"#
+        ));
         assert_eq!(
-            escape("a<b>&\"'\u{1}\u{FFFF}c"),
-            "a&lt;b&gt;&amp;&quot;&apos;c"
+            out,
+            concat!(
+                r#"<w:p><w:pPr><w:pStyle w:val="GwBody"/><w:jc w:val="left"/><w:rPr/></w:pPr></w:p>"#,
+                r#"<w:sectPr><w:footerReference r:id="rId1"/><w:pgSz w:w="11906"/><w:titlePg/></w:sectPr>"#
+            )
         );
+    }
+
+    #[test]
+    fn keeps_text_references_and_declarations_as_read() {
+        let xml = concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            r#"<w:body><w:t xml:space="preserve"> a &amp; &#x41; "b" </w:t><!-- c --><w:br /></w:body>"#
+        );
+        assert_eq!(run(xml), xml.replace("<w:br />", "<w:br/>"));
+    }
+
+    #[test]
+    fn moves_the_colophon_table_into_its_box() {
+        let shapes = Shapes {
+            seals: Vec::new(),
+            colophons: vec![ColophonSpec {
+                width: 8844,
+                height: 1200,
+            }],
+        };
+        let xml = concat!(
+            r#"<w:body><w:p w14:paraId="00000009"><w:bookmarkStart w:id="9000" w:name="_GwColophon0" />"#,
+            r#"<w:bookmarkEnd w:id="9000" /></w:p>"#,
+            r#"<w:tbl><w:tr><w:tc><w:p w14:paraId="0000000A"><w:r><w:t>抄送</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"#,
+            r#"<w:p w14:paraId="0000000B" /></w:body>"#
+        );
+        let out = patch(xml.as_bytes(), &shapes, &mut Ids::default()).expect("patch");
+        let out = String::from_utf8(out).expect("utf8");
+        // The table is numbered first: it was patched when taken out of the flow.
+        assert!(
+            out.starts_with(r#"<w:body><w:p w14:paraId="00000002"><w:r>"#),
+            "{out}"
+        );
+        assert!(!out.contains("w:bookmark"), "{out}");
+        let with_id =
+            r#"<w:txbxContent><w:tbl><w:tr><w:tc><w:p w14:paraId="00000001"><w:r><w:t>抄送</w:t>"#;
+        let without = r#"<w:txbxContent><w:tbl><w:tr><w:tc><w:p><w:r><w:t>抄送</w:t>"#;
+        assert!(out.contains(with_id) && out.contains(without), "{out}");
+        assert!(out.contains(r#"<wp:docPr id="1" name="版记 1"/>"#), "{out}");
+        assert!(
+            out.ends_with(r#"</w:r></w:p><w:p w14:paraId="00000003"/></w:body>"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_colophon_marker_needs_its_table() {
+        let shapes = Shapes {
+            seals: Vec::new(),
+            colophons: vec![ColophonSpec {
+                width: 100,
+                height: 100,
+            }],
+        };
+        let xml = r#"<w:body><w:p><w:bookmarkStart w:id="9000" w:name="_GwColophon0" /></w:p><w:p /></w:body>"#;
+        assert!(patch(xml.as_bytes(), &shapes, &mut Ids::default()).is_err());
     }
 }
