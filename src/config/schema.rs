@@ -600,7 +600,7 @@ mod tests {
         );
     }
 
-    /// The other half of `every_key_the_types_write_is_in_the_schema` in `config.rs`: serde
+    /// The other half of `every_key_the_types_write_is_in_the_schema` in `config/mod.rs`: serde
     /// refuses unknown fields, so a schema key the types lack fails here.
     #[test]
     fn a_file_using_every_schema_key_deserializes() {

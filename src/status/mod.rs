@@ -352,7 +352,7 @@ fn files_in(files: &BTreeSet<String>, folder: &str) -> Vec<String> {
 // HTML
 
 /// The stylesheet, inlined into the page so the file stays self-contained.
-const CSS: &str = include_str!("status/page.css");
+const CSS: &str = include_str!("page.css");
 
 /// The page's template (`src/status/page.html`, found from askama's default `templates/`
 /// folder): askama escapes every interpolation unless marked `safe`, so a clerk's file or
