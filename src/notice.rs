@@ -214,11 +214,6 @@ impl Timetable {
     }
 }
 
-// Until the documents read the forms.
-pub const SCHOOL_LIST_TITLE: &str = SCHOOL_LIST.title;
-pub const COUNTY_LIST_TITLE: &str = COUNTY_LIST.title;
-pub const TIMETABLE_TITLE: &str = TIMETABLE.title;
-
 /// 附件3's year columns, 2019年 … 2023年及以后: [`PlanYear::label`] is their one spelling.
 pub fn plan_year_labels() -> [&'static str; 5] {
     PlanYear::ALL.map(PlanYear::label)
