@@ -158,8 +158,6 @@ pub enum HeaderGroup {
 #[derive(Debug, Clone, Deserialize)]
 pub struct HeaderWords {
     pub group: HeaderGroup,
-    /// The notice's own wording, shown to clerks in messages (empty for `other`).
-    pub notice: String,
     /// `|`-separated.
     words: String,
 }

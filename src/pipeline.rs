@@ -101,8 +101,15 @@ pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Lim
             .any(crate::diag::Diagnostic::is_error)
         {
             submission.diagnostics.push(
-                crate::diag::Diagnostic::new(crate::diag::Rule::NoForms, None, "文件中没有找到整改清单或创建时间表")
-                    .with_hint("请使用通知附件的表格：表头应有“学校名称、存在不足情况、整改提升措施、完成时限”等列"),
+                crate::diag::Diagnostic::new(
+                    crate::diag::Rule::NoForms,
+                    None,
+                    "文件中没有找到整改清单或创建时间表",
+                )
+                .with_hint(format!(
+                    "请使用通知附件的表格：表头应有“{}”等列",
+                    crate::notice::SCHOOL_LIST.headers().join("、")
+                )),
             );
         }
         submission

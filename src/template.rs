@@ -27,15 +27,18 @@ use rust_xlsxwriter::{
 
 use crate::domain::{CountyMatch, Division, Indicator, Level, registry, squeeze};
 use crate::model::CountyRef;
+use crate::notice::{
+    self, COUNTY_FIELD, COUNTY_LIST, Column, FILED_ON_FIELD, Form, PLAN, SCHOOL_LIST,
+};
 
 /// The instructions sheet, first in the workbook.
 pub const GUIDE_SHEET: &str = "填表说明";
-/// 附件1.
-pub const SCHOOL_SHEET: &str = "学校整改清单";
-/// 附件2.
-pub const COUNTY_SHEET: &str = "县级政府整改清单";
+/// 附件1, under the list's short name.
+pub const SCHOOL_SHEET: &str = SCHOOL_LIST.name;
+/// 附件2, under the list's short name.
+pub const COUNTY_SHEET: &str = COUNTY_LIST.name;
 /// The county's planned year.
-pub const PLAN_SHEET: &str = "创建时间";
+pub const PLAN_SHEET: &str = PLAN.name;
 /// The hidden sheet holding the drop-down lists.
 pub const LISTS_SHEET: &str = "下拉选项";
 
@@ -49,22 +52,6 @@ pub const FIRST_DATA_ROW: u32 = 4;
 pub const DATA_ROWS: u32 = 1000;
 /// Zero-based row of the one data row of the 创建时间 sheet.
 pub const PLAN_ROW: u32 = 2;
-
-/// The plan years the notice's 附件3 has columns for.
-pub const PLAN_YEARS: [&str; 5] = ["2019年", "2020年", "2021年", "2022年", "2023年及以后"];
-
-/// The notice's 注 under 附件1, verbatim.
-pub const SCHOOL_NOTES: [&str; 3] = [
-    "学校必须按照物理独立校区填报，如一校多区必须分开自查后分开填报。",
-    "存在不足情况按照《办法》31项指标中要求学校达标的每一项指标要求逐项填报；达标项目不用填报。",
-    "完成时限精确到月份。",
-];
-
-/// The notice's 注 under 附件2, verbatim.
-pub const COUNTY_NOTES: [&str; 2] = [
-    "存在不足情况按照《办法》31项指标中要求县级政府达标的每一项指标要求逐项填报；达标项目不用填报。",
-    "完成时限精确到月份。",
-];
 
 /// The notice's date, used as the workbook's creation date so the bytes never change.
 const NOTICE_DATE: (u16, u8, u8) = (2019, 3, 29);
@@ -173,7 +160,7 @@ pub struct Fill {
     pub filed_on: Option<NaiveDate>,
     pub schools: Vec<Row>,
     pub county_items: Vec<Row>,
-    /// One of [`PLAN_YEARS`], or anything else a test wants to try.
+    /// One of [`notice::plan_year_labels`], or anything else a test wants to try.
     pub plan_year: Option<String>,
 }
 
@@ -347,7 +334,13 @@ fn properties(county: Option<&CountyRef>) -> Result<DocProperties, XlsxError> {
     };
     Ok(DocProperties::new()
         .set_title(title)
-        .set_subject("浙政教督办〔2019〕5号 附件1、附件2及创建时间")
+        .set_subject(format!(
+            "{} {}、{}及{}",
+            notice::NUMBER,
+            SCHOOL_LIST.label,
+            COUNTY_LIST.label,
+            PLAN.name
+        ))
         .set_author("gongwen")
         .set_comment("填好后保存，交回收件文件夹（inbox）")
         .set_creation_datetime(&created))
@@ -503,102 +496,46 @@ impl Lists {
     }
 }
 
-/// What a column of an item sheet holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    School,
-    Shortcoming,
-    Measure,
-    Deadline,
-    Indicator,
-}
-
-struct Column {
-    header: &'static str,
-    width: f64,
-    kind: Kind,
-}
-
-/// One of the notice's two lists.
+/// One of the notice's two lists on its sheet: the form's columns, then gongwen's
+/// 对应指标（可选）, each with its width.
 struct ItemLayout {
-    sheet: &'static str,
-    attachment: &'static str,
-    title: &'static str,
+    form: &'static Form,
     list: Level,
-    notes: &'static [&'static str],
-    columns: &'static [Column],
+    /// One per column of [`ItemLayout::columns`].
+    widths: &'static [f64],
 }
 
 impl ItemLayout {
     const SCHOOLS: ItemLayout = ItemLayout {
-        sheet: SCHOOL_SHEET,
-        attachment: "附件1",
-        title: "义务教育学校达到优质均衡目标整改清单",
+        form: &SCHOOL_LIST,
         list: Level::School,
-        notes: &SCHOOL_NOTES,
-        columns: &[
-            Column {
-                header: "学校名称",
-                width: 26.0,
-                kind: Kind::School,
-            },
-            Column {
-                header: "存在不足情况",
-                width: 40.0,
-                kind: Kind::Shortcoming,
-            },
-            Column {
-                header: "整改提升措施",
-                width: 44.0,
-                kind: Kind::Measure,
-            },
-            Column {
-                header: "完成时限",
-                width: 17.0,
-                kind: Kind::Deadline,
-            },
-            Column {
-                header: "对应指标（可选）",
-                width: 28.0,
-                kind: Kind::Indicator,
-            },
-        ],
+        widths: &[26.0, 40.0, 44.0, 17.0, 28.0],
     };
 
     const COUNTY: ItemLayout = ItemLayout {
-        sheet: COUNTY_SHEET,
-        attachment: "附件2",
-        title: "县级政府达到优质均衡目标整改清单",
+        form: &COUNTY_LIST,
         list: Level::County,
-        notes: &COUNTY_NOTES,
-        columns: &[
-            Column {
-                header: "存在不足情况",
-                width: 48.0,
-                kind: Kind::Shortcoming,
-            },
-            Column {
-                header: "整改提升措施",
-                width: 56.0,
-                kind: Kind::Measure,
-            },
-            Column {
-                header: "完成时限",
-                width: 17.0,
-                kind: Kind::Deadline,
-            },
-            Column {
-                header: "对应指标（可选）",
-                width: 28.0,
-                kind: Kind::Indicator,
-            },
-        ],
+        widths: &[48.0, 56.0, 17.0, 28.0],
     };
 
+    /// The sheet's columns and their widths.
+    fn columns(&self) -> impl Iterator<Item = (Column, f64)> + '_ {
+        self.form
+            .columns
+            .iter()
+            .copied()
+            .chain([Column::Indicator])
+            .zip(self.widths.iter().copied())
+    }
+
     fn last_col(&self) -> u16 {
-        self.columns.len() as u16 - 1
+        self.widths.len() as u16 - 1
     }
 }
+
+// A width for every column, so `columns` drops none.
+const _: () = assert!(ItemLayout::SCHOOLS.widths.len() == SCHOOL_LIST.columns.len() + 1);
+const _: () = assert!(ItemLayout::COUNTY.widths.len() == COUNTY_LIST.columns.len() + 1);
 
 /// Protection that leaves unlocked cells editable and lets rows and columns be resized (long
 /// measures need taller rows); no password.
@@ -624,15 +561,11 @@ fn print_setup(sheet: &mut Worksheet, landscape: bool) {
     sheet.set_print_center_horizontally(true);
 }
 
-/// The footer: the notice's 注 on the left, one per line, and the page number on the right.
-fn footer(sheet: &'static str, notes: &[&str]) -> Result<String, TemplateError> {
+/// The footer: the notice's 注 on the left, numbered, one per line, and the page number on
+/// the right.
+fn footer(sheet: &'static str, notes: &[String]) -> Result<String, TemplateError> {
     let mut text = String::from("&L&9注：");
-    for (i, note) in notes.iter().enumerate() {
-        if i > 0 {
-            text.push('\n');
-        }
-        text.push_str(&format!("{}.{note}", i + 1));
-    }
+    text.push_str(&notes.join("\n"));
     text.push_str("&R&9第 &P 页，共 &N 页");
     // Excel's limit; rust_xlsxwriter would drop a longer footer with only a message on stderr.
     if text.encode_utf16().count() > 255 {
@@ -666,13 +599,14 @@ fn item_sheet(
     template: &Template,
     layout: &ItemLayout,
 ) -> Result<(), TemplateError> {
-    sheet.set_name(layout.sheet)?;
+    let form = layout.form;
+    sheet.set_name(form.name)?;
     let last = layout.last_col();
-    for (col, column) in layout.columns.iter().enumerate() {
+    for (col, (column, width)) in layout.columns().enumerate() {
         let col = col as u16;
-        sheet.set_column_width(col, column.width)?;
-        let format = match column.kind {
-            Kind::Deadline => &styles.deadline_column,
+        sheet.set_column_width(col, width)?;
+        let format = match column {
+            Column::Deadline => &styles.deadline_column,
             _ => &styles.text_column,
         };
         sheet.set_column_format(col, format)?;
@@ -686,19 +620,19 @@ fn item_sheet(
         }
     }
     sheet.set_row_height(0, 22)?;
-    sheet.write_string_with_format(0, 0, layout.attachment, &styles.attachment)?;
+    sheet.write_string_with_format(0, 0, form.label, &styles.attachment)?;
     sheet.set_row_height(1, 40)?;
-    sheet.merge_range(1, 0, 1, last, layout.title, &styles.title)?;
+    sheet.merge_range(1, 0, 1, last, form.title, &styles.title)?;
     preamble(sheet, styles, template, layout)?;
     sheet.set_row_height(HEADER_ROW, 32)?;
-    for (col, column) in layout.columns.iter().enumerate() {
-        sheet.write_string_with_format(HEADER_ROW, col as u16, column.header, &styles.header)?;
+    for (col, (column, _)) in layout.columns().enumerate() {
+        sheet.write_string_with_format(HEADER_ROW, col as u16, column.header(), &styles.header)?;
     }
 
     let first = FIRST_DATA_ROW;
     let end = FIRST_DATA_ROW + DATA_ROWS - 1;
-    for (col, column) in layout.columns.iter().enumerate() {
-        let validation = column_validation(column.kind, layout, lists)?;
+    for (col, (column, _)) in layout.columns().enumerate() {
+        let validation = column_validation(column, layout, lists)?;
         sheet.add_data_validation(first, col as u16, end, col as u16, &validation)?;
     }
     let last_letter = char::from(b'A' + last as u8);
@@ -719,7 +653,7 @@ fn item_sheet(
     sheet.set_selection(FIRST_DATA_ROW, 0, FIRST_DATA_ROW, 0)?;
     print_setup(sheet, true);
     sheet.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
-    sheet.set_footer(footer(layout.sheet, layout.notes)?);
+    sheet.set_footer(footer(form.name, &form.numbered_notes())?);
     sheet.protect_with_options(&protection());
     Ok(())
 }
@@ -734,10 +668,15 @@ fn preamble(
     let row = PREAMBLE_ROW;
     let last = layout.last_col();
     sheet.set_row_height(row, 26)?;
-    sheet.write_string_with_format(row, 0, "县（市、区）名称：", &styles.label_right)?;
+    sheet.write_string_with_format(row, 0, format!("{COUNTY_FIELD}："), &styles.label_right)?;
     let county = template.county.as_ref().map_or("", |c| c.name.as_str());
     write_text(sheet, row, 1, county, &styles.value)?;
-    sheet.write_string_with_format(row, last - 1, "填报日期：", &styles.label_right)?;
+    sheet.write_string_with_format(
+        row,
+        last - 1,
+        format!("{FILED_ON_FIELD}："),
+        &styles.label_right,
+    )?;
     match template.fill.filed_on {
         Some(date) => {
             let cell = excel_date(date)?;
@@ -752,14 +691,14 @@ fn preamble(
             ExcelDateTime::from_ymd(2019, 1, 1)?,
             ExcelDateTime::from_ymd(2099, 12, 31)?,
         )),
-        "填报日期",
+        FILED_ON_FIELD,
         "填写填报日期，如 2019-5-20（显示为2019年5月20日）。",
         Some("请输入日期，如 2019-5-20。"),
     )?;
     sheet.add_data_validation(row, last, row, last, &validation)?;
     let validation = messages(
         DataValidation::new().allow_any_value(),
-        "县（市、区）名称",
+        COUNTY_FIELD,
         "填写本县（市、区）规范名称，如“西湖区”或“杭州市西湖区”。",
         None,
     )?;
@@ -775,50 +714,51 @@ fn excel_date(date: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
 }
 
 fn column_validation(
-    kind: Kind,
+    column: Column,
     layout: &ItemLayout,
     lists: &Lists,
 ) -> Result<DataValidation, XlsxError> {
     let any = DataValidation::new().allow_any_value();
     let from = lists.months.first().map_or("", String::as_str);
-    match kind {
-        Kind::School => messages(
+    let title = column.header();
+    match column {
+        Column::School => messages(
             any,
-            "学校名称",
+            title,
             "填写学校全称。按物理独立校区填报，一校多区的每个校区分开填报。同一学校有多项不足的，只在第一行填写校名，以下各行可留空。",
             None,
         ),
-        Kind::Shortcoming => {
+        Column::Shortcoming => {
             let whose = match layout.list {
                 Level::School => "学校",
                 _ => "县级政府",
             };
             messages(
                 any,
-                "存在不足情况",
+                title,
                 &format!(
                     "每行一项。按《办法》31项指标中要求{whose}达标的指标逐项填写，写明指标名称，如“生均体育运动场馆面积不足”。达标项目不用填报。"
                 ),
                 None,
             )
         }
-        Kind::Measure => messages(any, "整改提升措施", "针对这一项不足的整改提升措施。", None),
-        Kind::Deadline => messages(
+        Column::Measure => messages(any, title, "针对这一项不足的整改提升措施。", None),
+        Column::Deadline => messages(
             DataValidation::new().allow_list_formula(lists.range(0)),
-            "完成时限",
+            title,
             &format!("从下拉列表选择年月（{from}至2023年12月）。完成时限精确到月份。"),
             Some(&format!(
                 "完成时限要精确到月份，请从下拉列表选择{from}至2023年12月中的一个月，如“2020年6月”。"
             )),
         ),
-        Kind::Indicator => {
+        Column::Indicator => {
             let (col, whose) = match layout.list {
                 Level::School => (1, "学校"),
                 _ => (2, "县级政府"),
             };
             messages(
                 DataValidation::new().allow_list_formula(lists.range(col)),
-                "对应指标（可选）",
+                title,
                 &format!(
                     "可不填。从下拉列表选择这一项不足对应的指标（只列出要求{whose}达标的指标）；选了的，以所选指标为准。"
                 ),
@@ -835,13 +775,13 @@ fn write_row(
     row: u32,
     values: &Row,
 ) -> Result<(), XlsxError> {
-    for (col, column) in layout.columns.iter().enumerate() {
-        let (text, format) = match column.kind {
-            Kind::School => (&values.school, &styles.text_column),
-            Kind::Shortcoming => (&values.shortcoming, &styles.text_column),
-            Kind::Measure => (&values.measure, &styles.text_column),
-            Kind::Deadline => (&values.deadline, &styles.deadline_column),
-            Kind::Indicator => (&values.indicator, &styles.text_column),
+    for (col, (column, _)) in layout.columns().enumerate() {
+        let (text, format) = match column {
+            Column::School => (&values.school, &styles.text_column),
+            Column::Shortcoming => (&values.shortcoming, &styles.text_column),
+            Column::Measure => (&values.measure, &styles.text_column),
+            Column::Deadline => (&values.deadline, &styles.deadline_column),
+            Column::Indicator => (&values.indicator, &styles.text_column),
         };
         if !text.is_empty() {
             sheet.write_string_with_format(row, col as u16, text, format)?;
@@ -871,26 +811,15 @@ fn plan_sheet(
     styles: &Styles,
     template: &Template,
 ) -> Result<(), TemplateError> {
-    const HEADERS: [(&str, f64); 3] = [
-        ("县（市、区）", 24.0),
-        ("所属设区市", 20.0),
-        ("计划创建年份", 24.0),
-    ];
-    sheet.set_name(PLAN_SHEET)?;
-    for (col, (_, width)) in HEADERS.iter().enumerate() {
+    const WIDTHS: [f64; 3] = [24.0, 20.0, 24.0];
+    sheet.set_name(PLAN.name)?;
+    for (col, width) in WIDTHS.iter().enumerate() {
         sheet.set_column_width(col as u16, *width)?;
     }
     sheet.set_row_height(0, 40)?;
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        2,
-        "创建全国义务教育优质均衡发展县（市、区）时间",
-        &styles.title,
-    )?;
+    sheet.merge_range(0, 0, 0, 2, PLAN.title, &styles.title)?;
     sheet.set_row_height(1, 32)?;
-    for (col, (header, _)) in HEADERS.iter().enumerate() {
+    for (col, header) in PLAN.headers().iter().enumerate() {
         sheet.write_string_with_format(1, col as u16, *header, &styles.header)?;
     }
     sheet.set_row_height(PLAN_ROW, 26)?;
@@ -904,22 +833,25 @@ fn plan_sheet(
     }
     let county = messages(
         DataValidation::new().allow_any_value(),
-        "县（市、区）",
+        PLAN.county_header,
         "填写本县（市、区）规范名称，如“西湖区”。",
         None,
     )?;
     let cities: Vec<&str> = registry().cities().into_iter().map(|(c, _)| c).collect();
     let city = messages(
         DataValidation::new().allow_list_strings(&cities)?,
-        "所属设区市",
+        PLAN.city_header,
         "从下拉列表选择本县（市、区）所属的设区市。",
         Some("请从下拉列表选择设区市，如“杭州市”。"),
     )?;
     let year = messages(
-        DataValidation::new().allow_list_strings(&PLAN_YEARS)?,
-        "计划创建年份",
+        DataValidation::new().allow_list_strings(&notice::plan_year_labels())?,
+        PLAN.year_header,
         "从下拉列表选择计划通过国家县域义务教育优质均衡发展评估认定的年份。",
-        Some("请从下拉列表选择：2019年、2020年、2021年、2022年或2023年及以后。"),
+        Some(&format!(
+            "请从下拉列表选择：{}。",
+            notice::plan_year_choices()
+        )),
     )?;
     for (col, validation) in [county, city, year].iter().enumerate() {
         let col = col as u16;
@@ -978,9 +910,17 @@ fn guide_lines(template: &Template) -> Vec<Line> {
     let mut lines = vec![
         Line::Title("义务教育优质均衡整改清单填表说明".to_owned()),
         Line::Blank,
-        Line::Paragraph(
-            "依据浙江省人民政府教育督导委员会办公室《关于加快推进我省义务教育优质均衡发展的通知》（浙政教督办〔2019〕5号），各县（市、区）对照《县域义务教育优质均衡发展督导评估办法》（以下简称《办法》）31项指标逐项逐校自查，填写本工作簿的“学校整改清单”（附件1）、“县级政府整改清单”（附件2）和“创建时间”三张表，于2019年5月底前报设区市教育局。".to_owned(),
-        ),
+        Line::Paragraph(format!(
+            "依据{issuer}{title}（{number}），各县（市、区）对照《县域义务教育优质均衡发展督导评估办法》（以下简称《办法》）31项指标逐项逐校自查，填写本工作簿的“{school}”（{school_label}）、“{county}”（{county_label}）和“{plan}”三张表，于2019年5月底前报设区市教育局。",
+            issuer = notice::ISSUER,
+            title = notice::TITLE,
+            number = notice::NUMBER,
+            school = SCHOOL_LIST.name,
+            school_label = SCHOOL_LIST.label,
+            county = COUNTY_LIST.name,
+            county_label = COUNTY_LIST.label,
+            plan = PLAN.name,
+        )),
     ];
     if let Some(c) = &template.county {
         lines.push(Line::Paragraph(format!(
@@ -989,26 +929,32 @@ fn guide_lines(template: &Template) -> Vec<Line> {
         )));
     }
     lines.push(Line::Heading("一、通知附件的注"));
-    lines.push(Line::Paragraph("附件1 学校整改清单：".to_owned()));
-    for (i, note) in SCHOOL_NOTES.iter().enumerate() {
-        lines.push(Line::Paragraph(format!("{}.{note}", i + 1)));
-    }
-    lines.push(Line::Paragraph("附件2 县级政府整改清单：".to_owned()));
-    for (i, note) in COUNTY_NOTES.iter().enumerate() {
-        lines.push(Line::Paragraph(format!("{}.{note}", i + 1)));
+    for form in [&SCHOOL_LIST, &COUNTY_LIST] {
+        lines.push(Line::Paragraph(format!("{} {}：", form.label, form.name)));
+        lines.extend(form.numbered_notes().into_iter().map(Line::Paragraph));
     }
     lines.push(Line::Heading("二、怎样填写"));
     for text in [
         "1.标题和表头已锁定（工作表保护，没有密码），白色格子可以填写；点到格子时会显示填写提示。".to_owned(),
-        "2.两张整改清单表头上方，在“县（市、区）名称：”右边的格子填写本县（市、区）规范名称，如“西湖区”或“杭州市西湖区”；在“填报日期：”右边的格子填写日期，如“2019-5-20”，显示为“2019年5月20日”。".to_owned(),
-        "3.学校整改清单每行填写一项不足：学校名称、存在不足情况、整改提升措施、完成时限。同一学校有多项不足的，学校名称只在第一行填写，以下各行留空即可，也可以每行都填；一校多区的，每个校区分开填报。".to_owned(),
+        format!(
+            "2.两张整改清单表头上方，在“{COUNTY_FIELD}：”右边的格子填写本县（市、区）规范名称，如“西湖区”或“杭州市西湖区”；在“{FILED_ON_FIELD}：”右边的格子填写日期，如“2019-5-20”，显示为“2019年5月20日”。"
+        ),
+        format!(
+            "3.{}每行填写一项不足：{}。同一学校有多项不足的，学校名称只在第一行填写，以下各行留空即可，也可以每行都填；一校多区的，每个校区分开填报。",
+            SCHOOL_LIST.name,
+            SCHOOL_LIST.headers().join("、")
+        ),
         "4.存在不足情况写明对照哪项指标、存在什么不足，如“生均体育运动场馆面积不足”；达标的指标不填。".to_owned(),
         format!(
             "5.完成时限从下拉列表选择年月（{from}至2023年12月），精确到月份，不要早于填报日期所在的月份。"
         ),
         "6.对应指标（可选）从下拉列表选择，如“R5 生均体育运动场馆面积”。选了对应指标的，以所选指标为准；没有选的，按存在不足情况的文字判断对应哪项指标。学校整改清单只列出要求学校达标的指标，县级政府整改清单只列出要求县级政府达标的指标。".to_owned(),
         "7.县级政府整改清单填写要求县级政府达标的指标的不足，没有学校名称一列，其余与学校整改清单相同。".to_owned(),
-        "8.“创建时间”表填写本县（市、区）、所属设区市，并从下拉列表选择计划创建年份：2019年、2020年、2021年、2022年或2023年及以后。".to_owned(),
+        format!(
+            "8.“{}”表填写本县（市、区）、所属设区市，并从下拉列表选择计划创建年份：{}。",
+            PLAN.name,
+            notice::plan_year_choices()
+        ),
         format!("9.每张整改清单预留{DATA_ROWS}行，按顺序往下填写；中间的空行不影响读取。打印时只有填了内容的行带表格线。"),
     ] {
         lines.push(Line::Paragraph(text));
@@ -1258,10 +1204,9 @@ mod tests {
 
     #[test]
     fn footers_fit_excels_limit() {
-        assert!(footer(SCHOOL_SHEET, &SCHOOL_NOTES).is_ok());
-        assert!(footer(COUNTY_SHEET, &COUNTY_NOTES).is_ok());
+        assert!(footer(SCHOOL_SHEET, &SCHOOL_LIST.numbered_notes()).is_ok());
+        assert!(footer(COUNTY_SHEET, &COUNTY_LIST.numbered_notes()).is_ok());
         let long = ["很长".repeat(130)];
-        let long: Vec<&str> = long.iter().map(String::as_str).collect();
         assert!(matches!(
             footer(SCHOOL_SHEET, &long),
             Err(TemplateError::FooterTooLong { .. })

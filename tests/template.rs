@@ -10,6 +10,7 @@ use std::process::Command;
 use chrono::NaiveDate;
 use common::{check_json, gongwen, must_exit, run, stderr, stdout};
 use gongwen::domain::Level;
+use gongwen::model::PlanYear;
 use gongwen::template::{self, Fill, Month, Row, Template};
 use serde_json::Value;
 
@@ -118,7 +119,7 @@ fn filled_template(path: &Path) {
                 &indicator(Level::County, "G9"),
             ),
         ],
-        plan_year: Some(template::PLAN_YEARS[1].to_owned()),
+        plan_year: Some(PlanYear::Y2020.label().to_owned()),
     };
     let bytes = template::build(&Template {
         county: Some(county),

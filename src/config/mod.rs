@@ -300,8 +300,8 @@ impl From<Vec<ConfigProblem>> for ConfigError {
     }
 }
 
-/// The province office every city reports to under 浙政教督办〔2019〕5号.
-pub const PROVINCE_OFFICE: &str = "浙江省人民政府教育督导委员会办公室";
+/// The province office every city reports to under 浙政教督办〔2019〕5号: the one that issued it.
+pub const PROVINCE_OFFICE: &str = crate::notice::ISSUER;
 
 impl Config {
     /// Parses and validates a `gongwen.toml` as read from disk: it must be UTF-8 (a byte

@@ -17,6 +17,7 @@ use std::sync::LazyLock;
 
 use crate::diag::{Diagnostic, Location, Rule};
 use crate::domain::{HeaderGroup, HeaderWords, header_words, squeeze};
+use crate::notice::{self, COUNTY_FIELD, COUNTY_LIST, FILED_ON_FIELD, PLAN, SCHOOL_LIST};
 
 use super::{CellValue, RawSheet, RawWorkbook};
 
@@ -130,17 +131,17 @@ enum Column {
 }
 
 /// The 创建时间 sheet's headers after [`header_key`], matched exactly: its words (创建时间,
-/// 县（市、区）) would otherwise read as item columns.
+/// 县（市、区）) would otherwise read as item columns. The template's own header comes first.
 const PLAN_HEADERS: &[(Column, &[&str])] = &[
     (
         Column::PlanCounty,
-        &["县（市、区）", "县（市、区）名称", "县市区", "县（市区）"],
+        &[PLAN.county_header, COUNTY_FIELD, "县市区", "县（市区）"],
     ),
-    (Column::PlanCity, &["所属设区市", "设区市", "所属市"]),
+    (Column::PlanCity, &[PLAN.city_header, "设区市", "所属市"]),
     (
         Column::PlanYear,
         &[
-            "计划创建年份",
+            PLAN.year_header,
             "创建年份",
             "计划创建时间",
             "创建时间",
@@ -155,23 +156,24 @@ const ITEM_COLUMNS: [Column; 3] = [Column::Shortcoming, Column::Measure, Column:
 /// A header cell is short text: longer cells, or cells with digits (dates, counts), are data.
 const MAX_HEADER_CHARS: usize = 20;
 
-/// Labels outside tables and what they name, most specific first.
+/// Labels outside tables and what they name, most specific first; the notice's and the
+/// template's own label first in each.
 const LABELS: &[(Label, &[&str])] = &[
     (
         Label::County,
         &[
-            "县（市、区）名称",
+            COUNTY_FIELD,
             "县(市、区)名称",
-            "县（市、区）",
+            PLAN.county_header,
             "县市区名称",
             "县（市区）名称",
         ],
     ),
-    (Label::City, &["所属设区市", "设区市"]),
-    (Label::FiledOn, &["填报日期", "填报时间"]),
+    (Label::City, &[PLAN.city_header, "设区市"]),
+    (Label::FiledOn, &[FILED_ON_FIELD, "填报时间"]),
     (
         Label::PlanYear,
-        &["计划创建年份", "创建年份", "计划创建时间", "计划通过年份"],
+        &[PLAN.year_header, "创建年份", "计划创建时间", "计划通过年份"],
     ),
 ];
 
@@ -315,11 +317,19 @@ fn group_of(column: Column) -> Option<HeaderGroup> {
     }
 }
 
-/// The notice's name of a column (存在不足情况).
-fn notice_name(column: Column) -> String {
-    group_of(column)
-        .and_then(words_of)
-        .map_or_else(String::new, |w| w.notice.clone())
+/// The header a column is asked for by, as the template prints it (存在不足情况).
+fn notice_name(column: Column) -> &'static str {
+    match column {
+        Column::School => notice::Column::School.header(),
+        Column::Shortcoming => notice::Column::Shortcoming.header(),
+        Column::Measure => notice::Column::Measure.header(),
+        Column::Deadline => notice::Column::Deadline.header(),
+        Column::Indicator => notice::Column::Indicator.header(),
+        Column::PlanCounty => PLAN.county_header,
+        Column::PlanCity => PLAN.city_header,
+        Column::PlanYear => PLAN.year_header,
+        Column::Serial => "",
+    }
 }
 
 /// The words accepted for a column, for a hint: 不足、问题、短板…
@@ -426,8 +436,9 @@ fn school_list_without_header(sheet: &RawSheet, row: u32) -> Diagnostic {
         Rule::HeaderUnmatched,
         Some(Location::new(&sheet.name, row, sheet.origin.1)),
         format!(
-            "“{}”是附件1学校整改清单，但找不到它的表头（{}），表中内容没有读取",
+            "“{}”是{}，但找不到它的表头（{}），表中内容没有读取",
             sheet.name,
+            SCHOOL_LIST.full_name(),
             names.join("")
         ),
     )
@@ -474,13 +485,13 @@ const MAX_TITLE_CHARS: usize = 40;
 /// 附件1 (not 附件10), 学校整改清单, or a title naming both 学校 and 整改清单
 /// (义务教育学校达到优质均衡目标整改清单).
 fn says_school_list(key: &str) -> bool {
-    let annex1 = key.match_indices("附件1").any(|(at, word)| {
+    let annex1 = key.match_indices(SCHOOL_LIST.label).any(|(at, word)| {
         !key[at + word.len()..]
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_digit())
     });
-    annex1 || key.contains("学校整改清单") || (key.contains("学校") && key.contains("整改清单"))
+    annex1 || key.contains(SCHOOL_LIST.name) || (key.contains("学校") && key.contains("整改清单"))
 }
 
 /// A sheet that says it is the school list, with a header lacking a school column: reading it
@@ -508,14 +519,16 @@ fn school_column_missing(sheet: &RawSheet, row: u32, columns: &[(Column, u32)]) 
         Rule::HeaderUnmatched,
         Some(Location::new(&sheet.name, row, cell)),
         format!(
-            "这张表是附件1学校整改清单，但表头中找不到“{}”列{shown}，整张学校清单没有读取",
+            "这张表是{}，但表头中找不到“{}”列{shown}，整张学校清单没有读取",
+            SCHOOL_LIST.full_name(),
             notice_name(Column::School)
         ),
     )
     .with_hint(format!(
-        "在表头写“{}”（也可写：{}）；县级政府的整改项请填在附件2",
+        "在表头写“{}”（也可写：{}）；县级政府的整改项请填在{}",
         notice_name(Column::School),
-        accepted_words(Column::School)
+        accepted_words(Column::School),
+        COUNTY_LIST.label
     ))
 }
 
@@ -798,8 +811,8 @@ fn table_without_items(
     kind: TableKind,
 ) -> Diagnostic {
     let form = match kind {
-        TableKind::Schools => "附件1学校整改清单",
-        TableKind::County => "附件2县级政府整改清单",
+        TableKind::Schools => SCHOOL_LIST.full_name(),
+        TableKind::County => COUNTY_LIST.full_name(),
     };
     Diagnostic::new(
         Rule::TableWithoutItems,
@@ -1156,7 +1169,8 @@ mod tests {
     fn assert_group_words(group: HeaderGroup, combinations: &[&str]) {
         let words = words_of(group).expect("group in data/header_words.csv");
         let column = group_column(group);
-        for word in words.words().chain([words.notice.as_str()]) {
+        let printed = column.map(notice_name).filter(|n| !n.is_empty());
+        for word in words.words().chain(printed) {
             assert_eq!(column_of(word), column, "{word}");
         }
         for header in combinations {
@@ -1425,6 +1439,10 @@ mod tests {
         assert_eq!(
             found.diagnostics[0].cell.as_ref().unwrap().to_string(),
             "表!B1"
+        );
+        assert_eq!(
+            found.diagnostics[0].message,
+            "“表”第1行起的附件1学校整改清单下有内容（第2行起），但没有读到一项整改：“存在不足情况”“整改提升措施”“完成时限”列都是空的"
         );
     }
 

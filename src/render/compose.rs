@@ -23,8 +23,8 @@ use super::document::{
 };
 
 use crate::notice::{
-    COUNTY_LIST_TITLE, NUMBER as NOTICE_NUMBER, SCHOOL_LIST_TITLE, TIMETABLE_TITLE,
-    TITLE as NOTICE_TITLE,
+    COUNTY_FIELD, COUNTY_LIST, Column, FILED_ON_FIELD, Form, ISSUER, NUMBER as NOTICE_NUMBER,
+    SCHOOL_LIST, TIMETABLE, TITLE as NOTICE_TITLE,
 };
 
 /// The widest title line: 2号 (22 pt) characters across the 156 mm type area.
@@ -113,31 +113,12 @@ fn school_list(sub: &Submission, county: &CountyRef, date: NaiveDate) -> Documen
             column(3.8, Align::Left),
             column(1.75, Align::Center),
         ],
-        header: vec![
-            ["学校名称", "存在不足情况", "整改提升措施", "完成时限"]
-                .map(str::to_owned)
-                .to_vec(),
-        ],
+        header: vec![headers(&SCHOOL_LIST)],
         rows,
         group_column: Some(0),
         footer: Vec::new(),
     };
-    let notes = [
-        "1.学校必须按照物理独立校区填报，如一校多区必须分开自查后分开填报。",
-        "2.存在不足情况按照《办法》31项指标中要求学校达标的每一项指标要求逐项填报；达标项目不用填报。",
-        "3.完成时限精确到月份。",
-    ];
-    list_document(
-        DocKind::SchoolList,
-        "附件1",
-        SCHOOL_LIST_TITLE,
-        format!("附件1_学校整改清单_{}", county.name),
-        sub,
-        county,
-        date,
-        table,
-        &notes,
-    )
+    list_document(DocKind::SchoolList, &SCHOOL_LIST, sub, county, date, table)
 }
 
 /// 附件2 of one county: the county government's own items.
@@ -154,30 +135,17 @@ fn county_list(sub: &Submission, county: &CountyRef, date: NaiveDate) -> Documen
             column(4.9, Align::Left),
             column(1.75, Align::Center),
         ],
-        header: vec![
-            ["存在不足情况", "整改提升措施", "完成时限"]
-                .map(str::to_owned)
-                .to_vec(),
-        ],
+        header: vec![headers(&COUNTY_LIST)],
         rows,
         group_column: None,
         footer: Vec::new(),
     };
-    let notes = [
-        "1.存在不足情况按照《办法》31项指标中要求县级政府达标的每一项指标要求逐项填报；达标项目不用填报。",
-        "2.完成时限精确到月份。",
-    ];
-    list_document(
-        DocKind::CountyList,
-        "附件2",
-        COUNTY_LIST_TITLE,
-        format!("附件2_县级政府整改清单_{}", county.name),
-        sub,
-        county,
-        date,
-        table,
-        &notes,
-    )
+    list_document(DocKind::CountyList, &COUNTY_LIST, sub, county, date, table)
+}
+
+/// A list's header row, as the notice prints it.
+fn headers(form: &Form) -> Vec<String> {
+    form.headers().into_iter().map(str::to_owned).collect()
 }
 
 /// `1.生均体育运动场馆面积不足`, the measure, `2020年8月`.
@@ -189,47 +157,41 @@ fn item_cells(index: usize, item: &Item) -> [String; 3] {
     ]
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the two lists differ only in these values"
-)]
+/// 附件1 or 附件2 around its table: the notice's label, title, fields and 注.
 fn list_document(
     kind: DocKind,
-    label: &str,
-    title: &str,
-    file_stem: String,
+    form: &Form,
     sub: &Submission,
     county: &CountyRef,
     date: NaiveDate,
     table: Table,
-    notes: &[&str],
 ) -> Document {
     let filed = sub.filed_on.map(zh_date).unwrap_or_default();
     Document {
         schema: DOCUMENT_SCHEMA.to_owned(),
         kind,
-        file_stem,
+        file_stem: form.file_stem(&county.name),
         meta: meta(
-            format!("{}{title}", county.name),
+            format!("{}{}", county.name, form.title),
             &format!("{}教育局", county.name),
             date,
-            &["义务教育优质均衡", &county.name, title],
+            &["义务教育优质均衡", &county.name, form.title],
         ),
         sections: vec![Section {
             orientation: Orientation::Landscape,
             blocks: vec![
                 Block::AttachmentHead {
-                    label: label.to_owned(),
-                    title: title.to_owned(),
+                    label: form.label.to_owned(),
+                    title: form.title.to_owned(),
                 },
                 Block::FormFields {
                     fields: vec![
                         FormField {
-                            label: "县（市、区）名称".to_owned(),
+                            label: COUNTY_FIELD.to_owned(),
                             value: county.name.clone(),
                         },
                         FormField {
-                            label: "填报日期".to_owned(),
+                            label: FILED_ON_FIELD.to_owned(),
                             value: filed,
                         },
                     ],
@@ -237,7 +199,7 @@ fn list_document(
                 },
                 Block::Table(table),
                 Block::Notes {
-                    lines: notes.iter().map(|n| (*n).to_owned()).collect(),
+                    lines: form.numbered_notes(),
                 },
             ],
         }],
@@ -326,7 +288,7 @@ fn county_report(
     let county_items = sub.county_items.len();
     let mut body = vec![Block::Paragraph {
         text: format!(
-            "根据浙江省人民政府教育督导委员会办公室{NOTICE_TITLE}（{NOTICE_NUMBER}）要求，我局对照《县域义务教育优质均衡发展督导评估办法》，围绕资源配置、政府保障程度、教育质量等指标，组织全{place}义务教育学校逐项逐校开展自查自评，排摸短板和不足，制定了整改清单，研究确定了创建时间。现将有关情况报告如下。"
+            "根据{ISSUER}{NOTICE_TITLE}（{NOTICE_NUMBER}）要求，我局对照《县域义务教育优质均衡发展督导评估办法》，围绕资源配置、政府保障程度、教育质量等指标，组织全{place}义务教育学校逐项逐校开展自查自评，排摸短板和不足，制定了整改清单，研究确定了创建时间。现将有关情况报告如下。"
         ),
     }];
 
@@ -367,10 +329,11 @@ fn county_report(
         level: 1,
         text: "二、整改提升措施".to_owned(),
     });
+    let (school_title, county_title) = (SCHOOL_LIST.title, COUNTY_LIST.title);
     let lists = if county_items > 0 {
-        format!("《{SCHOOL_LIST_TITLE}》和《{COUNTY_LIST_TITLE}》（详见附件1、2）")
+        format!("《{school_title}》和《{county_title}》（详见附件1、2）")
     } else {
-        format!("《{SCHOOL_LIST_TITLE}》（详见附件1）")
+        format!("《{school_title}》（详见附件1）")
     };
     body.push(Block::Paragraph {
         text: format!(
@@ -478,9 +441,9 @@ fn county_report(
         text: "特此报告。".to_owned(),
     });
 
-    let mut attachments = vec![SCHOOL_LIST_TITLE.to_owned()];
+    let mut attachments = vec![SCHOOL_LIST.title.to_owned()];
     if county_items > 0 {
-        attachments.push(COUNTY_LIST_TITLE.to_owned());
+        attachments.push(COUNTY_LIST.title.to_owned());
     }
     let title = title_lines(&[
         "关于",
@@ -719,10 +682,9 @@ fn plan_table_columns(first: f64, n: usize) -> Vec<TableColumn> {
 /// 附件3 of one city: its counties under the year each plans to pass the assessment.
 fn city_timetable(p: &CityPicture, office: &Office) -> Document {
     let city = p.city.name;
-    let mut header = vec!["设区市".to_owned()];
-    header.extend(PlanYear::ALL.iter().map(|y| y.label().to_owned()));
+    let header: Vec<String> = TIMETABLE.headers().into_iter().map(str::to_owned).collect();
     let mut row = vec![city.to_owned()];
-    let mut totals = vec!["合计（个）".to_owned()];
+    let mut totals = vec![TIMETABLE.totals.to_owned()];
     for year in PlanYear::ALL {
         let names = p.city.counties_in(year);
         row.push(names.join("、"));
@@ -763,25 +725,18 @@ fn city_timetable(p: &CityPicture, office: &Office) -> Document {
     ));
     let mut blocks = vec![
         Block::AttachmentHead {
-            label: "附件3".to_owned(),
+            label: TIMETABLE.label.to_owned(),
             // Too long for one 2号 line on a portrait page: broken where the notice breaks it.
-            title: title_lines(&[
-                "创建全国",
-                "义务教育",
-                "优质均衡发展",
-                "县（市、区）",
-                "时间表",
-            ])
-            .join("\n"),
+            title: title_lines(TIMETABLE.title_words).join("\n"),
         },
         Block::FormFields {
             fields: vec![
                 FormField {
-                    label: "填报单位".to_owned(),
+                    label: TIMETABLE.unit_field.to_owned(),
                     value: format!("{}（盖章）", office.issuer),
                 },
                 FormField {
-                    label: "填报日期".to_owned(),
+                    label: FILED_ON_FIELD.to_owned(),
                     value: zh_date(p.date),
                 },
             ],
@@ -799,9 +754,9 @@ fn city_timetable(p: &CityPicture, office: &Office) -> Document {
     Document {
         schema: DOCUMENT_SCHEMA.to_owned(),
         kind: DocKind::CityTimetable,
-        file_stem: format!("附件3_创建时间表_{city}"),
+        file_stem: TIMETABLE.file_stem(city),
         meta: meta(
-            format!("{city}{TIMETABLE_TITLE}"),
+            format!("{city}{}", TIMETABLE.title),
             &office.issuer,
             p.date,
             &["义务教育优质均衡", city, "创建时间表"],
@@ -913,9 +868,9 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
     blocks.extend(body);
     blocks.push(Block::AttachmentList {
         items: vec![
-            format!("{city}{SCHOOL_LIST_TITLE}（电子版）"),
-            format!("{city}{COUNTY_LIST_TITLE}（电子版）"),
-            TIMETABLE_TITLE.to_owned(),
+            format!("{city}{}（电子版）", SCHOOL_LIST.title),
+            format!("{city}{}（电子版）", COUNTY_LIST.title),
+            TIMETABLE.title.to_owned(),
         ],
     });
     blocks.extend(report_tail(office, p.date));
@@ -1158,9 +1113,9 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
 pub fn locate_char(sub: &Submission, c: char) -> Option<(Location, &'static str)> {
     let found = |item: &Item| -> Option<&'static str> {
         if item.shortcoming.contains(c) {
-            Some("存在不足情况")
+            Some(Column::Shortcoming.header())
         } else if item.measure.contains(c) {
-            Some("整改提升措施")
+            Some(Column::Measure.header())
         } else {
             None
         }
@@ -1169,7 +1124,7 @@ pub fn locate_char(sub: &Submission, c: char) -> Option<(Location, &'static str)
         if school.name.contains(c)
             && let Some(first) = school.items.first()
         {
-            return Some((first.cell.clone(), "学校名称"));
+            return Some((first.cell.clone(), Column::School.header()));
         }
         for item in &school.items {
             if let Some(column) = found(item) {
@@ -1301,6 +1256,13 @@ mod tests {
         assert_eq!(table.rows[1][1], "2.网络多媒体教室不足");
         assert_eq!(table.rows[2][0], "2.杭州市学军小学");
         assert_eq!(table.group_column, Some(0));
+        // The notice's form, as the template prints it.
+        assert_eq!(table.header[0], SCHOOL_LIST.headers());
+        let Block::Notes { lines } = &docs[1].sections[0].blocks[3] else {
+            panic!("notes")
+        };
+        assert_eq!(*lines, COUNTY_LIST.numbered_notes());
+        assert_eq!(docs[1].file_stem, "附件2_县级政府整改清单_西湖区");
         let report = &docs[2];
         assert_eq!(report.meta.date.to_string(), "2019-05-20");
         let texts = report.texts().join("\n");

@@ -362,6 +362,8 @@ const CSS: &str = include_str!("page.css");
 struct Page<'v> {
     css: &'static str,
     notice_number: &'static str,
+    /// 附件3, which each city's section reports on.
+    timetable: &'static notice::Timetable,
     generated_at: &'v str,
     v: &'v Overview<'v>,
     county_deadline: String,
@@ -562,6 +564,7 @@ fn page<'v>(v: &'v Overview<'v>, generated_at: &'v str) -> Page<'v> {
     Page {
         css: CSS,
         notice_number: notice::NUMBER,
+        timetable: &notice::TIMETABLE,
         generated_at,
         v,
         county_deadline: zh_date(v.deadlines.county),
