@@ -27,6 +27,12 @@ impl YearMonth {
             .then_some(YearMonth { year, month })
     }
 
+    /// A month written in the source: invalid values fail the build when used in a `const`.
+    pub const fn known(year: i32, month: u32) -> YearMonth {
+        assert!(1000 <= year && year <= 9999 && 1 <= month && month <= 12);
+        YearMonth { year, month }
+    }
+
     /// The month `date` falls in.
     pub fn of(date: NaiveDate) -> YearMonth {
         YearMonth {
@@ -201,9 +207,17 @@ mod tests {
             june
         );
         assert!(serde_json::from_str::<YearMonth>(r#""2020-13""#).is_err());
+        assert_eq!(
+            YearMonth::parse(" 2020-1 ").map(YearMonth::zh),
+            Some("2020年1月".into())
+        );
         for bad in [
             "2020",
             "2020-00",
+            "2020-13",
+            "2019/06",
+            "",
+            "2019-06-01",
             "2020-+6",
             "20-06",
             "2020-006",

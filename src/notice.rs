@@ -11,6 +11,7 @@
 
 use chrono::NaiveDate;
 
+use crate::calendar::YearMonth;
 use crate::model::PlanYear;
 
 /// The office that issued the notice, and to which the cities report.
@@ -25,6 +26,15 @@ pub const NUMBER: &str = "浙政教督办〔2019〕5号";
 pub const COUNTY_DEADLINE: (i32, u32, u32) = (2019, 5, 31);
 /// Cities send 附件3 to the province by this day (`[deadlines] city` overrides it).
 pub const CITY_DEADLINE: (i32, u32, u32) = (2019, 6, 30);
+
+/// The day the notice was issued (2019年3月29日); the blank workbook carries it as its
+/// creation date, so its bytes never change.
+pub const DATE: (i32, u32, u32) = (2019, 3, 29);
+
+/// The first month a 完成时限 can be offered in: the notice's own.
+pub const FIRST_DEADLINE_MONTH: YearMonth = YearMonth::known(2019, 3);
+/// The last month offered: the notice's programme runs to 2023年及以后.
+pub const LAST_DEADLINE_MONTH: YearMonth = YearMonth::known(2023, 12);
 
 /// A deadline as a date.
 pub fn day((year, month, day): (i32, u32, u32)) -> NaiveDate {

@@ -15,7 +15,7 @@
 //! blank cells with borders would make Excel print every reserved row, filled or not.
 //!
 //! The bytes are deterministic: nothing here reads the clock; the document's creation date is
-//! the notice's date and the 完成时限 list starts at a fixed month ([`Month::NOTICE`] unless
+//! the notice's date and the 完成时限 list starts at a fixed month ([`notice::FIRST_DEADLINE_MONTH`] unless
 //! given). The builder also writes rows ([`Fill`]), so tests produce a filled template through
 //! this same code path.
 
@@ -25,6 +25,7 @@ use rust_xlsxwriter::{
     Format, FormatAlign, FormatBorder, Formula, ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 
+use crate::calendar::YearMonth;
 use crate::domain::{CountyMatch, Division, Indicator, Level, registry, squeeze};
 use crate::model::CountyRef;
 use crate::notice::{
@@ -53,72 +54,13 @@ pub const DATA_ROWS: u32 = 1000;
 /// Zero-based row of the one data row of the 创建时间 sheet.
 pub const PLAN_ROW: u32 = 2;
 
-/// The notice's date, used as the workbook's creation date so the bytes never change.
-const NOTICE_DATE: (u16, u8, u8) = (2019, 3, 29);
-
-/// A calendar month, the unit of 完成时限.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Month {
-    pub year: i32,
-    pub month: u32,
-}
-
-impl Month {
-    /// The notice's month (2019年3月): where the 完成时限 list starts by default.
-    pub const NOTICE: Month = Month {
-        year: 2019,
-        month: 3,
-    };
-    /// The last month offered: the notice's programme runs to 2023年及以后.
-    pub const LAST: Month = Month {
-        year: 2023,
-        month: 12,
-    };
-
-    /// Reads `YYYY-MM` (or `YYYY-M`).
-    pub fn parse(text: &str) -> Option<Month> {
-        let (year, month) = text.trim().split_once('-')?;
-        if year.len() != 4 || !(1..=2).contains(&month.len()) {
-            return None;
-        }
-        let year: i32 = year.parse().ok()?;
-        let month: u32 = month.parse().ok()?;
-        ((2000..=2099).contains(&year) && (1..=12).contains(&month))
-            .then_some(Month { year, month })
-    }
-
-    /// How a clerk writes it: `2019年3月`.
-    pub fn label(self) -> String {
-        format!("{}年{}月", self.year, self.month)
-    }
-
-    fn next(self) -> Month {
-        if self.month == 12 {
-            Month {
-                year: self.year + 1,
-                month: 1,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month + 1,
-            }
-        }
-    }
-}
-
-impl std::fmt::Display for Month {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
-/// The 完成时限 drop-down: every month from `from` to [`Month::LAST`], as `2019年3月`.
-pub fn deadline_months(from: Month) -> Vec<String> {
+/// The 完成时限 drop-down: every month from `from` to [`notice::LAST_DEADLINE_MONTH`], as
+/// `2019年3月`.
+pub fn deadline_months(from: YearMonth) -> Vec<String> {
     let mut out = Vec::new();
     let mut month = from;
-    while month <= Month::LAST {
-        out.push(month.label());
+    while month <= notice::LAST_DEADLINE_MONTH {
+        out.push(month.zh());
         month = month.next();
     }
     out
@@ -170,7 +112,7 @@ pub struct Template {
     /// Filled into both preambles and the 创建时间 row when given.
     pub county: Option<CountyRef>,
     /// The first month of the 完成时限 drop-down.
-    pub from: Month,
+    pub from: YearMonth,
     pub fill: Fill,
 }
 
@@ -178,7 +120,7 @@ impl Default for Template {
     fn default() -> Self {
         Template {
             county: None,
-            from: Month::NOTICE,
+            from: notice::FIRST_DEADLINE_MONTH,
             fill: Fill::default(),
         }
     }
@@ -187,8 +129,8 @@ impl Default for Template {
 /// Why a template could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
-    #[error("the 完成时限 list would be empty: {from} is after {last}", last = Month::LAST)]
-    FromTooLate { from: Month },
+    #[error("the 完成时限 list would be empty: {from} is after {last}", last = notice::LAST_DEADLINE_MONTH)]
+    FromTooLate { from: YearMonth },
     #[error("{sheet} holds at most {max} rows, {given} were given")]
     TooManyRows {
         sheet: &'static str,
@@ -284,7 +226,7 @@ pub fn resolve_county(text: &str) -> Result<ResolvedCounty, UnknownCounty> {
 
 /// Builds the workbook's bytes.
 pub fn build(template: &Template) -> Result<Vec<u8>, TemplateError> {
-    if template.from > Month::LAST {
+    if template.from > notice::LAST_DEADLINE_MONTH {
         return Err(TemplateError::FromTooLate {
             from: template.from,
         });
@@ -326,8 +268,9 @@ pub fn build(template: &Template) -> Result<Vec<u8>, TemplateError> {
 }
 
 fn properties(county: Option<&CountyRef>) -> Result<DocProperties, XlsxError> {
-    let (y, m, d) = NOTICE_DATE;
-    let created = ExcelDateTime::from_ymd(y, m, d)?;
+    let (y, m, d) = notice::DATE;
+    // The notice's date: a constant well inside Excel's range, so the casts cannot wrap.
+    let created = ExcelDateTime::from_ymd(y as u16, m as u8, d as u8)?;
     let title = match county {
         Some(c) => format!("义务教育优质均衡整改清单填报模板（{}{}）", c.city, c.name),
         None => "义务教育优质均衡整改清单填报模板".to_owned(),
@@ -471,7 +414,7 @@ struct Lists {
 }
 
 impl Lists {
-    fn new(from: Month) -> Lists {
+    fn new(from: YearMonth) -> Lists {
         Lists {
             months: deadline_months(from),
             school_indicators: indicator_choices(Level::School),
@@ -906,7 +849,7 @@ enum Line {
 /// The 填表说明 text. Names of labels and headers (县（市、区）名称, 填报日期, 计划创建年份…) only
 /// ever appear in quotes or mid-sentence, so the reader never takes a sentence here for a label.
 fn guide_lines(template: &Template) -> Vec<Line> {
-    let from = template.from.label();
+    let from = template.from.zh();
     let mut lines = vec![
         Line::Title("义务教育优质均衡整改清单填表说明".to_owned()),
         Line::Blank,
@@ -1121,39 +1064,15 @@ mod tests {
 
     #[test]
     fn months_run_from_the_notice_to_2023() {
-        let months = deadline_months(Month::NOTICE);
+        let months = deadline_months(notice::FIRST_DEADLINE_MONTH);
         assert_eq!(months.first().map(String::as_str), Some("2019年3月"));
         assert_eq!(months.last().map(String::as_str), Some("2023年12月"));
         assert_eq!(months.len(), 10 + 4 * 12);
-        assert_eq!(deadline_months(Month::LAST), vec!["2023年12月".to_owned()]);
-        assert!(deadline_months(Month::parse("2024-01").unwrap()).is_empty());
-    }
-
-    #[test]
-    fn months_parse_as_year_dash_month() {
         assert_eq!(
-            Month::parse("2019-06"),
-            Some(Month {
-                year: 2019,
-                month: 6
-            })
+            deadline_months(notice::LAST_DEADLINE_MONTH),
+            vec!["2023年12月".to_owned()]
         );
-        assert_eq!(
-            Month::parse(" 2020-1 ").map(Month::label),
-            Some("2020年1月".into())
-        );
-        for bad in [
-            "2019",
-            "2019-13",
-            "2019-0",
-            "19-06",
-            "2019/06",
-            "",
-            "2019-06-01",
-        ] {
-            assert_eq!(Month::parse(bad), None, "{bad}");
-        }
-        assert_eq!(Month::NOTICE.to_string(), "2019-03");
+        assert!(deadline_months(YearMonth::known(2024, 1)).is_empty());
     }
 
     #[test]
@@ -1255,7 +1174,7 @@ mod tests {
         };
         let template = Template {
             county: Some(xihu()),
-            from: Month::NOTICE,
+            from: notice::FIRST_DEADLINE_MONTH,
             fill: Fill {
                 filed_on: NaiveDate::from_ymd_opt(2019, 5, 20),
                 schools: vec![
@@ -1299,7 +1218,7 @@ mod tests {
             Err(TemplateError::TooManyRows { .. })
         ));
         let late = Template {
-            from: Month::parse("2024-01").unwrap(),
+            from: YearMonth::known(2024, 1),
             ..Template::default()
         };
         assert!(matches!(

@@ -11,7 +11,8 @@ use chrono::NaiveDate;
 use common::{check_json, gongwen, must_exit, run, stderr, stdout};
 use gongwen::domain::Level;
 use gongwen::model::PlanYear;
-use gongwen::template::{self, Fill, Month, Row, Template};
+use gongwen::notice::FIRST_DEADLINE_MONTH;
+use gongwen::template::{self, Fill, Row, Template};
 use serde_json::Value;
 
 fn temp() -> tempfile::TempDir {
@@ -47,7 +48,7 @@ fn rules(submission: &Value) -> Vec<String> {
 
 /// A value from one of the template's own drop-downs.
 fn month(label: &str) -> String {
-    let months = template::deadline_months(Month::NOTICE);
+    let months = template::deadline_months(FIRST_DEADLINE_MONTH);
     assert!(months.iter().any(|m| m == label), "{label} is on the list");
     label.to_owned()
 }
@@ -123,7 +124,7 @@ fn filled_template(path: &Path) {
     };
     let bytes = template::build(&Template {
         county: Some(county),
-        from: Month::NOTICE,
+        from: FIRST_DEADLINE_MONTH,
         fill,
     })
     .unwrap();

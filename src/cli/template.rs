@@ -2,7 +2,9 @@
 //! name or a month the user got wrong is a fault with a hint (exit 2), like any bad usage.
 
 use gongwen::archive;
-use gongwen::template::{self, Fill, Month, Template};
+use gongwen::calendar::YearMonth;
+use gongwen::notice::{FIRST_DEADLINE_MONTH, LAST_DEADLINE_MONTH};
+use gongwen::template::{self, Fill, Template};
 
 use super::output::print_stdout;
 use super::{Fault, Status};
@@ -21,14 +23,15 @@ pub fn template(args: &TemplateArgs) -> Result<Status, Fault> {
         None => None,
     };
     let from = match &args.from {
-        Some(text) => Month::parse(text)
-            .filter(|m| *m <= Month::LAST)
+        Some(text) => YearMonth::parse(text)
+            .filter(|m| m.year() >= 2000 && *m <= LAST_DEADLINE_MONTH)
             .ok_or_else(|| {
-                Fault::new(format!("--from {text}: not a month up to {}", Month::LAST)).hint(
-                    "give the first month of the 完成时限 list as YYYY-MM, e.g. --from 2019-06",
-                )
+                Fault::new(format!(
+                    "--from {text}: not a month up to {LAST_DEADLINE_MONTH}"
+                ))
+                .hint("give the first month of the 完成时限 list as YYYY-MM, e.g. --from 2019-06")
             })?,
-        None => Month::NOTICE,
+        None => FIRST_DEADLINE_MONTH,
     };
     let bytes = template::build(&Template {
         county: county.clone(),
