@@ -14,6 +14,7 @@ use crate::domain::{self, CountyMatch, Level, registry, squeeze};
 use crate::intake::forms::{Field, Found, ItemRow, Label, TableKind};
 use crate::intake::{CellValue, Format, Limits};
 use crate::model::{CountyRef, Item, PlanYear, SUBMISSION_SCHEMA, School, Source, Submission};
+use crate::notice;
 
 /// Where each item's cells sit, kept beside the model for the validation rules.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,7 +204,8 @@ fn too_many_schools(count: usize, limits: &Limits) -> Diagnostic {
         Rule::TooManySchools,
         None,
         format!(
-            "学校整改清单共有{count}所学校，超过一个县（市、区）{}所的上限",
+            "{}共有{count}所学校，超过一个县（市、区）{}所的上限",
+            notice::SCHOOL_LIST.name,
             limits.max_schools
         ),
     )
@@ -1303,7 +1305,7 @@ fn plan_year(found: &Found, diags: &mut Vec<Diagnostic>) -> (Option<PlanYear>, O
                         first.text().trim()
                     ),
                 )
-                .with_hint("只能填写2019年、2020年、2021年、2022年或2023年及以后"),
+                .with_hint(format!("只能填写{}", notice::plan_year_choices())),
             );
             (None, Some(first.cell.clone()))
         }

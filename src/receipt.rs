@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Timestamp, YearMonth};
 use crate::diag::{Diagnostic, Severity};
 use crate::model::{CountyRef, PlanYear, Submission};
+use crate::notice::{COUNTY_LIST, SCHOOL_LIST};
 
 pub const RECEIPT_SCHEMA: &str = "gongwen.receipt/1";
 
@@ -213,8 +214,8 @@ impl Receipt {
             self.plan_year.map_or("未填", PlanYear::label)
         ));
         t.push_str(&format!(
-            "  学校整改清单：{}所学校，{}项；县级政府整改清单：{}项\n",
-            self.schools, self.school_items, self.county_items
+            "  {}：{}所学校，{}项；{}：{}项\n",
+            SCHOOL_LIST.name, self.schools, self.school_items, COUNTY_LIST.name, self.county_items
         ));
         let errors = self
             .diagnostics

@@ -8,6 +8,7 @@ use crate::diag::{Diagnostic, Rule};
 use crate::domain::{Level, registry};
 use crate::model::Item;
 use crate::normalize::{ItemCells, Normalized};
+use crate::notice::{COUNTY_LIST, SCHOOL_LIST};
 
 /// Applies every rule and orders the diagnostics: problems of the whole file first, then by
 /// sheet, row and column.
@@ -107,9 +108,10 @@ fn item_rules(
         ),
         Some(indicator) if !indicator.level.fits(list) => {
             let (this, other) = match list {
-                Level::School => ("学校整改清单", "县级政府整改清单（附件2）"),
-                _ => ("县级政府整改清单", "学校整改清单（附件1）"),
+                Level::School => (SCHOOL_LIST, COUNTY_LIST),
+                _ => (COUNTY_LIST, SCHOOL_LIST),
             };
+            let (this, other) = (this.name, format!("{}（{}）", other.name, other.label));
             // Reported where the indicator was read: the 对应指标 cell when it gave one.
             let (cell, message) = match &cells.indicator {
                 Some(cell) => (
