@@ -1334,7 +1334,7 @@ fn attachment_list_note_and_cc_are_placed() {
     if has_tool("pdffonts") {
         let fonts = Command::new("pdffonts").arg(&path).output().unwrap();
         let fonts = String::from_utf8_lossy(&fonts.stdout);
-        for face in ["NotoSansCJK", "LXGWWenKai", "NotoSerifCJK"] {
+        for face in ["NotoSansCJK", "LXGWWenKai", "ZhuqueFangsong"] {
             assert!(
                 fonts.contains(face),
                 "{face} (黑体/楷体/仿宋 stand-in) not used: {fonts}"
