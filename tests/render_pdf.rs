@@ -21,6 +21,8 @@ use gongwen::render::document::{
 use gongwen::render::fonts::STAND_INS;
 use gongwen::render::pdf::{self, PdfOutput, PdfRenderOptions};
 use gongwen::render::world::{GongwenWorld, Templates};
+use typst::layout::{Frame, FrameItem};
+use typst_layout::PagedDocument;
 
 // ---------------------------------------------------------------------------------------
 // Units: poppler reports PDF points (1/72 in), origin top left.
@@ -113,6 +115,79 @@ fn temp_pdf(bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let path = dir.path().join("doc.pdf");
     std::fs::write(&path, bytes).unwrap();
     (dir, path)
+}
+
+/// One character as typst set it: the family of the font it was drawn with, the glyph (0 is
+/// .notdef, a box) and the size in points.
+#[derive(Debug, Clone)]
+struct SetChar {
+    ch: char,
+    family: String,
+    glyph: u16,
+    size: f64,
+}
+
+/// Every character of `doc` as typst lays it out, page by page: which font drew it. Reads the
+/// frames, so it tells the font of each character, which `pdffonts` cannot.
+fn set_chars(doc: &Document) -> Option<Vec<Vec<SetChar>>> {
+    fn walk(frame: &Frame, out: &mut Vec<SetChar>) {
+        for (_, item) in frame.items() {
+            match item {
+                FrameItem::Group(group) => walk(&group.frame, out),
+                FrameItem::Text(text) => {
+                    let family = &text.font.font().info().family;
+                    for glyph in &text.glyphs {
+                        for ch in text.text[glyph.range()].chars() {
+                            out.push(SetChar {
+                                ch,
+                                family: family.clone(),
+                                glyph: glyph.id,
+                                size: text.size.to_pt(),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut world = world()?;
+    let data = serde_json::to_vec(doc).unwrap();
+    let options = serde_json::to_vec(&PdfRenderOptions::default()).unwrap();
+    world.prepare(data, options, None);
+    let paged = typst::compile::<PagedDocument>(&*world)
+        .output
+        .unwrap_or_else(|e| panic!("compile failed: {e:?}"));
+    Some(
+        paged
+            .pages()
+            .iter()
+            .map(|page| {
+                let mut chars = Vec::new();
+                walk(&page.frame, &mut chars);
+                chars
+            })
+            .collect(),
+    )
+}
+
+/// The 6,763 hanzi of GB 2312: every two-byte code of rows 16–87 that maps to a character.
+fn gb2312_hanzi() -> Vec<char> {
+    let mut out = Vec::new();
+    for lead in 0xB0u8..=0xF7 {
+        for trail in 0xA1u8..=0xFE {
+            let code = [lead, trail];
+            let (text, malformed) = encoding_rs::GBK.decode_without_bom_handling(&code);
+            let mut chars = text.chars();
+            if let (false, Some(c), None) = (malformed, chars.next(), chars.next()) {
+                // GBK puts the five unassigned codes of row 55 in the private use area.
+                if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -522,12 +597,77 @@ fn body_fills_the_type_area_on_a_22_by_28_grid() {
         LEFT + TYPE_W,
         "right edge of a full line",
     );
+    eprintln!(
+        "grid: {} lines, pitch {:.3} pt (first to last / 21), a full line {} characters over {:.2} mm",
+        lines.len(),
+        (lines[21][0].y0 - lines[0][0].y0) / 21.0,
+        line_text(full).chars().count(),
+        (full.last().unwrap().x1 - full[0].x0) / MM,
+    );
     // A paragraph's first line is indented two characters.
     let first_lines: Vec<_> = lines.iter().filter(|l| l[0].x0 > LEFT + CELL).collect();
     assert!(!first_lines.is_empty());
     for l in first_lines {
         near(l[0].x0, LEFT + 2.0 * CELL, "two-character indent");
     }
+    // The grid above is 朱雀仿宋's: every character of the body (3号, 16 pt) is set in it.
+    let set = set_chars(&long_document()).unwrap();
+    let body: Vec<&SetChar> = set[1].iter().filter(|c| c.size == 16.0).collect();
+    assert!(body.len() > 22 * 20, "a full page of body text");
+    for c in body {
+        assert_eq!(c.family, "Zhuque Fangsong", "{c:?}");
+        assert_ne!(c.glyph, 0, "{c:?}");
+    }
+    if has_tool("pdffonts") {
+        let fonts = Command::new("pdffonts").arg(&path).output().unwrap();
+        let fonts = String::from_utf8_lossy(&fonts.stdout);
+        assert!(fonts.contains("ZhuqueFangsong-Regular"), "{fonts}");
+    }
+}
+
+/// 朱雀仿宋 draws all of GB 2312's hanzi through typst's own font parser (no glyph id beyond
+/// ttf-parser's format-4 limit, no fallback); what it lacks (fullwidth digits, circled
+/// numbers, 〓) falls to Noto Serif, never to a box, and the PDF/A export holds.
+#[test]
+fn fangsong_is_zhuque_with_noto_serif_behind_it() {
+    let hanzi = gb2312_hanzi();
+    assert_eq!(hanzi.len(), 6763, "GB 2312 hanzi");
+    let lacking = "０１２３①②Ⅲ〓";
+    let mut doc = long_document();
+    doc.sections[0].blocks = vec![
+        Block::Paragraph {
+            text: hanzi.iter().collect(),
+        },
+        Block::Paragraph {
+            text: lacking.to_owned(),
+        },
+    ];
+    let Some(pages) = set_chars(&doc) else {
+        return;
+    };
+    let set: Vec<SetChar> = pages
+        .into_iter()
+        .flatten()
+        .filter(|c| c.size == 16.0)
+        .collect();
+    let hanzi_set: Vec<&SetChar> = set.iter().filter(|c| !lacking.contains(c.ch)).collect();
+    assert_eq!(hanzi_set.len(), hanzi.len());
+    let elsewhere: String = hanzi_set
+        .iter()
+        .filter(|c| c.family != "Zhuque Fangsong" || c.glyph == 0)
+        .map(|c| c.ch)
+        .collect();
+    assert!(
+        elsewhere.is_empty(),
+        "not drawn by Zhuque Fangsong: {elsewhere}"
+    );
+    for ch in lacking.chars() {
+        let c = set.iter().find(|c| c.ch == ch).unwrap();
+        assert_eq!(c.family, "Noto Serif CJK SC", "{c:?}");
+        assert_ne!(c.glyph, 0, "{c:?}");
+    }
+    let out = render(&doc).unwrap();
+    assert!(out.missing.is_empty(), "{:?}", out.missing);
 }
 
 /// 7.2: the red 发文机关标志 35 mm below the top of the type area, the 发文字号 line two lines
@@ -1334,7 +1474,7 @@ fn attachment_list_note_and_cc_are_placed() {
     if has_tool("pdffonts") {
         let fonts = Command::new("pdffonts").arg(&path).output().unwrap();
         let fonts = String::from_utf8_lossy(&fonts.stdout);
-        for face in ["NotoSansCJK", "LXGWWenKai", "NotoSerifCJK"] {
+        for face in ["NotoSansCJK", "LXGWWenKai", "ZhuqueFangsong"] {
             assert!(
                 fonts.contains(face),
                 "{face} (黑体/楷体/仿宋 stand-in) not used: {fonts}"

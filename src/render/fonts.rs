@@ -27,11 +27,17 @@ pub struct StandIn {
 }
 
 /// The shipped faces the templates cannot do without.
-pub const STAND_INS: [StandIn; 5] = [
+pub const STAND_INS: [StandIn; 6] = [
+    StandIn {
+        family: "Zhuque Fangsong",
+        weight: 400,
+        role: "仿宋",
+        file: "ZhuqueFangsong-Regular.ttf",
+    },
     StandIn {
         family: "Noto Serif CJK SC",
         weight: 400,
-        role: "仿宋、宋体",
+        role: "宋体, and 仿宋 where 朱雀仿宋 has no glyph",
         file: "NotoSerifCJKsc-Regular.otf",
     },
     StandIn {
