@@ -194,6 +194,68 @@ fn a_recovered_file_with_one_attempt_is_tried_again() {
     assert_no_temporaries(root.path());
 }
 
+/// The daemon killed after a drop was recorded and before its claim was removed: the next
+/// start finishes the claim without recording the drop again or answering it twice. Made
+/// here by putting each drop's claim back in work/ as it stood at the kill (the chaos test
+/// found this by chance: a name recorded twice in `drops`, with a second, "duplicate" receipt).
+#[test]
+fn a_drop_finished_again_after_a_crash_is_recorded_once() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let bytes = example("西湖区.xlsx");
+    std::fs::write(inbox.join("西湖区.xlsx"), &bytes).unwrap();
+    must_exit(&once(root.path()), 0);
+    std::fs::write(inbox.join("西湖区（副本）.xlsx"), &bytes).unwrap();
+    must_exit(&once(root.path()), 0);
+
+    let (original, _) = archived_originals(root.path()).remove(0);
+    let manifest_path = original.with_file_name("manifest.json");
+    let manifest = |path: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    };
+    let before = manifest(&manifest_path);
+    let drops = before["drops"].as_array().unwrap().clone();
+    assert_eq!(drops.len(), 2, "{before}");
+    let receipt_files = files_under(&root.path().join("outbox/回执"));
+
+    for drop in &drops {
+        let claim = root
+            .path()
+            .join("work")
+            .join(drop["claim"].as_str().unwrap());
+        std::fs::create_dir_all(&claim).unwrap();
+        std::fs::write(
+            claim.join("claim.json"),
+            serde_json::json!({ "original": drop["file"] }).to_string(),
+        )
+        .unwrap();
+        std::fs::write(claim.join("attempts"), "1").unwrap();
+        std::fs::write(claim.join("received"), drop["at"].as_str().unwrap()).unwrap();
+        std::fs::write(claim.join("original.xlsx"), &bytes).unwrap();
+        must_exit(&once(root.path()), 0);
+        assert_eq!(
+            manifest(&manifest_path),
+            before,
+            "finishing {drop} changed the manifest"
+        );
+        assert_eq!(
+            files_under(&root.path().join("outbox/回执")),
+            receipt_files,
+            "finishing {drop} answered it again"
+        );
+        assert!(files_under(&root.path().join("work")).is_empty());
+    }
+    let verdicts: Vec<_> = receipts(root.path())
+        .iter()
+        .map(|r| r["verdict"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(verdicts.len(), 2, "{verdicts:?}");
+    assert!(verdicts.contains(&"accepted".to_owned()), "{verdicts:?}");
+    assert!(verdicts.contains(&"duplicate".to_owned()), "{verdicts:?}");
+    assert_no_temporaries(root.path());
+}
+
 #[test]
 fn symlinks_and_fifos_are_rejected_never_followed_or_waited_on() {
     let root = tempfile::tempdir().unwrap();

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::archive::{Layout, TEMP_SUFFIX};
+use crate::calendar::Timestamp;
 
 use super::names;
 
@@ -26,6 +27,8 @@ pub const CLAIM_FILE: &str = "claim.json";
 /// whose process dies (an abort in a parser or renderer, an out-of-memory kill) leaves its
 /// line behind.
 const ATTEMPTS_FILE: &str = "attempts";
+/// When processing of the claim first started (RFC 3339), written once.
+const RECEIVED_FILE: &str = "received";
 
 /// A file whose processing has started this many times without finishing is quarantined on
 /// the next start: it has killed the daemon twice.
@@ -79,6 +82,27 @@ impl Claimed {
             &self.dir().join(ATTEMPTS_FILE),
             self.attempts.to_string().as_bytes(),
         );
+    }
+
+    /// When this claim was first taken up, recorded in the claim on the first start: a
+    /// restart after a crash answers the same drop with the same time, so its receipt keeps its
+    /// name and its archive entry records the drop once.
+    pub fn received_at(&self, now: Timestamp) -> io::Result<Timestamp> {
+        let path = self.dir().join(RECEIVED_FILE);
+        let recorded = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| text.trim().parse().ok());
+        if let Some(at) = recorded {
+            return Ok(at);
+        }
+        crate::archive::write_atomic(&path, now.to_string().as_bytes())?;
+        Ok(now)
+    }
+
+    /// The claim's name, unique among all claims of all daemons (time, process, counter):
+    /// what the archive records a drop under, so a drop redone after a crash is known.
+    pub fn id(&self) -> String {
+        crate::intake::file_name(self.dir())
     }
 
     /// A stable 64-hex identity of this claim, for files whose bytes cannot be hashed (a FIFO,
@@ -181,7 +205,7 @@ pub fn recover(layout: &Layout) -> io::Result<Vec<Claimed>> {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.ends_with(TEMP_SUFFIX) {
                 let _ = std::fs::remove_file(entry.path());
-            } else if name != CLAIM_FILE && name != ATTEMPTS_FILE {
+            } else if ![CLAIM_FILE, ATTEMPTS_FILE, RECEIVED_FILE].contains(&name.as_str()) {
                 // `original.<ext>`, or the dropped name itself in a claim an earlier version
                 // of gongwen made.
                 claimed_file = Some(entry.path());
@@ -204,6 +228,7 @@ pub fn recover(layout: &Layout) -> io::Result<Vec<Claimed>> {
 /// removed is found again by recovery).
 pub fn remove_claim_dir(dir: &Path) {
     let _ = std::fs::remove_file(dir.join(ATTEMPTS_FILE));
+    let _ = std::fs::remove_file(dir.join(RECEIVED_FILE));
     let _ = std::fs::remove_file(dir.join(CLAIM_FILE));
     let _ = std::fs::remove_dir(dir);
 }

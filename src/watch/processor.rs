@@ -111,6 +111,10 @@ pub struct HashedFile {
 pub struct Dropped {
     pub file: String,
     pub at: Timestamp,
+    /// The claim that took it in (`work/<claim>/`): a drop finished again after a crash is
+    /// recognised by it and not recorded twice. Absent in manifests of earlier versions.
+    #[serde(default)]
+    pub claim: Option<String>,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -151,7 +155,9 @@ impl<O: Outputs> Processor<O> {
     }
 
     fn process_file(&mut self, claimed: &mut Claimed) -> Result<Receipt, DaemonFault> {
-        let received_at = self.status.clock.stamp();
+        let received_at = claimed
+            .received_at(self.status.clock.stamp())
+            .map_err(io_fault("recording when a file was received in work/"))?;
         let name = names::component(&claimed.dropped_name());
 
         if claimed.attempts >= MAX_ATTEMPTS {
@@ -274,6 +280,32 @@ impl<O: Outputs> Processor<O> {
         let dir = layout.archived(sha);
         let submission: Submission = read_json(&dir.join("submission.json"))?;
         let mut manifest: Manifest = read_json(&dir.join("manifest.json"))?;
+        // The drop may already be recorded: the daemon stopped after recording it and before
+        // removing its claim. Then it is finished, not recorded again.
+        let claim = claimed.id();
+        let recorded = manifest
+            .drops
+            .iter()
+            .position(|d| d.claim.as_deref() == Some(claim.as_str()));
+        if recorded == Some(0) {
+            // This claim is the acceptance itself, whose receipt and outbox were written
+            // before the entry was marked done.
+            let verdict = if submission.has_warnings() {
+                Verdict::AcceptedWithWarnings
+            } else {
+                Verdict::Accepted
+            };
+            let kept = layout.relative(&dir.join(&manifest.original));
+            let receipt = Receipt::for_submission(
+                &claimed.original,
+                received_at,
+                verdict,
+                &submission,
+                &kept,
+            );
+            remove_claim(claimed)?;
+            return Ok(receipt);
+        }
         let mut receipt = Receipt::for_submission(
             &claimed.original,
             received_at,
@@ -286,12 +318,16 @@ impl<O: Outputs> Processor<O> {
             .first()
             .map_or(manifest.original.as_str(), |d| d.file.as_str());
         receipt.duplicate_of = Some(format!("{}（{first}）", manifest.accepted_at));
-        manifest.drops.push(Dropped {
-            file: claimed.original.clone(),
-            at: received_at,
-        });
-        crate::archive::write_json(&dir.join("manifest.json"), &manifest)
-            .map_err(io_fault("updating a manifest"))?;
+        if recorded.is_none() {
+            manifest.drops.push(Dropped {
+                file: claimed.original.clone(),
+                at: received_at,
+                claim: Some(claim),
+            });
+            crate::archive::write_json(&dir.join("manifest.json"), &manifest)
+                .map_err(io_fault("updating a manifest"))?;
+        }
+        // Named by its time, hash and name: written again after a crash, it replaces itself.
         self.write_receipt(&receipt, sha, name, None)?;
         remove_claim(claimed)?;
         Ok(receipt)
@@ -341,6 +377,7 @@ impl<O: Outputs> Processor<O> {
             drops: vec![Dropped {
                 file: claimed.original.clone(),
                 at: received_at,
+                claim: Some(claimed.id()),
             }],
         };
         crate::archive::write_json(&dir.join("manifest.json"), &manifest)
