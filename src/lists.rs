@@ -785,6 +785,10 @@ fn county_counts<'a>(rollup: &Rollup<'a>) -> Vec<Counts<'a>> {
 /// A merged list read back: what `gongwen check` says of a workbook gongwen's roll-up wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ListReading {
+    /// The lists found, by label (`附件1`, `附件2`), in the order met.
+    pub lists: Vec<String>,
+    /// 填报单位 as written above the first list.
+    pub unit: String,
     /// The cities the lists cover, in the order met.
     pub cities: Vec<String>,
     /// Counties with at least one item, over both lists.
@@ -822,6 +826,15 @@ pub fn recognise(book: &RawWorkbook) -> Option<ListReading> {
             continue;
         };
         found = true;
+        if !reading.lists.iter().any(|l| l == form.label) {
+            reading.lists.push(form.label.to_owned());
+        }
+        if reading.unit.is_empty() {
+            let prefix = format!("{}：", TIMETABLE.unit_field);
+            reading.unit = (0..header)
+                .find_map(|r| text(sheet, r, 0).strip_prefix(&prefix).map(str::to_owned))
+                .unwrap_or_default();
+        }
         let columns = columns(form, province);
         let at = |c: ListColumn| columns.iter().position(|x| *x == c).map(|p| p as u32);
         let county_col = at(ListColumn::County)?;

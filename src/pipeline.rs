@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::intake::sandbox::{self, Isolation, SandboxFault};
 use crate::intake::{self, IntakeError, Limits, RawWorkbook, forms};
+use crate::lists;
 use crate::model::{SUBMISSION_SCHEMA, Source, Submission};
 use crate::{normalize, validate};
 
@@ -72,6 +73,59 @@ pub fn read_submission(
         Ok(book) => Ok(submission_from_workbook(&book, source, limits)),
         Err(failure) => Ok(failed(source, &failure)),
     }
+}
+
+/// What a file turned out to be: a county's filing, or a list gongwen's roll-up wrote
+/// ([`crate::lists`]), which is read back for its totals and never taken for a filing.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Reading {
+    Filing(Submission),
+    List(ListFile),
+}
+
+/// A roll-up list read back, as `check --json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListFile {
+    /// [`LIST_SCHEMA`].
+    pub schema: String,
+    pub source: Source,
+    #[serde(flatten)]
+    pub reading: lists::ListReading,
+}
+
+/// Schema identifier of a [`ListFile`].
+pub const LIST_SCHEMA: &str = "gongwen.list/1";
+
+/// Reads one file like [`read_submission`], but recognises a roll-up list first.
+pub fn read_file(
+    path: &Path,
+    reader: &WorkbookReader,
+    limits: &Limits,
+) -> Result<Reading, SandboxFault> {
+    let file = intake::file_name(path);
+    let sha256 = match intake::sniff::sha256_bounded(path, limits) {
+        Ok(sha256) => sha256,
+        Err(failure) => {
+            let source = Source {
+                file,
+                sha256: String::new(),
+            };
+            return Ok(Reading::Filing(failed(source, &failure)));
+        }
+    };
+    let source = Source { file, sha256 };
+    Ok(match reader.read(path, limits)? {
+        Ok(book) => match lists::recognise(&book) {
+            Some(reading) => Reading::List(ListFile {
+                schema: LIST_SCHEMA.to_owned(),
+                source,
+                reading,
+            }),
+            None => Reading::Filing(submission_from_workbook(&book, source, limits)),
+        },
+        Err(failure) => Reading::Filing(failed(source, &failure)),
+    })
 }
 
 /// Reads bytes already read (from a checked handle) into a submission named `source`; the
