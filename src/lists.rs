@@ -584,7 +584,6 @@ fn list_sheet(
     sheet.set_selection(FIRST_DATA_ROW, 0, FIRST_DATA_ROW, 0)?;
 
     // Under the table, after a blank row: 合计, the filings left out, the notice's 注.
-    let mut r = FIRST_DATA_ROW + rows.len() as u32 + 1;
     let mut under = vec![format!("{TOTALS_LABEL}{}", totals_sentence(form, rows))];
     if !scope.apart.is_empty() {
         under.push(format!(
@@ -592,11 +591,17 @@ fn list_sheet(
             scope.apart.join("；")
         ));
     }
-    under.push(format!("注：{}", form.numbered_notes().join(" ")));
-    for text in under {
+    for (i, note) in form.numbered_notes().into_iter().enumerate() {
+        under.push(if i == 0 {
+            format!("注：{note}")
+        } else {
+            note
+        });
+    }
+    let first_under = FIRST_DATA_ROW + rows.len() as u32 + 1;
+    for (r, text) in (first_under..).zip(under) {
         sheet.merge_range(r, 0, r, last, &text, &styles.note)?;
-        sheet.set_row_height(r, 30)?;
-        r += 1;
+        sheet.set_row_height(r, 24)?;
     }
     print_setup(sheet, (HEADER_ROW, HEADER_ROW))
 }
