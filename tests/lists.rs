@@ -449,3 +449,57 @@ fn rollup_writes_the_lists_check_reads_them_back_and_libreoffice_opens_them() {
     assert!(count.contains("全省,合计,"), "{count}");
     converted("附件1_学校整改清单_温州市-学校整改清单.csv");
 }
+
+/// The title in a workbook's `docProps/core.xml`, and its creation date.
+fn core_properties(file: &RenderedFile) -> (String, String) {
+    let mut zip = zip::ZipArchive::new(Cursor::new(file.bytes.clone())).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("docProps/core.xml").unwrap(), &mut xml)
+        .unwrap();
+    let between = |open: &str, close: &str| {
+        let start = xml.find(open).unwrap() + open.len();
+        let end = start + xml[start..].find(close).unwrap();
+        xml[start..end].to_owned()
+    };
+    (
+        between("<dc:title>", "</dc:title>"),
+        between(
+            "<dcterms:created xsi:type=\"dcterms:W3CDTF\">",
+            "</dcterms:created>",
+        ),
+    )
+}
+
+#[test]
+fn the_cover_letter_names_the_workbooks_it_promises() {
+    use gongwen::render::compose;
+    use gongwen::render::document::{Block, DocKind};
+    let subs = inputs();
+    let config = Config::default();
+    let docs = compose::city_documents("杭州市", &subs, &config).unwrap();
+    let letter = docs.iter().find(|d| d.kind == DocKind::CityLetter).unwrap();
+    let attachments: Vec<&String> = letter
+        .sections
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .find_map(|b| match b {
+            Block::AttachmentList { items } => Some(items.iter().collect()),
+            _ => None,
+        })
+        .unwrap();
+    let files = lists::city_workbooks("杭州市", &subs, &config).unwrap();
+    for (i, file) in files.iter().enumerate() {
+        let (title, created) = core_properties(file);
+        assert_eq!(
+            *attachments[i],
+            format!("{title}（电子版）"),
+            "{}",
+            file.name
+        );
+        // The roll-up's date (the latest 填报日期 here), never the clock.
+        assert_eq!(
+            created,
+            format!("{}T00:00:00Z", letter.meta.date.format("%Y-%m-%d"))
+        );
+    }
+}
