@@ -175,7 +175,7 @@ fn rows<'a>(city: &CityRollup<'a>, form: &Form) -> Vec<Row<'a>> {
     let mut out = Vec::new();
     for sub in &city.counted {
         let county = sub.county.as_ref().map_or("", |c| c.name.as_str());
-        if std::ptr::eq(form, &SCHOOL_LIST) {
+        if *form == SCHOOL_LIST {
             for school in &sub.schools {
                 for item in &school.items {
                     out.push(Row {
@@ -609,7 +609,7 @@ fn list_sheet(
 /// `6个县（市、区），40所学校（校区），120项。`: what a list holds.
 fn totals_sentence(form: &Form, rows: &[Row]) -> String {
     let counties: BTreeSet<(&str, &str)> = rows.iter().map(|r| (r.city, r.county)).collect();
-    if std::ptr::eq(form, &SCHOOL_LIST) {
+    if *form == SCHOOL_LIST {
         let schools: BTreeSet<(&str, &str, &str)> = rows
             .iter()
             .map(|r| (r.city, r.county, r.school.unwrap_or("")))

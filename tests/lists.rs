@@ -101,7 +101,7 @@ fn expected_items(subs: &[&Submission], form: &Form) -> Vec<ItemKey> {
                 (month.year(), month.month()),
             ));
         };
-        if std::ptr::eq(form, &SCHOOL_LIST) {
+        if *form == SCHOOL_LIST {
             for school in &sub.schools {
                 for item in &school.items {
                     push(&school.name, item);
@@ -143,7 +143,7 @@ fn read_list(range: &Range<Data>, form: &Form, province: bool, city: &str) -> Ve
             other => panic!("完成时限 at row {row} is not a date: {other:?}"),
         };
         assert_eq!(deadline.day(), 1);
-        let school = if std::ptr::eq(form, &SCHOOL_LIST) {
+        let school = if *form == SCHOOL_LIST {
             text(range, row, col("学校名称"))
         } else {
             String::new()

@@ -99,7 +99,7 @@ pub fn list_line(list: &ListFile) -> String {
             continue;
         }
         what.push(form.full_name());
-        counts.push(if std::ptr::eq(form, &SCHOOL_LIST) {
+        counts.push(if *form == SCHOOL_LIST {
             format!("{}所学校 {}项", r.schools, r.school_items)
         } else {
             format!("县级{}项", r.county_items)
