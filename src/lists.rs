@@ -806,11 +806,29 @@ pub struct ListReading {
     pub count_sheet: bool,
     /// 完成时限 cells that are not a date (none in a workbook gongwen wrote).
     pub deadlines_not_dates: usize,
+    /// Totals that disagree with the rows (none in a workbook gongwen wrote): a 合计 under a
+    /// table, or the count sheet's 全省合计.
+    pub problems: Vec<String>,
 }
 
 impl ListReading {
     pub fn is_province(&self) -> bool {
         self.count_sheet
+    }
+
+    /// What check warns about: each 完成时限 not a date is one warning, each total that
+    /// disagrees another.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.deadlines_not_dates > 0 {
+            out.push(format!(
+                "{}个{}不是日期",
+                self.deadlines_not_dates,
+                Column::Deadline.header()
+            ));
+        }
+        out.extend(self.problems.iter().cloned());
+        out
     }
 }
 
@@ -822,9 +840,11 @@ pub fn recognise(book: &RawWorkbook) -> Option<ListReading> {
     let mut found = false;
     let mut counties: BTreeSet<(String, String)> = BTreeSet::new();
     let mut schools: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut province_total = None;
     for sheet in book.sheets.iter().filter(|s| s.visible) {
         if text(sheet, 0, 0) == COUNT_TITLE {
             reading.count_sheet = true;
+            province_total = Some(count_sheet_total(sheet));
             continue;
         }
         let Some((form, province, header)) = list_header(sheet) else {
@@ -844,6 +864,7 @@ pub fn recognise(book: &RawWorkbook) -> Option<ListReading> {
         let at = |c: ListColumn| columns.iter().position(|x| *x == c).map(|p| p as u32);
         let county_col = at(ListColumn::County)?;
         let mut row = header + 1;
+        let first = row;
         while row < sheet.row_end() {
             let county = text(sheet, row, county_col);
             if county.is_empty() {
@@ -871,10 +892,38 @@ pub fn recognise(book: &RawWorkbook) -> Option<ListReading> {
             }
             row += 1;
         }
+        // After a blank row, 合计：…N项。
+        let n = row - first;
+        let totals = text(sheet, row + 1, 0);
+        if !(totals.starts_with(TOTALS_LABEL) && totals.ends_with(&format!("，{n}项。"))) {
+            reading
+                .problems
+                .push(format!("工作表“{}”的合计行与表中{n}项不符", sheet.name));
+        }
+    }
+    if let Some(total) = province_total {
+        let items = reading.school_items + reading.county_items;
+        if total != Some(items) {
+            reading.problems.push(format!(
+                "工作表“{COUNT_SHEET}”的全省合计与清单的{items}项不符"
+            ));
+        }
     }
     reading.counties = counties.len();
     reading.schools = schools.len();
     found.then_some(reading)
+}
+
+/// The count sheet's last number: 全省's 合计.
+fn count_sheet_total(sheet: &RawSheet) -> Option<usize> {
+    let row = (0..sheet.row_end()).find(|&r| text(sheet, r, 0) == "全省")?;
+    let col = (0..sheet.col_end())
+        .rev()
+        .find(|&c| !sheet.get(row, c).is_empty())?;
+    match sheet.get(row, col) {
+        CellValue::Number(n) if *n >= 0.0 => Some(*n as usize),
+        _ => None,
+    }
 }
 
 fn text(sheet: &RawSheet, row: u32, col: u32) -> String {

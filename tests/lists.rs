@@ -503,3 +503,35 @@ fn the_cover_letter_names_the_workbooks_it_promises() {
         );
     }
 }
+
+#[test]
+fn check_warns_when_a_lists_totals_disagree_with_its_rows() {
+    use gongwen::intake::{RawSheet, RawWorkbook};
+    let subs = inputs();
+    let file = lists::city_workbooks("杭州市", &subs, &Config::default())
+        .unwrap()
+        .remove(0);
+    let book = gongwen::intake::read_bytes(&file.bytes, &file.name, &Limits::default()).unwrap();
+    let reading = lists::recognise(&book).unwrap();
+    assert_eq!(reading.warnings(), Vec::<String>::new());
+    let items = reading.school_items;
+    // A row deleted by hand: the 合计 under the table no longer agrees.
+    let sheet = &book.sheets[0];
+    assert_eq!(sheet.origin, (0, 0));
+    let mut rows = sheet.rows().to_vec();
+    rows.remove(FIRST_DATA_ROW as usize);
+    let tampered = RawWorkbook {
+        format: book.format,
+        sheets: vec![RawSheet::from_rows(sheet.name.clone(), rows)],
+    };
+    let reading = lists::recognise(&tampered).unwrap();
+    assert_eq!(reading.school_items, items - 1);
+    assert_eq!(
+        reading.warnings(),
+        [format!(
+            "工作表“{}”的合计行与表中{}项不符",
+            SCHOOL_LIST.name,
+            items - 1
+        )]
+    );
+}

@@ -35,7 +35,7 @@ pub fn check(args: &CheckArgs) -> Result<Status, Fault> {
 
     let failed = submissions.iter().any(|r| match r {
         Reading::Filing(s) => s.has_errors() || (args.deny_warnings && s.has_warnings()),
-        Reading::List(list) => args.deny_warnings && list.reading.deadlines_not_dates > 0,
+        Reading::List(list) => args.deny_warnings && !list.reading.warnings().is_empty(),
     });
     Ok(if failed {
         Status::FileErrors
@@ -105,9 +105,11 @@ pub fn list_line(list: &ListFile) -> String {
             format!("县级{}项", r.county_items)
         });
     }
-    let verdict = match r.deadlines_not_dates {
-        0 => "读取正常".to_owned(),
-        n => format!("警告：{n}个完成时限不是日期"),
+    let warnings = r.warnings();
+    let verdict = if warnings.is_empty() {
+        "读取正常".to_owned()
+    } else {
+        format!("警告：{}", warnings.join("；"))
     };
     format!(
         "{}: {owner}的{}（{kind}，不是县（市、区）的报送） · {}个县（市、区） · {} · {verdict}",
