@@ -733,7 +733,8 @@ fn count_sheet(
     sheet.write_string_with_format(row, 0, "全省", &styles.total_label)?;
     sheet.write_string_with_format(row, 1, TOTAL, &styles.total_label)?;
     write_counts(sheet, row, &province, &styles.count_total)?;
-    sheet.autofilter(HEADER, 0, row, last)?;
+    // The filter picks a city (its counties and 小计); the 全省 row stays below it.
+    sheet.autofilter(HEADER, 0, (row - 1).max(HEADER), last)?;
     sheet.set_freeze_panes(HEADER + 1, 2)?;
     sheet.set_selection(HEADER + 1, 2, HEADER + 1, 2)?;
     print_setup(sheet, (HEADER, HEADER))

@@ -452,10 +452,7 @@ fn rollup_writes_the_lists_check_reads_them_back_and_libreoffice_opens_them() {
 
 /// The title in a workbook's `docProps/core.xml`, and its creation date.
 fn core_properties(file: &RenderedFile) -> (String, String) {
-    let mut zip = zip::ZipArchive::new(Cursor::new(file.bytes.clone())).unwrap();
-    let mut xml = String::new();
-    std::io::Read::read_to_string(&mut zip.by_name("docProps/core.xml").unwrap(), &mut xml)
-        .unwrap();
+    let xml = part(file, "docProps/core.xml");
     let between = |open: &str, close: &str| {
         let start = xml.find(open).unwrap() + open.len();
         let end = start + xml[start..].find(close).unwrap();
@@ -534,4 +531,49 @@ fn check_warns_when_a_lists_totals_disagree_with_its_rows() {
             items - 1
         )]
     );
+}
+
+/// One part of a workbook's zip, as text.
+fn part(file: &RenderedFile, name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(Cursor::new(file.bytes.clone())).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut xml).unwrap();
+    xml
+}
+
+#[test]
+fn every_sheet_prints_a4_landscape_one_page_wide_with_its_header_repeated_and_frozen() {
+    let subs = inputs();
+    let file = lists::province_workbook(&subs, &Config::default())
+        .unwrap()
+        .unwrap();
+    let workbook = part(&file, "xl/workbook.xml");
+    for (i, (name, header_row)) in [
+        (SCHOOL_LIST.name, HEADER_ROW + 1),
+        (COUNTY_LIST.name, HEADER_ROW + 1),
+        (COUNT_SHEET, 3),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert!(
+            workbook.contains(&format!(
+                r#"<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{name}!${header_row}:${header_row}</definedName>"#
+            )),
+            "{name}: {workbook}"
+        );
+        assert!(workbook.contains(&format!(
+            r#"<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{name}!$A${header_row}:"#
+        )));
+        let sheet = part(&file, &format!("xl/worksheets/sheet{}.xml", i + 1));
+        for needle in [
+            r#"<pageSetUpPr fitToPage="1"/>"#,
+            r#"paperSize="9" fitToHeight="0" orientation="landscape""#,
+            r#"state="frozen""#,
+            "<autoFilter ref=",
+            "<oddFooter>&amp;C&amp;9第 &amp;P 页，共 &amp;N 页</oddFooter>",
+        ] {
+            assert!(sheet.contains(needle), "{name} lacks {needle}");
+        }
+    }
 }
