@@ -144,6 +144,11 @@ pub fn submission_from_bytes(
 
 /// Finds the forms in a workbook already read, normalizes and validates them.
 pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Limits) -> Submission {
+    if let Some(list) = lists::recognise(book) {
+        let mut submission = empty(source);
+        submission.diagnostics.push(rollup_list(&list));
+        return submission;
+    }
     let found = forms::find(book);
     if found.is_empty() {
         let mut submission = empty(source);
@@ -184,6 +189,23 @@ pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Lim
     diagnostics.append(&mut submission.diagnostics);
     submission.diagnostics = diagnostics;
     submission
+}
+
+/// The error of a roll-up list given where a county's filing is expected.
+fn rollup_list(list: &lists::ListReading) -> crate::diag::Diagnostic {
+    let owner = if list.is_province() {
+        "全省".to_owned()
+    } else if list.cities.is_empty() {
+        list.unit.clone()
+    } else {
+        list.cities.join("、")
+    };
+    crate::diag::Diagnostic::new(
+        crate::diag::Rule::RollupList,
+        None,
+        format!("这是汇总生成的{owner}整改清单，不是县（市、区）的报送"),
+    )
+    .with_hint("请报送本县（市、区）填写的附件1、附件2（可用 gongwen template 生成的模板填写）")
 }
 
 pub fn empty(source: Source) -> Submission {

@@ -577,3 +577,20 @@ fn every_sheet_prints_a4_landscape_one_page_wide_with_its_header_repeated_and_fr
         }
     }
 }
+
+#[test]
+fn a_list_given_as_a_countys_filing_is_refused_for_what_it_is() {
+    let subs = inputs();
+    let file = lists::province_workbook(&subs, &Config::default())
+        .unwrap()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join(&file.name);
+    std::fs::write(&path, &file.bytes).unwrap();
+    let sub =
+        pipeline::read_submission(&path, &WorkbookReader::InProcess, &Limits::default()).unwrap();
+    let rules: Vec<String> = sub.diagnostics.iter().map(|d| d.rule.code()).collect();
+    assert_eq!(rules, ["rollup_list"]);
+    assert!(sub.has_errors() && sub.schools.is_empty());
+    assert!(sub.diagnostics[0].message.contains("全省整改清单"));
+}
