@@ -119,6 +119,9 @@ pub enum Rule {
     /// More items than any county's lists hold.
     TooManyItems,
     NoForms,
+    /// A list gongwen's roll-up wrote (a city's 附件1/附件2 or 全省整改清单), not a county's
+    /// filing: `check` reports it for what it is, the inbox and `render` refuse it.
+    RollupList,
     // The county and its city.
     UnknownCounty,
     CountyCityMismatch,

@@ -11,6 +11,7 @@ pub mod config;
 pub mod diag;
 pub mod domain;
 pub mod intake;
+pub mod lists;
 pub mod model;
 pub mod normalize;
 pub mod notice;

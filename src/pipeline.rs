@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::intake::sandbox::{self, Isolation, SandboxFault};
 use crate::intake::{self, IntakeError, Limits, RawWorkbook, forms};
+use crate::lists;
 use crate::model::{SUBMISSION_SCHEMA, Source, Submission};
 use crate::{normalize, validate};
 
@@ -74,6 +75,59 @@ pub fn read_submission(
     }
 }
 
+/// What a file turned out to be: a county's filing, or a list gongwen's roll-up wrote
+/// ([`crate::lists`]), which is read back for its totals and never taken for a filing.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Reading {
+    Filing(Submission),
+    List(ListFile),
+}
+
+/// A roll-up list read back, as `check --json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListFile {
+    /// [`LIST_SCHEMA`].
+    pub schema: String,
+    pub source: Source,
+    #[serde(flatten)]
+    pub reading: lists::ListReading,
+}
+
+/// Schema identifier of a [`ListFile`].
+pub const LIST_SCHEMA: &str = "gongwen.list/1";
+
+/// Reads one file like [`read_submission`], but recognises a roll-up list first.
+pub fn read_file(
+    path: &Path,
+    reader: &WorkbookReader,
+    limits: &Limits,
+) -> Result<Reading, SandboxFault> {
+    let file = intake::file_name(path);
+    let sha256 = match intake::sniff::sha256_bounded(path, limits) {
+        Ok(sha256) => sha256,
+        Err(failure) => {
+            let source = Source {
+                file,
+                sha256: String::new(),
+            };
+            return Ok(Reading::Filing(failed(source, &failure)));
+        }
+    };
+    let source = Source { file, sha256 };
+    Ok(match reader.read(path, limits)? {
+        Ok(book) => match lists::recognise(&book) {
+            Some(reading) => Reading::List(ListFile {
+                schema: LIST_SCHEMA.to_owned(),
+                source,
+                reading,
+            }),
+            None => Reading::Filing(submission_from_workbook(&book, source, limits)),
+        },
+        Err(failure) => Reading::Filing(failed(source, &failure)),
+    })
+}
+
 /// Reads bytes already read (from a checked handle) into a submission named `source`; the
 /// reader never opens a path of its own.
 pub fn submission_from_bytes(
@@ -90,6 +144,11 @@ pub fn submission_from_bytes(
 
 /// Finds the forms in a workbook already read, normalizes and validates them.
 pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Limits) -> Submission {
+    if let Some(list) = lists::recognise(book) {
+        let mut submission = empty(source);
+        submission.diagnostics.push(rollup_list(&list));
+        return submission;
+    }
     let found = forms::find(book);
     if found.is_empty() {
         let mut submission = empty(source);
@@ -130,6 +189,23 @@ pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Lim
     diagnostics.append(&mut submission.diagnostics);
     submission.diagnostics = diagnostics;
     submission
+}
+
+/// The error of a roll-up list given where a county's filing is expected.
+fn rollup_list(list: &lists::ListReading) -> crate::diag::Diagnostic {
+    let owner = if list.is_province() {
+        "全省".to_owned()
+    } else if list.cities.is_empty() {
+        list.unit.clone()
+    } else {
+        list.cities.join("、")
+    };
+    crate::diag::Diagnostic::new(
+        crate::diag::Rule::RollupList,
+        None,
+        format!("这是汇总生成的{owner}整改清单，不是县（市、区）的报送"),
+    )
+    .with_hint("请报送本县（市、区）填写的附件1、附件2（可用 gongwen template 生成的模板填写）")
 }
 
 pub fn empty(source: Source) -> Submission {

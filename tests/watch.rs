@@ -210,6 +210,21 @@ fn five_counties_of_one_city_roll_up() {
     assert!(city.join("附件3_创建时间表_杭州市.pdf").is_file());
     assert!(city.join("附件3_创建时间表_杭州市.docx").is_file());
     assert!(city.join("报送函_杭州市.pdf").is_file());
+    // The city's 附件1 and 附件2 (电子版) and the province's lists, read back by check.
+    let lists = [
+        city.join("附件1_学校整改清单_杭州市.xlsx"),
+        city.join("附件2_县级政府整改清单_杭州市.xlsx"),
+        root.path().join("outbox/全省整改清单.xlsx"),
+    ];
+    let checked = run(gongwen().arg("check").arg("--deny-warnings").args(&lists));
+    must_exit(&checked, 0);
+    let report = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(
+        report.matches("不是县（市、区）的报送").count(),
+        3,
+        "{report}"
+    );
+    assert!(report.contains("杭州市的附件1学校整改清单"), "{report}");
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root.path().join("archive/state.json")).unwrap())
             .unwrap();

@@ -6,7 +6,8 @@ use gongwen::diag::Outcome;
 use gongwen::intake::Limits;
 use gongwen::intake::sandbox::Isolation;
 use gongwen::model::Submission;
-use gongwen::pipeline::{self, WorkbookReader};
+use gongwen::notice::{COUNTY_LIST, SCHOOL_LIST};
+use gongwen::pipeline::{self, ListFile, Reading, WorkbookReader};
 
 use super::{Fault, Status};
 use crate::cli::args::CheckArgs;
@@ -16,7 +17,7 @@ pub fn check(args: &CheckArgs) -> Result<Status, Fault> {
     let limits = Limits::default();
     let mut submissions = Vec::with_capacity(args.files.len());
     for path in &args.files {
-        submissions.push(pipeline::read_submission(path, &reader, &limits)?);
+        submissions.push(pipeline::read_file(path, &reader, &limits)?);
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -25,15 +26,17 @@ pub fn check(args: &CheckArgs) -> Result<Status, Fault> {
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out))
     } else {
-        submissions
-            .iter()
-            .try_for_each(|s| write!(out, "{}", human_report(s)))
+        submissions.iter().try_for_each(|r| match r {
+            Reading::Filing(s) => write!(out, "{}", human_report(s)),
+            Reading::List(list) => writeln!(out, "{}", list_line(list)),
+        })
     };
     written.map_err(|e| Fault::new(format!("cannot write the report: {e}")))?;
 
-    let failed = submissions
-        .iter()
-        .any(|s| s.has_errors() || (args.deny_warnings && s.has_warnings()));
+    let failed = submissions.iter().any(|r| match r {
+        Reading::Filing(s) => s.has_errors() || (args.deny_warnings && s.has_warnings()),
+        Reading::List(list) => args.deny_warnings && !list.reading.warnings().is_empty(),
+    });
     Ok(if failed {
         Status::FileErrors
     } else {
@@ -75,5 +78,44 @@ pub fn summary_line(s: &Submission) -> String {
         s.schools.len(),
         s.school_item_count(),
         s.county_items.len(),
+    )
+}
+
+/// `附件1_学校整改清单_杭州市.xlsx: 杭州市汇总的附件1学校整改清单（设区市汇总，不是县（市、区）的报送）
+/// · 7个县（市、区） · 29所学校 58项 · 读取正常`
+pub fn list_line(list: &ListFile) -> String {
+    let r = &list.reading;
+    let (owner, kind) = if r.is_province() {
+        ("全省".to_owned(), "全省汇总，含指标统计")
+    } else if r.cities.is_empty() {
+        (r.unit.clone(), "设区市汇总")
+    } else {
+        (r.cities.join("、"), "设区市汇总")
+    };
+    let mut what = Vec::new();
+    let mut counts = Vec::new();
+    for form in [&SCHOOL_LIST, &COUNTY_LIST] {
+        if !r.lists.iter().any(|l| l == form.label) {
+            continue;
+        }
+        what.push(form.full_name());
+        counts.push(if *form == SCHOOL_LIST {
+            format!("{}所学校 {}项", r.schools, r.school_items)
+        } else {
+            format!("县级{}项", r.county_items)
+        });
+    }
+    let warnings = r.warnings();
+    let verdict = if warnings.is_empty() {
+        "读取正常".to_owned()
+    } else {
+        format!("警告：{}", warnings.join("；"))
+    };
+    format!(
+        "{}: {owner}的{}（{kind}，不是县（市、区）的报送） · {}个县（市、区） · {} · {verdict}",
+        list.source.file,
+        what.join("、"),
+        r.counties,
+        counts.join(" · "),
     )
 }

@@ -1,5 +1,6 @@
-//! `gongwen rollup`: each city's 附件3 and cover report from its counties' files, into
-//! `DIR/<市>/`, and `DIR/全省汇总` when the files span several cities. A file with errors is
+//! `gongwen rollup`: each city's 附件3 and cover report, and its 附件1 and 附件2 as workbooks
+//! ([`gongwen::lists`]), from its counties' files, into `DIR/<市>/`, and `DIR/全省汇总` with
+//! `DIR/全省整改清单.xlsx` when the files span several cities. A file with errors is
 //! reported and left out of the roll-up; the latest file of each county counts.
 
 use gongwen::intake::Limits;

@@ -4,6 +4,7 @@
 
 use crate::config::{Config, SealStyle};
 use crate::diag::Diagnostic;
+use crate::lists;
 use crate::model::Submission;
 use crate::pipeline::RenderedFile;
 
@@ -51,6 +52,9 @@ pub enum RenderError {
     Pdf(#[from] PdfError),
     #[error("DOCX export failed for {file_stem}: {message}")]
     Docx { file_stem: String, message: String },
+    /// A list workbook could not be written: a fault of gongwen.
+    #[error(transparent)]
+    Lists(#[from] crate::lists::ListsError),
 }
 
 /// Composes and renders documents with one world kept warm across jobs, and a second one for
@@ -96,16 +100,25 @@ impl Renderer {
         self.documents(&docs, Some(sub))
     }
 
-    /// 附件3 and the cover report of `city`, from the latest submission of each county.
+    /// 附件3 and the cover report of `city`, from the latest submission of each county, then
+    /// the city's 附件1 and 附件2 as workbooks ([`crate::lists`]).
     pub fn city(&mut self, city: &str, subs: &[Submission]) -> Result<Rendered, RenderError> {
         let docs = compose::city_documents(city, subs, &self.config)?;
-        self.documents(&docs, None)
+        let mut rendered = self.documents(&docs, None)?;
+        rendered
+            .files
+            .extend(lists::city_workbooks(city, subs, &self.config)?);
+        Ok(rendered)
     }
 
-    /// The province summary.
+    /// The province summary, then `全省整改清单.xlsx` ([`crate::lists`]).
     pub fn province(&mut self, subs: &[Submission]) -> Result<Rendered, RenderError> {
         let doc = compose::province_summary(subs, &self.config)?;
-        self.documents(std::slice::from_ref(&doc), None)
+        let mut rendered = self.documents(std::slice::from_ref(&doc), None)?;
+        rendered
+            .files
+            .extend(lists::province_workbook(subs, &self.config)?);
+        Ok(rendered)
     }
 
     /// Renders each document to the configured formats, on two lanes: this thread typesets
