@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use common::libreoffice::fontconfig;
 use gongwen::render::document::{
     Align, Bar, BarChart, Block, DOCUMENT_SCHEMA, DocKind, Document, FormField, Goal, Meta,
-    Orientation, Seal, Section, Table, TableColumn,
+    Orientation, Seal, Section, SectionRole, Table, TableColumn,
 };
 use gongwen::render::docx::{DocxOptions, render_docx};
 use roxmltree::Node;
@@ -205,14 +205,17 @@ fn report() -> Document {
         meta: meta("关于报送西湖区义务教育优质均衡发展整改清单和创建时间的报告"),
         sections: vec![
             Section {
+                role: SectionRole::Body,
                 orientation: Orientation::Portrait,
                 blocks: notice,
             },
             Section {
+                role: SectionRole::Body,
                 orientation: Orientation::Landscape,
                 blocks: form,
             },
             Section {
+                role: SectionRole::Body,
                 orientation: Orientation::Portrait,
                 blocks: chart,
             },
@@ -240,6 +243,7 @@ fn school_list() -> Document {
         file_stem: "附件1_学校整改清单_西湖区".to_owned(),
         meta: meta("西湖区义务教育学校达到优质均衡目标整改清单"),
         sections: vec![Section {
+            role: SectionRole::Body,
             orientation: Orientation::Landscape,
             blocks: vec![
                 Block::AttachmentHead {

@@ -16,7 +16,7 @@ use gongwen::diag::{Rule, Severity};
 use gongwen::model::{CountyRef, Item, PlanYear, SUBMISSION_SCHEMA, School, Source, Submission};
 use gongwen::render::compose;
 use gongwen::render::document::{
-    Block, DOCUMENT_SCHEMA, DocKind, Document, Meta, Orientation, Section,
+    Block, DOCUMENT_SCHEMA, DocKind, Document, Meta, Orientation, Section, SectionRole,
 };
 use gongwen::render::fonts::STAND_INS;
 use gongwen::render::pdf::{self, PdfOutput, PdfRenderOptions};
@@ -451,6 +451,7 @@ fn long_document() -> Document {
             keywords: Vec::new(),
         },
         sections: vec![Section {
+            role: SectionRole::Body,
             orientation: Orientation::Portrait,
             blocks,
         }],
