@@ -9,9 +9,9 @@ use docx_rs::{
     AlignmentType, BorderType, BreakType, DocGrid, DocGridType, Docx, Footer, HeightRule,
     LineSpacing, LineSpacingType, PageMargin, PageNum, PageOrientationType, PageSize, Paragraph,
     ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SectionProperty,
-    Shading, ShdType, SpecialIndentType, Tab, TabValueType, Table, TableAlignmentType, TableBorder,
-    TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
-    VAlignType, VMergeType, WidthType, create_footer_rid,
+    SectionType, Shading, ShdType, SpecialIndentType, Tab, TabValueType, Table, TableAlignmentType,
+    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType,
+    TableRow, VAlignType, VMergeType, WidthType, create_footer_rid,
 };
 
 use super::DocxOptions;
@@ -19,7 +19,7 @@ use super::layout::{CHAR, INDENT_2, LINE, PageGeometry, cells, cells_twips, mm};
 use super::parts::{KAITI, RED, TABLE_LINE, style};
 use super::shapes::{BOOKMARK_BASE, COLOPHON_MARKER, ColophonSpec, SEAL_MARKER, SealSpec, Shapes};
 use super::xml::is_xml_char;
-use crate::render::document::{self as model, Align, Block, Document, Orientation};
+use crate::render::document::{self as model, Align, Block, Document, Orientation, SectionRole};
 
 /// The docx-rs document and the shapes its markers stand for.
 pub(super) struct Built {
@@ -86,17 +86,14 @@ pub(super) fn build(doc: &Document, opts: &DocxOptions) -> Built {
     };
     let mut docx = Docx::new();
     let count = doc.sections.len();
-    let mut last_geo = builder.geo;
+    let mut last_sect = section_property(&builder.geo, SectionRole::Body);
     for (i, section) in doc.sections.iter().enumerate() {
         builder.geo = PageGeometry::of(section.orientation);
-        last_geo = builder.geo;
+        let sect = section_property(&builder.geo, section.role);
         let mut children = builder.section(section);
         if i + 1 < count {
             // The section break rides on the section's last paragraph, so it adds no line
             // (docx-rs's own sections add an empty paragraph that can spill onto a blank page).
-            let sect = section_property(&builder.geo)
-                .footer(Footer::new(), &create_footer_rid(1))
-                .even_footer(Footer::new(), &create_footer_rid(2));
             match children.pop() {
                 Some(Child::P(p)) => children.push(Child::P(p.section_property(sect))),
                 other => {
@@ -106,9 +103,12 @@ pub(super) fn build(doc: &Document, opts: &DocxOptions) -> Built {
                     ));
                 }
             }
-        } else if !matches!(children.last(), Some(Child::P(_))) {
-            // A table cannot end the body: Word would add a full-height paragraph itself.
-            children.push(Child::P(Paragraph::new().style(style::TINY)));
+        } else {
+            last_sect = sect;
+            if !matches!(children.last(), Some(Child::P(_))) {
+                // A table cannot end the body: Word would add a full-height paragraph itself.
+                children.push(Child::P(Paragraph::new().style(style::TINY)));
+            }
         }
         for child in children {
             docx = match child {
@@ -120,29 +120,42 @@ pub(super) fn build(doc: &Document, opts: &DocxOptions) -> Built {
     if count == 0 {
         docx = docx.add_paragraph(Paragraph::new().style(style::PLAIN));
     }
-    docx.document = docx
-        .document
-        .default_section_property(section_property(&last_geo));
-    // Registered after the last section's properties: they become rIdFooter1 and rIdFooter2,
-    // which every earlier section refers to as well.
+    docx.document = docx.document.default_section_property(last_sect);
+    // Registered after the last section's properties: they become rIdFooter1 to 3, which every
+    // section refers to (the third, empty one, only the 版记 page's).
     docx = docx
         .footer(page_number_footer(false))
         .even_footer(page_number_footer(true));
+    if doc.sections.iter().any(|s| s.role != SectionRole::Body) {
+        let last = doc.sections.last().map_or(SectionRole::Body, |s| s.role);
+        docx = docx.first_footer(no_number_footer());
+        if last == SectionRole::Body {
+            // Registered for an earlier section; the last one numbers its first page.
+            let sect = &mut docx.document.section_property;
+            sect.title_pg = false;
+            sect.first_footer_reference = None;
+        }
+    }
     Built {
         docx,
         shapes: builder.shapes,
     }
 }
 
-/// Page size, margins and line grid of a section. The grid is lines only: with Word's
-/// character grid LibreOffice sets 18–21 characters a line instead of 28 (measured), so the
-/// 28-character line comes from tracking in the styles instead.
-fn section_property(geo: &PageGeometry) -> SectionProperty {
+/// Page size, margins, line grid and footers of a section. The grid is lines only: with
+/// Word's character grid LibreOffice sets 18–21 characters a line instead of 28 (measured),
+/// so the 28-character line comes from tracking in the styles instead.
+///
+/// Page numbers run on from section to section. The 版记 section of a bound package is one
+/// page whose number is suppressed (a first-page footer with no number); printed on both
+/// sides it starts on an even page (`w:type="evenPage"`): Word and LibreOffice insert the
+/// blank page before it themselves.
+fn section_property(geo: &PageGeometry, role: SectionRole) -> SectionProperty {
     let mut size = PageSize::new().size(geo.width, geo.height);
     if geo.landscape {
         size = size.orient(PageOrientationType::Landscape);
     }
-    SectionProperty::new()
+    let mut sect = SectionProperty::new()
         .page_size(size)
         .page_margin(
             PageMargin::new()
@@ -159,6 +172,24 @@ fn section_property(geo: &PageGeometry) -> SectionProperty {
                 .grid_type(DocGridType::Lines)
                 .line_pitch(LINE as usize),
         )
+        .footer(Footer::new(), &create_footer_rid(1))
+        .even_footer(Footer::new(), &create_footer_rid(2));
+    match role {
+        SectionRole::Body => {}
+        SectionRole::Colophon => {
+            sect = sect.first_footer(Footer::new(), &create_footer_rid(3));
+        }
+        SectionRole::ColophonOnEvenPage => {
+            sect = sect.first_footer(Footer::new(), &create_footer_rid(3));
+            sect.section_type = Some(SectionType::EvenPage);
+        }
+    }
+    sect
+}
+
+/// The footer of a page that carries no number (the 版记 page of a bound package).
+fn no_number_footer() -> Footer {
+    Footer::new().add_paragraph(Paragraph::new().style(style::PAGE_NUMBER))
 }
 
 /// `— 1 —` in 4号 宋体, one character in from the right (odd pages) or the left (even pages).
