@@ -1036,6 +1036,20 @@ fn have(program: &str) -> bool {
 
 /// Converts the files to PDF with LibreOffice; `None` (after saying why) when it is missing.
 fn convert(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<Converted> {
+    convert_with(name, docs, "pdf")
+}
+
+/// [`convert`] keeping the blank pages LibreOffice inserts for an even-page section break,
+/// which its PDF export leaves out unless told (a printer gets them).
+fn convert_keeping_blank_pages(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<Converted> {
+    convert_with(
+        name,
+        docs,
+        r#"pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}"#,
+    )
+}
+
+fn convert_with(name: &str, docs: &[(&str, Vec<u8>)], filter: &str) -> Option<Converted> {
     if !have("soffice") || !have("pdftotext") {
         common::skip("LibreOffice (soffice) or pdftotext is not installed");
         return None;
@@ -1055,7 +1069,7 @@ fn convert(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<Converted> {
             "-env:UserInstallation=file://{}",
             dir.join("profile").display()
         ))
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .args(["--headless", "--convert-to", filter, "--outdir"])
         .arg(&dir)
         .args(&inputs)
         .env("FONTCONFIG_FILE", &conf)
@@ -1249,4 +1263,173 @@ fn libreoffice_repeats_the_table_header_on_every_page() {
             i + 1
         );
     }
+}
+
+/// The mean height, in points from the top, of the rows of page `page` below `below` where dark
+/// ink runs at least 9 pt: the dashes of the page number (digits are narrower).
+fn dash_ink_y(pdf: &Path, page: usize, below: f64) -> Option<f64> {
+    let dpi = 288.0;
+    let prefix = pdf.with_file_name(format!("dash-{page}"));
+    let status = Command::new("pdftoppm")
+        .args([
+            "-gray",
+            "-r",
+            "288",
+            "-f",
+            &page.to_string(),
+            "-l",
+            &page.to_string(),
+        ])
+        .arg(pdf)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    let dir = pdf.parent().unwrap();
+    let file = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with(&format!("dash-{page}-")) && name.ends_with(".pgm")
+        })
+        .expect("a raster");
+    let bytes = std::fs::read(&file).unwrap();
+    let _ = std::fs::remove_file(&file);
+    // P5, width, height, maxval, one whitespace byte, then pixels.
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
+    }
+    let width: usize = fields[1].parse().unwrap();
+    let height: usize = fields[2].parse().unwrap();
+    let pixels = &bytes[i + 1..];
+    let scale = dpi / 72.0;
+    let mut rows = Vec::new();
+    for y in ((below * scale) as usize)..height {
+        let mut run = 0usize;
+        let mut long = false;
+        for x in 0..width {
+            if pixels[y * width + x] < 90 {
+                run += 1;
+                long |= run as f64 / scale >= 9.0;
+            } else {
+                run = 0;
+            }
+        }
+        if long {
+            rows.push(y as f64 / scale);
+        }
+    }
+    (!rows.is_empty()).then(|| rows.iter().sum::<f64>() / rows.len() as f64)
+}
+
+/// A bound package: the report without its 版记, a landscape form, and the 版记 on a page of
+/// its own with the role given.
+fn package(role: SectionRole) -> Document {
+    let mut doc = report();
+    let mut colophon = None;
+    for section in &mut doc.sections {
+        section.blocks.retain(|b| {
+            let is = matches!(b, Block::Colophon { .. });
+            if is {
+                colophon = Some(b.clone());
+            }
+            !is
+        });
+    }
+    doc.sections.extend(school_list().sections);
+    doc.sections.push(Section {
+        orientation: Orientation::Portrait,
+        blocks: vec![colophon.expect("the report has a 版记")],
+        role,
+    });
+    doc.kind = DocKind::CountyPackage;
+    doc
+}
+
+/// GB/T 9704-2012 7.3.7, 7.5 in LibreOffice: the package's numbers run on through every page
+/// of text; printed on both sides the 版记 is on an even last page, after a blank page when
+/// needed, neither numbered; on one side, no blank page. The dashes lie 7 mm below the type
+/// area.
+#[test]
+fn libreoffice_prints_the_package_with_the_colophon_on_an_even_page() {
+    let files = [
+        ("duplex", render(&package(SectionRole::ColophonOnEvenPage))),
+        ("simplex", render(&package(SectionRole::Colophon))),
+    ];
+    let Some(converted) = convert_keeping_blank_pages("package", &files) else {
+        return;
+    };
+    let mm = 72.0 / 25.4;
+    let numbered = |pdf: &Path| -> (Vec<Page>, usize) {
+        let pages = pdf_pages(pdf);
+        let mut text_pages = 0;
+        for (i, page) in pages.iter().enumerate() {
+            // Portrait pages: 35 mm under the type area; landscape: 26 mm.
+            let bottom = if page.height > 700.0 { 35.0 } else { 26.0 };
+            let number = page
+                .lines
+                .iter()
+                .find(|(y, _)| *y >= page.height - bottom * mm)
+                .map(|(_, t)| t.clone());
+            if number.is_some() {
+                assert_eq!(number, Some(format!("—{}—", i + 1)), "page {}", i + 1);
+                assert_eq!(text_pages, i, "numbers stop at the 版记");
+                text_pages += 1;
+            }
+        }
+        (pages, text_pages)
+    };
+    let (pages, text_pages) = numbered(&converted.pdfs[0]);
+    eprintln!(
+        "duplex: {text_pages} numbered pages, {} in all",
+        pages.len()
+    );
+    assert!(text_pages >= 3, "{text_pages}");
+    assert_eq!(pages.len() % 2, 0, "the 版记 page is even");
+    assert!(pages.len() - text_pages <= 2);
+    let last = pages.last().unwrap();
+    assert!(
+        last.lines.iter().any(|(_, t)| t.contains("印发")),
+        "版记 last"
+    );
+    if pages.len() == text_pages + 2 {
+        assert!(
+            pages[text_pages].lines.is_empty(),
+            "the blank page is blank"
+        );
+    }
+    for (i, page) in pages.iter().enumerate().take(text_pages) {
+        if page.height > 700.0 {
+            let dash = dash_ink_y(&converted.pdfs[0], i + 1, page.height - 33.0 * mm)
+                .expect("page number");
+            let below = (dash - (page.height - 35.0 * mm)) / mm;
+            assert!(
+                (below - 7.0).abs() <= 0.5,
+                "page {}: dashes {below:.2} mm below",
+                i + 1
+            );
+        }
+    }
+
+    let (simplex, simplex_numbered) = numbered(&converted.pdfs[1]);
+    assert_eq!(simplex_numbered, text_pages);
+    assert_eq!(simplex.len(), text_pages + 1, "no blank page");
+    assert!(
+        simplex
+            .last()
+            .unwrap()
+            .lines
+            .iter()
+            .any(|(_, t)| t.contains("印发"))
+    );
 }
