@@ -503,8 +503,22 @@ fn pages_are_a4_with_the_gbt9704_margins_and_line_grid() {
             kids.iter()
                 .any(|&c| is_empty_with(c, "w:footerReference", &[("w:type", kind), ("r:id", id)]))
         };
-        assert!(footer("default", "rIdFooter1"), "{shown}");
-        assert!(footer("even", "rIdFooter2"), "{shown}");
+        let header = |kind: &str, id: &str| {
+            kids.iter()
+                .any(|&c| is_empty_with(c, "w:headerReference", &[("w:type", kind), ("r:id", id)]))
+        };
+        if i == 1 {
+            // Landscape: no number in the footer; the turned one is in the header.
+            assert!(footer("default", "rIdFooter3"), "{shown}");
+            assert!(footer("even", "rIdFooter3"), "{shown}");
+            assert!(header("default", "rIdHeader1"), "{shown}");
+            assert!(header("even", "rIdHeader2"), "{shown}");
+        } else {
+            assert!(footer("default", "rIdFooter1"), "{shown}");
+            assert!(footer("even", "rIdFooter2"), "{shown}");
+            assert!(header("default", "rIdHeader3"), "{shown}");
+            assert!(header("even", "rIdHeader3"), "{shown}");
+        }
         let size = child(s, "w:pgSz").expect("w:pgSz");
         let margins = child(s, "w:pgMar").expect("w:pgMar");
         let margin = |side: &str| attr(margins, &format!("w:{side}"));
@@ -532,7 +546,7 @@ fn pages_are_a4_with_the_gbt9704_margins_and_line_grid() {
             );
         }
         // Schema order: references first, the grid last.
-        assert!(is(kids[0], "w:footerReference"), "{shown}");
+        assert!(is(kids[0], "w:headerReference"), "{shown}");
         let last = kids.last().expect("children");
         assert!(is_empty_with(*last, "w:docGrid", &grid), "{shown}");
     }
@@ -1104,10 +1118,12 @@ impl Drop for Converted {
     }
 }
 
-/// One page of `pdftotext -bbox-layout`: its height and its lines (top y, text).
+/// One page of `pdftotext -bbox-layout`: its height, its lines (top y, text), and the words
+/// left of the type area of a landscape page read downwards (its turned page number).
 struct Page {
     height: f64,
     lines: Vec<(f64, String)>,
+    side: String,
 }
 
 fn pdf_pages(pdf: &Path) -> Vec<Page> {
@@ -1132,6 +1148,15 @@ fn pdf_pages(pdf: &Path) -> Vec<Page> {
     all(xml.root(), "page")
         .into_iter()
         .map(|page| Page {
+            side: {
+                let mut words: Vec<(f64, String)> = all(page, "word")
+                    .into_iter()
+                    .filter(|w| number(*w, "xMax") < 35.0 / 25.4 * 72.0)
+                    .map(|w| (number(w, "yMin"), w.text().unwrap_or_default().to_owned()))
+                    .collect();
+                words.sort_by(|a, b| a.0.total_cmp(&b.0));
+                words.into_iter().map(|(_, t)| t).collect()
+            },
             height: number(page, "height"),
             lines: all(page, "line")
                 .into_iter()
@@ -1265,10 +1290,8 @@ fn libreoffice_repeats_the_table_header_on_every_page() {
     }
 }
 
-/// The mean height, in points from the top, of the rows of page `page` below `below` where dark
-/// ink runs at least 9 pt: the dashes of the page number (digits are narrower).
-fn dash_ink_y(pdf: &Path, page: usize, below: f64) -> Option<f64> {
-    let dpi = 288.0;
+/// Page `page` of `pdf` in gray at 288 dpi: width, height, pixels, and pixels a point.
+fn gray(pdf: &Path, page: usize) -> (usize, usize, Vec<u8>, f64) {
     let prefix = pdf.with_file_name(format!("dash-{page}"));
     let status = Command::new("pdftoppm")
         .args([
@@ -1311,8 +1334,13 @@ fn dash_ink_y(pdf: &Path, page: usize, below: f64) -> Option<f64> {
     }
     let width: usize = fields[1].parse().unwrap();
     let height: usize = fields[2].parse().unwrap();
-    let pixels = &bytes[i + 1..];
-    let scale = dpi / 72.0;
+    (width, height, bytes[i + 1..].to_vec(), 4.0)
+}
+
+/// The mean height, in points from the top, of the rows of page `page` below `below` where dark
+/// ink runs at least 9 pt: the dashes of the page number (digits are narrower).
+fn dash_ink_y(pdf: &Path, page: usize, below: f64) -> Option<f64> {
+    let (width, height, pixels, scale) = gray(pdf, page);
     let mut rows = Vec::new();
     for y in ((below * scale) as usize)..height {
         let mut run = 0usize;
@@ -1330,6 +1358,30 @@ fn dash_ink_y(pdf: &Path, page: usize, below: f64) -> Option<f64> {
         }
     }
     (!rows.is_empty()).then(|| rows.iter().sum::<f64>() / rows.len() as f64)
+}
+
+/// The mean x, in points, of the columns left of 35 mm where dark ink runs at least 9 pt down:
+/// the dashes of a landscape page's turned number.
+fn side_dash_x(pdf: &Path, page: usize) -> Option<f64> {
+    let (width, height, pixels, scale) = gray(pdf, page);
+    let limit = ((35.0 / 25.4 * 72.0) * scale) as usize;
+    let mut cols = Vec::new();
+    for x in 0..limit.min(width) {
+        let mut run = 0usize;
+        let mut long = false;
+        for y in 0..height {
+            if pixels[y * width + x] < 90 {
+                run += 1;
+                long |= run as f64 / scale >= 9.0;
+            } else {
+                run = 0;
+            }
+        }
+        if long {
+            cols.push(x as f64 / scale);
+        }
+    }
+    (!cols.is_empty()).then(|| cols.iter().sum::<f64>() / cols.len() as f64)
 }
 
 /// A bound package: the report without its 版记, a landscape form, and the 版记 on a page of
@@ -1359,7 +1411,7 @@ fn package(role: SectionRole) -> Document {
 /// GB/T 9704-2012 7.3.7, 7.5 in LibreOffice: the package's numbers run on through every page
 /// of text; printed on both sides the 版记 is on an even last page, after a blank page when
 /// needed, neither numbered; on one side, no blank page. The dashes lie 7 mm below the type
-/// area.
+/// area; on landscape pages the number runs along the left side, 7 mm from the type area.
 #[test]
 fn libreoffice_prints_the_package_with_the_colophon_on_an_even_page() {
     let files = [
@@ -1374,13 +1426,15 @@ fn libreoffice_prints_the_package_with_the_colophon_on_an_even_page() {
         let pages = pdf_pages(pdf);
         let mut text_pages = 0;
         for (i, page) in pages.iter().enumerate() {
-            // Portrait pages: 35 mm under the type area; landscape: 26 mm.
-            let bottom = if page.height > 700.0 { 35.0 } else { 26.0 };
-            let number = page
-                .lines
-                .iter()
-                .find(|(y, _)| *y >= page.height - bottom * mm)
-                .map(|(_, t)| t.clone());
+            // Portrait pages: under the type area; landscape: along the left side.
+            let number = if page.height > 700.0 {
+                page.lines
+                    .iter()
+                    .find(|(y, _)| *y >= page.height - 35.0 * mm)
+                    .map(|(_, t)| t.clone())
+            } else {
+                Some(page.side.clone()).filter(|s| !s.is_empty())
+            };
             if number.is_some() {
                 assert_eq!(number, Some(format!("—{}—", i + 1)), "page {}", i + 1);
                 assert_eq!(text_pages, i, "numbers stop at the 版记");
@@ -1416,6 +1470,14 @@ fn libreoffice_prints_the_package_with_the_colophon_on_an_even_page() {
             assert!(
                 (below - 7.0).abs() <= 0.5,
                 "page {}: dashes {below:.2} mm below",
+                i + 1
+            );
+        } else {
+            let x = side_dash_x(&converted.pdfs[0], i + 1).expect("a number along the side");
+            let left = 37.0 - x / mm;
+            assert!(
+                (left - 7.0).abs() <= 0.5,
+                "page {}: dashes {left:.2} mm left",
                 i + 1
             );
         }

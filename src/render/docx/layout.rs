@@ -50,6 +50,13 @@ const PAGE_NUMBER_GAP_MM: f64 = 7.0;
 /// twips (measured in LibreOffice: 3.18 mm).
 const DASH_DROP: i32 = 180;
 
+/// [`DASH_DROP`] in the turned box: LibreOffice sets the dashes of vertical text 0.47 mm
+/// further from the line's top (measured).
+const SIDE_DASH_DROP: i32 = 207;
+
+/// One 4号 character, in twips: the page number's indent.
+const SMALL_CHAR: i32 = 280;
+
 /// Height of the page-number line (exact), in twips.
 pub(super) const PAGE_NUMBER_LINE: i32 = 320;
 
@@ -100,6 +107,22 @@ impl PageGeometry {
     /// Height of the type area.
     pub(super) fn text_height(&self) -> i32 {
         self.height as i32 - self.top - self.bottom
+    }
+
+    /// Where a landscape page's number goes (横排表格: where the portrait pages have it, so
+    /// along the turned page's left side): a box turned a quarter clockwise whose line's
+    /// dashes lie 7 mm left of the type area, ending one character above the type area's foot
+    /// on odd pages, starting one character below its head on even ones. `(x, y, width,
+    /// height)` in twips from the page's top left.
+    pub(super) fn side_number_box(&self, even: bool) -> (i32, i32, i32, i32) {
+        let (width, height) = (PAGE_NUMBER_LINE, mm(60.0));
+        let x = self.left - mm(PAGE_NUMBER_GAP_MM) + SIDE_DASH_DROP - width;
+        let y = if even {
+            self.top + SMALL_CHAR
+        } else {
+            self.height as i32 - self.bottom - SMALL_CHAR - height
+        };
+        (x, y, width, height)
     }
 
     /// Distance from the page's bottom edge to the bottom of the footer, so the page number's
