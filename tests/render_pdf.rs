@@ -792,7 +792,11 @@ fn the_bound_package_runs_its_numbers_on_and_ends_on_an_even_page() {
     let total = pages.len();
     eprintln!("package: {parts} pages of text, {total} pages in all");
     assert_eq!(total % 2, 0, "the 版记 page is even");
-    let expected = if parts % 2 == 0 { parts + 2 } else { parts + 1 };
+    let expected = if parts.is_multiple_of(2) {
+        parts + 2
+    } else {
+        parts + 1
+    };
     assert_eq!(
         total, expected,
         "a blank page only when the text ends on an even page"
