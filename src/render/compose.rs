@@ -1,8 +1,9 @@
 //! Submissions → documents: the words and the order of blocks of every notice gongwen
 //! prints, and nothing about how they look (the backends decide that). Per county: 附件1 and
-//! 附件2 as the notice 浙政教督办〔2019〕5号 lays them out, and the cover report to the city
-//! bureau; per city: 附件3 and the cover report to the province office; for the province: a
-//! summary against the notice's goals. No clock is read: the 成文日期 is configured or the
+//! 附件2 as the notice 浙政教督办〔2019〕5号 lays them out, the cover report to the city
+//! bureau, and the three bound as one package (报送材料); per city: 附件3, the cover report to
+//! the province office and their package; for the province: a summary against the notice's
+//! goals. No clock is read: the 成文日期 is configured or the
 //! latest 填报日期 among the inputs, so the same inputs give the same documents.
 
 use std::collections::BTreeMap;
@@ -42,7 +43,8 @@ pub enum ComposeError {
     NoSubmissions { city: String },
 }
 
-/// One county's documents: 附件1, 附件2 (when it has county items) and the cover report.
+/// One county's documents: 附件1, 附件2 (when it has county items), the cover report, and the
+/// bound package of all three.
 pub fn county_documents(sub: &Submission, config: &Config) -> Result<Vec<Document>, ComposeError> {
     let county = renderable(sub)?;
     let office = config.county_office(county);
@@ -722,7 +724,8 @@ pub fn cities_of(subs: &[Submission]) -> Vec<String> {
         .collect()
 }
 
-/// One city's 附件3 and its cover report to the province office. `subs` may hold other
+/// One city's 附件3, its cover report to the province office, and the package binding them.
+/// `subs` may hold other
 /// cities' submissions too; the latest of each county is used.
 pub fn city_documents(
     city: &str,

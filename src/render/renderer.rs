@@ -90,13 +90,15 @@ impl Renderer {
         &self.world
     }
 
-    /// 附件1, 附件2 (when the county has county items) and the cover report of one county.
+    /// 附件1, 附件2 (when the county has county items), the cover report and the bound package
+    /// (报送材料) of one county.
     pub fn county(&mut self, sub: &Submission) -> Result<Rendered, RenderError> {
         let docs = compose::county_documents(sub, &self.config)?;
         self.documents(&docs, Some(sub))
     }
 
-    /// 附件3 and the cover report of `city`, from the latest submission of each county.
+    /// 附件3, the cover report and the bound package of `city`, from the latest submission of
+    /// each county.
     pub fn city(&mut self, city: &str, subs: &[Submission]) -> Result<Rendered, RenderError> {
         let docs = compose::city_documents(city, subs, &self.config)?;
         self.documents(&docs, None)
