@@ -1411,7 +1411,8 @@ fn package(role: SectionRole) -> Document {
 /// GB/T 9704-2012 7.3.7, 7.5 in LibreOffice: the package's numbers run on through every page
 /// of text; printed on both sides the 版记 is on an even last page, after a blank page when
 /// needed, neither numbered; on one side, no blank page. The dashes lie 7 mm below the type
-/// area; on landscape pages the number runs along the left side, 7 mm from the type area.
+/// area; on landscape pages the number runs along the left side where the portrait pages have
+/// it on the sheet, 28 mm from the edge.
 #[test]
 fn libreoffice_prints_the_package_with_the_colophon_on_an_even_page() {
     let files = [
@@ -1474,10 +1475,11 @@ fn libreoffice_prints_the_package_with_the_colophon_on_an_even_page() {
             );
         } else {
             let x = side_dash_x(&converted.pdfs[0], i + 1).expect("a number along the side");
-            let left = 37.0 - x / mm;
+            // 7 mm beyond the portrait type area's lower edge: 28 mm from the sheet's foot.
+            let from_edge = x / mm;
             assert!(
-                (left - 7.0).abs() <= 0.5,
-                "page {}: dashes {left:.2} mm left",
+                (from_edge - 28.0).abs() <= 0.5,
+                "page {}: dashes {from_edge:.2} mm from the edge",
                 i + 1
             );
         }

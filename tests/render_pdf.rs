@@ -764,8 +764,9 @@ fn side_number(path: &Path, page: usize) -> Option<(f64, f64, f64)> {
 /// GB/T 9704-2012 7.3.7 and 7.5: the bound package — the report, 附件1 and 附件2 on new
 /// pages with 附件N at the top left, page numbers running on; the 版记 on the last page, an
 /// even one (a blank page before it when needed), neither carrying a number. Landscape pages
-/// keep the number where the portrait pages have it: along the side, 7 mm from the type area,
-/// at the foot on odd pages and the head on even ones. With `duplex = false`, no blank page.
+/// keep the number where the portrait pages have it on the sheet: along the side, 28 mm from
+/// the edge (7 mm beyond the portrait type area), at the foot on odd pages and the head on
+/// even ones. With `duplex = false`, no blank page.
 #[test]
 fn the_bound_package_runs_its_numbers_on_and_ends_on_an_even_page() {
     let sub = sample_submission();
@@ -850,10 +851,12 @@ fn the_bound_package_runs_its_numbers_on_and_ends_on_an_even_page() {
         }
         if landscape {
             let (x, top, bottom) = side_number(&path, n).expect("a number along the side");
+            // Where the portrait pages have it on the sheet: 7 mm beyond the portrait type
+            // area's lower edge, 35 mm from the sheet's foot, the turned page's left edge.
             assert!(
-                (x - (37.0 - 7.0) * MM).abs() <= 0.5 * MM,
-                "page {n}: the dashes {:.2} mm left of the type area, not 7 mm",
-                (37.0 * MM - x) / MM
+                (x - (35.0 - 7.0) * MM).abs() <= 0.5 * MM,
+                "page {n}: the dashes {:.2} mm from the edge, not 28 mm",
+                x / MM
             );
             if n % 2 == 1 {
                 near(

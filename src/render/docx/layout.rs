@@ -109,14 +109,16 @@ impl PageGeometry {
         self.height as i32 - self.top - self.bottom
     }
 
-    /// Where a landscape page's number goes (横排表格: where the portrait pages have it, so
-    /// along the turned page's left side): a box turned a quarter clockwise whose line's
-    /// dashes lie 7 mm left of the type area, ending one character above the type area's foot
-    /// on odd pages, starting one character below its head on even ones. `(x, y, width,
-    /// height)` in twips from the page's top left.
+    /// Where a landscape page's number goes (横排表格: where the portrait pages have it on the
+    /// sheet, so along the turned page's left side, the sheet's foot): a box turned a quarter
+    /// clockwise whose line's dashes lie 7 mm beyond the portrait type area's lower edge (28 mm
+    /// from the page's left edge), ending one character above the type area's foot on odd
+    /// pages, starting one character below its head on even ones. `(x, y, width, height)` in
+    /// twips from the page's top left.
     pub(super) fn side_number_box(&self, even: bool) -> (i32, i32, i32, i32) {
         let (width, height) = (PAGE_NUMBER_LINE, mm(60.0));
-        let x = self.left - mm(PAGE_NUMBER_GAP_MM) + SIDE_DASH_DROP - width;
+        let portrait_bottom = PageGeometry::of(Orientation::Portrait).bottom;
+        let x = portrait_bottom - mm(PAGE_NUMBER_GAP_MM) + SIDE_DASH_DROP - width;
         let y = if even {
             self.top + SMALL_CHAR
         } else {
