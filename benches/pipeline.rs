@@ -817,10 +817,10 @@ fn warm(bench: &Bench, report: &mut Report, print: bool) -> Vec<(DocKind, Durati
             None,
         );
         report.row(
-            "warm: the whole county job (附件1, 附件2, 报送函; PDF + DOCX; new data)",
+            "warm: the whole county job (附件1, 附件2, 报告, 报送材料; PDF + DOCX; new data)",
             fmt_duration(all_both.median),
             format!(
-                "{}; 报送函 {} pages",
+                "{}; 报告 {} pages",
                 all_both.spread(),
                 pages(DocKind::CountyReport)
             ),
@@ -1244,7 +1244,7 @@ fn soffice(
     for (kind, prefix) in [
         (DocKind::SchoolList, "附件1"),
         (DocKind::CountyList, "附件2"),
-        (DocKind::CountyReport, "报送函"),
+        (DocKind::CountyReport, "报告"),
     ] {
         let found = std::fs::read_dir(&warm_dir)
             .expect("warm documents")
@@ -1344,10 +1344,12 @@ fn kind_label(kind: DocKind) -> &'static str {
     match kind {
         DocKind::SchoolList => "附件1",
         DocKind::CountyList => "附件2",
-        DocKind::CountyReport => "报送函",
+        DocKind::CountyReport => "报告",
         DocKind::CityTimetable => "附件3",
         DocKind::CityLetter => "city letter",
         DocKind::ProvinceSummary => "全省汇总",
+        DocKind::CountyPackage => "报送材料",
+        DocKind::CityPackage => "city package",
     }
 }
 

@@ -64,19 +64,20 @@ fn render_writes_each_countys_documents_into_city_and_county_folders() {
     for stem in [
         "杭州市/西湖区/附件1_学校整改清单_西湖区",
         "杭州市/西湖区/附件2_县级政府整改清单_西湖区",
-        "杭州市/西湖区/报送函_西湖区",
+        "杭州市/西湖区/报告_西湖区",
+        "杭州市/西湖区/报送材料_西湖区",
     ] {
         assert!(files.contains(&format!("{stem}.pdf")), "{files:?}");
         assert!(files.contains(&format!("{stem}.docx")), "{files:?}");
     }
     assert_eq!(
         files.len(),
-        6,
+        8,
         "nothing else, no temporary files: {files:?}"
     );
-    let pdf = std::fs::read(out.path().join("杭州市/西湖区/报送函_西湖区.pdf")).unwrap();
+    let pdf = std::fs::read(out.path().join("杭州市/西湖区/报告_西湖区.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
-    assert!(stdout(&result).contains("报送函_西湖区.pdf"));
+    assert!(stdout(&result).contains("报告_西湖区.pdf"));
 }
 
 #[test]
@@ -140,12 +141,12 @@ fn render_with_several_jobs_keeps_the_file_order_and_the_bytes() {
         .iter()
         .map(|p| {
             let county = p.file_stem().unwrap().to_string_lossy().into_owned();
-            one_report.find(&format!("报送函_{county}.pdf")).unwrap()
+            one_report.find(&format!("报送材料_{county}.pdf")).unwrap()
         })
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{one_report}");
     let files = files_under(one.path());
-    assert_eq!(files.len(), inputs.len() * 6, "{files:?}");
+    assert_eq!(files.len(), inputs.len() * 8, "{files:?}");
     assert_eq!(files_under(three.path()), files);
     for f in &files {
         assert!(
@@ -175,9 +176,12 @@ fn rollup_writes_city_documents_and_a_province_summary_for_several_cities() {
     let files = files_under(out.path());
     for name in [
         "杭州市/附件3_创建时间表_杭州市.pdf",
-        "杭州市/报送函_杭州市.pdf",
+        "杭州市/报告_杭州市.pdf",
+        "杭州市/报送材料_杭州市.pdf",
+        "杭州市/报送材料_杭州市.docx",
         "温州市/附件3_创建时间表_温州市.pdf",
-        "温州市/报送函_温州市.pdf",
+        "温州市/报告_温州市.pdf",
+        "温州市/报送材料_温州市.pdf",
         "全省汇总.pdf",
         "全省汇总.docx",
     ] {

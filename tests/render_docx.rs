@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use common::libreoffice::fontconfig;
 use gongwen::render::document::{
     Align, Bar, BarChart, Block, DOCUMENT_SCHEMA, DocKind, Document, FormField, Goal, Meta,
-    Orientation, Seal, Section, Table, TableColumn,
+    Orientation, Seal, Section, SectionRole, Table, TableColumn,
 };
 use gongwen::render::docx::{DocxOptions, render_docx};
 use roxmltree::Node;
@@ -205,14 +205,17 @@ fn report() -> Document {
         meta: meta("关于报送西湖区义务教育优质均衡发展整改清单和创建时间的报告"),
         sections: vec![
             Section {
+                role: SectionRole::Body,
                 orientation: Orientation::Portrait,
                 blocks: notice,
             },
             Section {
+                role: SectionRole::Body,
                 orientation: Orientation::Landscape,
                 blocks: form,
             },
             Section {
+                role: SectionRole::Body,
                 orientation: Orientation::Portrait,
                 blocks: chart,
             },
@@ -240,6 +243,7 @@ fn school_list() -> Document {
         file_stem: "附件1_学校整改清单_西湖区".to_owned(),
         meta: meta("西湖区义务教育学校达到优质均衡目标整改清单"),
         sections: vec![Section {
+            role: SectionRole::Body,
             orientation: Orientation::Landscape,
             blocks: vec![
                 Block::AttachmentHead {
@@ -499,8 +503,22 @@ fn pages_are_a4_with_the_gbt9704_margins_and_line_grid() {
             kids.iter()
                 .any(|&c| is_empty_with(c, "w:footerReference", &[("w:type", kind), ("r:id", id)]))
         };
-        assert!(footer("default", "rIdFooter1"), "{shown}");
-        assert!(footer("even", "rIdFooter2"), "{shown}");
+        let header = |kind: &str, id: &str| {
+            kids.iter()
+                .any(|&c| is_empty_with(c, "w:headerReference", &[("w:type", kind), ("r:id", id)]))
+        };
+        if i == 1 {
+            // Landscape: no number in the footer; the turned one is in the header.
+            assert!(footer("default", "rIdFooter3"), "{shown}");
+            assert!(footer("even", "rIdFooter3"), "{shown}");
+            assert!(header("default", "rIdHeader1"), "{shown}");
+            assert!(header("even", "rIdHeader2"), "{shown}");
+        } else {
+            assert!(footer("default", "rIdFooter1"), "{shown}");
+            assert!(footer("even", "rIdFooter2"), "{shown}");
+            assert!(header("default", "rIdHeader3"), "{shown}");
+            assert!(header("even", "rIdHeader3"), "{shown}");
+        }
         let size = child(s, "w:pgSz").expect("w:pgSz");
         let margins = child(s, "w:pgMar").expect("w:pgMar");
         let margin = |side: &str| attr(margins, &format!("w:{side}"));
@@ -528,7 +546,7 @@ fn pages_are_a4_with_the_gbt9704_margins_and_line_grid() {
             );
         }
         // Schema order: references first, the grid last.
-        assert!(is(kids[0], "w:footerReference"), "{shown}");
+        assert!(is(kids[0], "w:headerReference"), "{shown}");
         let last = kids.last().expect("children");
         assert!(is_empty_with(*last, "w:docGrid", &grid), "{shown}");
     }
@@ -1032,6 +1050,20 @@ fn have(program: &str) -> bool {
 
 /// Converts the files to PDF with LibreOffice; `None` (after saying why) when it is missing.
 fn convert(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<Converted> {
+    convert_with(name, docs, "pdf")
+}
+
+/// [`convert`] keeping the blank pages LibreOffice inserts for an even-page section break,
+/// which its PDF export leaves out unless told (a printer gets them).
+fn convert_keeping_blank_pages(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<Converted> {
+    convert_with(
+        name,
+        docs,
+        r#"pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}"#,
+    )
+}
+
+fn convert_with(name: &str, docs: &[(&str, Vec<u8>)], filter: &str) -> Option<Converted> {
     if !have("soffice") || !have("pdftotext") {
         common::skip("LibreOffice (soffice) or pdftotext is not installed");
         return None;
@@ -1051,7 +1083,7 @@ fn convert(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<Converted> {
             "-env:UserInstallation=file://{}",
             dir.join("profile").display()
         ))
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .args(["--headless", "--convert-to", filter, "--outdir"])
         .arg(&dir)
         .args(&inputs)
         .env("FONTCONFIG_FILE", &conf)
@@ -1086,10 +1118,12 @@ impl Drop for Converted {
     }
 }
 
-/// One page of `pdftotext -bbox-layout`: its height and its lines (top y, text).
+/// One page of `pdftotext -bbox-layout`: its height, its lines (top y, text), and the words
+/// left of the type area of a landscape page read downwards (its turned page number).
 struct Page {
     height: f64,
     lines: Vec<(f64, String)>,
+    side: String,
 }
 
 fn pdf_pages(pdf: &Path) -> Vec<Page> {
@@ -1114,6 +1148,15 @@ fn pdf_pages(pdf: &Path) -> Vec<Page> {
     all(xml.root(), "page")
         .into_iter()
         .map(|page| Page {
+            side: {
+                let mut words: Vec<(f64, String)> = all(page, "word")
+                    .into_iter()
+                    .filter(|w| number(*w, "xMax") < 35.0 / 25.4 * 72.0)
+                    .map(|w| (number(w, "yMin"), w.text().unwrap_or_default().to_owned()))
+                    .collect();
+                words.sort_by(|a, b| a.0.total_cmp(&b.0));
+                words.into_iter().map(|(_, t)| t).collect()
+            },
             height: number(page, "height"),
             lines: all(page, "line")
                 .into_iter()
@@ -1245,4 +1288,212 @@ fn libreoffice_repeats_the_table_header_on_every_page() {
             i + 1
         );
     }
+}
+
+/// Page `page` of `pdf` in gray at 288 dpi: width, height, pixels, and pixels a point.
+fn gray(pdf: &Path, page: usize) -> (usize, usize, Vec<u8>, f64) {
+    let prefix = pdf.with_file_name(format!("dash-{page}"));
+    let status = Command::new("pdftoppm")
+        .args([
+            "-gray",
+            "-r",
+            "288",
+            "-f",
+            &page.to_string(),
+            "-l",
+            &page.to_string(),
+        ])
+        .arg(pdf)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    let dir = pdf.parent().unwrap();
+    let file = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with(&format!("dash-{page}-")) && name.ends_with(".pgm")
+        })
+        .expect("a raster");
+    let bytes = std::fs::read(&file).unwrap();
+    let _ = std::fs::remove_file(&file);
+    // P5, width, height, maxval, one whitespace byte, then pixels.
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
+    }
+    let width: usize = fields[1].parse().unwrap();
+    let height: usize = fields[2].parse().unwrap();
+    (width, height, bytes[i + 1..].to_vec(), 4.0)
+}
+
+/// The mean height, in points from the top, of the rows of page `page` below `below` where dark
+/// ink runs at least 9 pt: the dashes of the page number (digits are narrower).
+fn dash_ink_y(pdf: &Path, page: usize, below: f64) -> Option<f64> {
+    let (width, height, pixels, scale) = gray(pdf, page);
+    let mut rows = Vec::new();
+    for y in ((below * scale) as usize)..height {
+        let mut run = 0usize;
+        let mut long = false;
+        for x in 0..width {
+            if pixels[y * width + x] < 90 {
+                run += 1;
+                long |= run as f64 / scale >= 9.0;
+            } else {
+                run = 0;
+            }
+        }
+        if long {
+            rows.push(y as f64 / scale);
+        }
+    }
+    (!rows.is_empty()).then(|| rows.iter().sum::<f64>() / rows.len() as f64)
+}
+
+/// The mean x, in points, of the columns left of 35 mm where dark ink runs at least 9 pt down:
+/// the dashes of a landscape page's turned number.
+fn side_dash_x(pdf: &Path, page: usize) -> Option<f64> {
+    let (width, height, pixels, scale) = gray(pdf, page);
+    let limit = ((35.0 / 25.4 * 72.0) * scale) as usize;
+    let mut cols = Vec::new();
+    for x in 0..limit.min(width) {
+        let mut run = 0usize;
+        let mut long = false;
+        for y in 0..height {
+            if pixels[y * width + x] < 90 {
+                run += 1;
+                long |= run as f64 / scale >= 9.0;
+            } else {
+                run = 0;
+            }
+        }
+        if long {
+            cols.push(x as f64 / scale);
+        }
+    }
+    (!cols.is_empty()).then(|| cols.iter().sum::<f64>() / cols.len() as f64)
+}
+
+/// A bound package: the report without its 版记, a landscape form, and the 版记 on a page of
+/// its own with the role given.
+fn package(role: SectionRole) -> Document {
+    let mut doc = report();
+    let mut colophon = None;
+    for section in &mut doc.sections {
+        section.blocks.retain(|b| {
+            let is = matches!(b, Block::Colophon { .. });
+            if is {
+                colophon = Some(b.clone());
+            }
+            !is
+        });
+    }
+    doc.sections.extend(school_list().sections);
+    doc.sections.push(Section {
+        orientation: Orientation::Portrait,
+        blocks: vec![colophon.expect("the report has a 版记")],
+        role,
+    });
+    doc.kind = DocKind::CountyPackage;
+    doc
+}
+
+/// GB/T 9704-2012 7.3.7, 7.5 in LibreOffice: the package's numbers run on through every page
+/// of text; printed on both sides the 版记 is on an even last page, after a blank page when
+/// needed, neither numbered; on one side, no blank page. The dashes lie 7 mm below the type
+/// area; on landscape pages the number runs along the left side where the portrait pages have
+/// it on the sheet, 28 mm from the edge.
+#[test]
+fn libreoffice_prints_the_package_with_the_colophon_on_an_even_page() {
+    let files = [
+        ("duplex", render(&package(SectionRole::ColophonOnEvenPage))),
+        ("simplex", render(&package(SectionRole::Colophon))),
+    ];
+    let Some(converted) = convert_keeping_blank_pages("package", &files) else {
+        return;
+    };
+    let mm = 72.0 / 25.4;
+    let numbered = |pdf: &Path| -> (Vec<Page>, usize) {
+        let pages = pdf_pages(pdf);
+        let mut text_pages = 0;
+        for (i, page) in pages.iter().enumerate() {
+            // Portrait pages: under the type area; landscape: along the left side.
+            let number = if page.height > 700.0 {
+                page.lines
+                    .iter()
+                    .find(|(y, _)| *y >= page.height - 35.0 * mm)
+                    .map(|(_, t)| t.clone())
+            } else {
+                Some(page.side.clone()).filter(|s| !s.is_empty())
+            };
+            if number.is_some() {
+                assert_eq!(number, Some(format!("—{}—", i + 1)), "page {}", i + 1);
+                assert_eq!(text_pages, i, "numbers stop at the 版记");
+                text_pages += 1;
+            }
+        }
+        (pages, text_pages)
+    };
+    let (pages, text_pages) = numbered(&converted.pdfs[0]);
+    eprintln!(
+        "duplex: {text_pages} numbered pages, {} in all",
+        pages.len()
+    );
+    assert!(text_pages >= 3, "{text_pages}");
+    assert_eq!(pages.len() % 2, 0, "the 版记 page is even");
+    assert!(pages.len() - text_pages <= 2);
+    let last = pages.last().unwrap();
+    assert!(
+        last.lines.iter().any(|(_, t)| t.contains("印发")),
+        "版记 last"
+    );
+    if pages.len() == text_pages + 2 {
+        assert!(
+            pages[text_pages].lines.is_empty(),
+            "the blank page is blank"
+        );
+    }
+    for (i, page) in pages.iter().enumerate().take(text_pages) {
+        if page.height > 700.0 {
+            let dash = dash_ink_y(&converted.pdfs[0], i + 1, page.height - 33.0 * mm)
+                .expect("page number");
+            let below = (dash - (page.height - 35.0 * mm)) / mm;
+            assert!(
+                (below - 7.0).abs() <= 0.5,
+                "page {}: dashes {below:.2} mm below",
+                i + 1
+            );
+        } else {
+            let x = side_dash_x(&converted.pdfs[0], i + 1).expect("a number along the side");
+            // 7 mm beyond the portrait type area's lower edge: 28 mm from the sheet's foot.
+            let from_edge = x / mm;
+            assert!(
+                (from_edge - 28.0).abs() <= 0.5,
+                "page {}: dashes {from_edge:.2} mm from the edge",
+                i + 1
+            );
+        }
+    }
+
+    let (simplex, simplex_numbered) = numbered(&converted.pdfs[1]);
+    assert_eq!(simplex_numbered, text_pages);
+    assert_eq!(simplex.len(), text_pages + 1, "no blank page");
+    assert!(
+        simplex
+            .last()
+            .unwrap()
+            .lines
+            .iter()
+            .any(|(_, t)| t.contains("印发"))
+    );
 }

@@ -16,7 +16,7 @@ use gongwen::diag::{Rule, Severity};
 use gongwen::model::{CountyRef, Item, PlanYear, SUBMISSION_SCHEMA, School, Source, Submission};
 use gongwen::render::compose;
 use gongwen::render::document::{
-    Block, DOCUMENT_SCHEMA, DocKind, Document, Meta, Orientation, Section,
+    Block, DOCUMENT_SCHEMA, DocKind, Document, Meta, Orientation, Section, SectionRole,
 };
 use gongwen::render::fonts::STAND_INS;
 use gongwen::render::pdf::{self, PdfOutput, PdfRenderOptions};
@@ -526,6 +526,7 @@ fn long_document() -> Document {
             keywords: Vec::new(),
         },
         sections: vec![Section {
+            role: SectionRole::Body,
             orientation: Orientation::Portrait,
             blocks,
         }],
@@ -748,10 +749,11 @@ fn report_head_signature_colophon_and_page_numbers() {
             (line[0].y1 - line[0].y0 - 14.0).abs() < 0.6,
             "page number in 4号 (14 pt)"
         );
-        near(
-            line[0].y0,
-            TOP + TYPE_H + 7.0 * MM,
-            "page number 7 mm below the type area",
+        let dash = dash_ink_y(&path, n);
+        assert!(
+            (dash - (TOP + TYPE_H + 7.0 * MM)).abs() <= 0.5 * MM,
+            "page {n}: the dashes' ink {:.2} mm below the type area, not 7 mm",
+            (dash - TOP - TYPE_H) / MM
         );
         if n % 2 == 1 {
             near(
@@ -856,6 +858,196 @@ fn report_head_signature_colophon_and_page_numbers() {
     assert!(printed.y1 < TOP + TYPE_H && printed.y0 > TOP + TYPE_H - PITCH - TOL);
 }
 
+/// The height of the page number's dashes on a portrait page: the mean of the rows, below
+/// the type area, where dark ink runs at least 9 pt (the dashes; digits are narrower).
+fn dash_ink_y(path: &Path, page: usize) -> f64 {
+    let r = raster(path, page, 288);
+    let rows: Vec<f64> = r
+        .runs(is_dark, 9.0)
+        .into_iter()
+        // Below the 版记's last rule, which lies on the type area's edge.
+        .filter(|(y, _, _)| *y > TOP + TYPE_H + 2.0 * MM)
+        .map(|(y, _, _)| y)
+        .collect();
+    assert!(!rows.is_empty(), "page {page}: no page number");
+    rows.iter().sum::<f64>() / rows.len() as f64
+}
+
+/// On a landscape page, the page number runs along the left side: the x of its dashes (the
+/// mean of the columns where dark ink runs at least 9 pt down, left of the type area) and the
+/// top and bottom of its ink.
+fn side_number(path: &Path, page: usize) -> Option<(f64, f64, f64)> {
+    let r = raster(path, page, 288);
+    let limit = (35.0 * MM * r.scale) as usize;
+    let mut cols = Vec::new();
+    let (mut top, mut bottom) = (f64::MAX, 0.0f64);
+    for x in 0..limit {
+        let mut run = 0;
+        let mut long = false;
+        for y in 0..r.height {
+            if is_dark(r.pixel(x, y)) {
+                run += 1;
+                top = top.min(y as f64 / r.scale);
+                bottom = bottom.max(y as f64 / r.scale);
+                long |= f64::from(run) / r.scale >= 9.0;
+            } else {
+                run = 0;
+            }
+        }
+        if long {
+            cols.push(x as f64 / r.scale);
+        }
+    }
+    (!cols.is_empty()).then(|| (cols.iter().sum::<f64>() / cols.len() as f64, top, bottom))
+}
+
+/// GB/T 9704-2012 7.3.7 and 7.5: the bound package — the report, 附件1 and 附件2 on new
+/// pages with 附件N at the top left, page numbers running on; the 版记 on the last page, an
+/// even one (a blank page before it when needed), neither carrying a number. Landscape pages
+/// keep the number where the portrait pages have it on the sheet: along the side, 28 mm from
+/// the edge (7 mm beyond the portrait type area), at the foot on odd pages and the head on
+/// even ones. With `duplex = false`, no blank page.
+#[test]
+fn the_bound_package_runs_its_numbers_on_and_ends_on_an_even_page() {
+    let sub = sample_submission();
+    let docs = county_docs(&sub);
+    let package = doc_of(&docs, DocKind::CountyPackage);
+    let parts: usize = [
+        DocKind::CountyReport,
+        DocKind::SchoolList,
+        DocKind::CountyList,
+    ]
+    .iter()
+    .map(|&k| {
+        let out = render(doc_of(&docs, k)).expect("fonts");
+        let (_dir, path) = temp_pdf(&out.bytes);
+        bbox(&path).len()
+    })
+    .sum::<usize>();
+    let Some(out) = render(package) else { return };
+    if !has_tool("pdftotext") || !has_tool("pdftoppm") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let pages = bbox(&path);
+    let total = pages.len();
+    eprintln!("package: {parts} pages of text, {total} pages in all");
+    assert_eq!(total % 2, 0, "the 版记 page is even");
+    let expected = if parts.is_multiple_of(2) {
+        parts + 2
+    } else {
+        parts + 1
+    };
+    assert_eq!(
+        total, expected,
+        "a blank page only when the text ends on an even page"
+    );
+    let last = &pages[total - 1];
+    assert!(last.find("印发").is_some(), "the 版记 on the last page");
+    assert!(
+        !last.words.iter().any(|w| w.text.contains('—')),
+        "no number on the 版记 page"
+    );
+    if total == parts + 2 {
+        assert!(pages[total - 2].words.is_empty(), "the blank page is blank");
+    }
+    // Numbers run on through every page of text, on portrait and landscape pages alike.
+    let mut starts = Vec::new();
+    for (i, page) in pages.iter().take(parts).enumerate() {
+        let n = i + 1;
+        let landscape = page.width > page.height;
+        // The number: below the type area, or (landscape) along the left side, read downwards.
+        let mut number: Vec<&Word> = page
+            .words
+            .iter()
+            .filter(|w| {
+                if landscape {
+                    w.x1 < 35.0 * MM
+                } else {
+                    w.y0 > TOP + TYPE_H
+                }
+            })
+            .collect();
+        number.sort_by(|a, b| (a.y0, a.x0).partial_cmp(&(b.y0, b.x0)).unwrap());
+        let number: String = number.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(number, format!("—{n}—"), "page {n}");
+        let text: String = page.words.iter().map(|w| w.text.as_str()).collect();
+        assert!(
+            !text.contains("印发"),
+            "page {n}: the 版记 is only on the last page"
+        );
+        for label in ["附件1", "附件2"] {
+            if let Some(w) = page
+                .lines()
+                .first()
+                .and_then(|l| l.first())
+                .filter(|w| w.text == label)
+            {
+                starts.push(label);
+                assert!(landscape, "{label} is a landscape form");
+                near(w.x0, 37.0 * MM, "附件N at the left of the type area");
+                near(w.y0, 28.0 * MM, "附件N on the first line");
+            }
+        }
+        if landscape {
+            let (x, top, bottom) = side_number(&path, n).expect("a number along the side");
+            // Where the portrait pages have it on the sheet: 7 mm beyond the portrait type
+            // area's lower edge, 35 mm from the sheet's foot, the turned page's left edge.
+            assert!(
+                (x - (35.0 - 7.0) * MM).abs() <= 0.5 * MM,
+                "page {n}: the dashes {:.2} mm from the edge, not 28 mm",
+                x / MM
+            );
+            if n % 2 == 1 {
+                near(
+                    bottom,
+                    PAGE_W - 26.0 * MM - 14.0,
+                    "odd: one character from the foot",
+                );
+            } else {
+                near(top, 28.0 * MM + 14.0, "even: one character from the head");
+            }
+        } else {
+            let dash = dash_ink_y(&path, n);
+            assert!(
+                (dash - (TOP + TYPE_H + 7.0 * MM)).abs() <= 0.5 * MM,
+                "page {n}"
+            );
+        }
+    }
+    assert_eq!(starts, ["附件1", "附件2"], "each attachment starts a page");
+
+    // Printed on one side: the 版记 page follows the text directly.
+    let config = Config::parse("[output]\nduplex = false\n").unwrap();
+    let one_sided = compose::county_documents(&sub, &config).unwrap();
+    let out = render(doc_of(&one_sided, DocKind::CountyPackage)).unwrap();
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let pages = bbox(&path);
+    assert_eq!(pages.len(), parts + 1, "no blank page");
+    assert!(pages[parts].find("印发").is_some());
+    assert!(!pages[parts].words.iter().any(|w| w.text.contains('—')));
+}
+
+/// GB/T 9704-2012 7.3.7: an attachment sent as a file of its own carries the document's
+/// 发文字号 before 附件N at the top left of its first line.
+#[test]
+fn separate_attachments_carry_the_doc_number() {
+    let config = Config::parse("[county.\"西湖区\"]\ndoc_number = \"西教〔2019〕12号\"\n").unwrap();
+    let docs = compose::county_documents(&sample_submission(), &config).unwrap();
+    let Some(out) = render(doc_of(&docs, DocKind::CountyList)) else {
+        return;
+    };
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let pages = bbox(&path);
+    let first = pages[0].lines().into_iter().next().unwrap();
+    assert_eq!(line_text(&first), "西教〔2019〕12号附件2");
+    near(first[0].x0, 37.0 * MM, "at the left of the type area");
+    near(first[0].y0, 28.0 * MM, "on the first line");
+}
+
 fn raster_last(path: &Path, page: usize) -> Raster {
     raster(path, page, 144)
 }
@@ -927,7 +1119,8 @@ fn attachment_tables_repeat_header_and_school() {
             "header on page {}",
             i + 1
         );
-        for w in &page.words {
+        // The page number runs along the side, left of the type area (see the package test).
+        for w in page.words.iter().filter(|w| w.x1 > 35.0 * MM) {
             assert!(
                 w.x0 >= 37.0 * MM - TOL && w.x1 <= PAGE_H - 35.0 * MM + TOL,
                 "{} runs out of the type area on page {}",
@@ -1310,6 +1503,23 @@ fn city_and_province_documents_render() {
                     "{text}"
                 ),
                 DocKind::ProvinceSummary => assert!(text.contains("2022年目标50%"), "{text}"),
+                DocKind::CityPackage => {
+                    // The report, 附件3 on a page of its own, the 版记 on an even last page.
+                    let pages = bbox(&path);
+                    assert_eq!(pages.len() % 2, 0, "{} pages", pages.len());
+                    let last = pages.last().unwrap();
+                    assert!(last.find("印发").is_some());
+                    assert!(!last.words.iter().any(|w| w.text.contains('—')));
+                    let a3 = pages
+                        .iter()
+                        .position(|p| p.lines().first().is_some_and(|l| line_text(l) == "附件3"));
+                    let a3 = a3.expect("附件3 starts a page");
+                    assert!(a3 > 0);
+                    let words: Vec<&str> =
+                        pages[a3].words.iter().map(|w| w.text.as_str()).collect();
+                    let number = format!("—{}—", a3 + 1);
+                    assert!(words.concat().ends_with(&number), "{words:?}");
+                }
                 _ => {}
             }
         }
@@ -1363,6 +1573,7 @@ fn write_template_samples() {
         (DocKind::CountyReport, "county-report"),
         (DocKind::SchoolList, "school-list"),
         (DocKind::CountyList, "county-list"),
+        (DocKind::CountyPackage, "county-package"),
     ];
     for (kind, name) in names {
         write(

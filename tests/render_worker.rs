@@ -115,7 +115,7 @@ fn county_city_and_province_through_the_worker_match_the_renderer_in_process() {
     let through_worker = worker.county(&sub).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         through_worker.files.len(),
-        6,
+        8,
         "{:?}",
         names(&through_worker)
     );
@@ -223,7 +223,7 @@ fn a_job_past_its_deadline_is_killed_and_the_next_job_renders() {
     );
     worker.spec_mut().timeout = WorkerSpec::DEFAULT_TIMEOUT;
     let rendered = worker.county(&sub).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(rendered.files.len(), 6);
+    assert_eq!(rendered.files.len(), 8);
 }
 
 #[test]

@@ -99,7 +99,9 @@ fn once_accepts_a_county_and_writes_its_documents_receipt_and_rollups() {
     for name in [
         "附件1_学校整改清单_西湖区.pdf",
         "附件1_学校整改清单_西湖区.docx",
-        "报送函_西湖区.pdf",
+        "报告_西湖区.pdf",
+        "报送材料_西湖区.pdf",
+        "报送材料_西湖区.docx",
         "回执.txt",
     ] {
         assert!(
@@ -209,7 +211,9 @@ fn five_counties_of_one_city_roll_up() {
     let city = root.path().join("outbox/杭州市");
     assert!(city.join("附件3_创建时间表_杭州市.pdf").is_file());
     assert!(city.join("附件3_创建时间表_杭州市.docx").is_file());
-    assert!(city.join("报送函_杭州市.pdf").is_file());
+    assert!(city.join("报告_杭州市.pdf").is_file());
+    assert!(city.join("报送材料_杭州市.pdf").is_file());
+    assert!(city.join("报送材料_杭州市.docx").is_file());
     // The city's 附件1 and 附件2 (电子版) and the province's lists, read back by check.
     let lists = [
         city.join("附件1_学校整改清单_杭州市.xlsx"),

@@ -26,6 +26,10 @@
 //! [city."杭州市"]
 //! doc_number = "杭教〔2019〕30号"
 //!
+//! [output]
+//! duplex = true            # the bound 报送材料 is printed on both sides: its 版记 on an even
+//!                          # page, after an unnumbered blank page when needed
+//!
 //! [deadlines]              # for the status page (outbox/index.html); these are the notice's
 //! county = "2019-05-31"    # counties to their city bureau by the end of May 2019
 //! city = "2019-06-30"      # cities to the province by the end of June 2019
@@ -66,10 +70,29 @@ pub struct Config {
     pub city: BTreeMap<String, Issuer>,
     /// The province summary's issuer.
     pub province: Issuer,
+    /// How the documents are printed.
+    pub output: OutputConfig,
     /// When filings are due, for the status page.
     pub deadlines: Deadlines,
     /// How the daemon keeps time.
     pub daemon: DaemonConfig,
+}
+
+/// How the documents are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputConfig {
+    /// The bound package (报送材料) is printed on both sides (the default): its 版记 sits on
+    /// the back of the last sheet, an even page, with an unnumbered blank page before it when
+    /// the text ends on an even page (GB/T 9704-2012 7.5). `false`: the 版记 page follows the
+    /// last page directly.
+    pub duplex: bool,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig { duplex: true }
+    }
 }
 
 /// Settings of `gongwen watch`.
@@ -890,6 +913,7 @@ mod tests {
             county: BTreeMap::from([("西湖区".to_owned(), issuer.clone())]),
             city: BTreeMap::from([("杭州市".to_owned(), issuer.clone())]),
             province: issuer,
+            output: OutputConfig { duplex: false },
             deadlines: Deadlines::default(),
             daemon: DaemonConfig {
                 utc_offset: FixedOffset::west_opt(5 * 3600 + 1800).unwrap(),

@@ -39,6 +39,8 @@ enum Shape {
     Choice(&'static [&'static str]),
     /// `"+08:00"`.
     UtcOffset,
+    /// `true` or `false`.
+    Bool,
 }
 
 const ISSUER: &[(&str, Shape)] = &[
@@ -69,6 +71,7 @@ const ROOT: &[(&str, Shape)] = &[
     ("county", Shape::Named(&Shape::Table(ISSUER))),
     ("city", Shape::Named(&Shape::Table(ISSUER))),
     ("province", Shape::Table(ISSUER)),
+    ("output", Shape::Table(&[("duplex", Shape::Bool)])),
     (
         "deadlines",
         Shape::Table(&[("county", Shape::Date), ("city", Shape::Date)]),
@@ -252,6 +255,11 @@ impl Walk<'_> {
                     let message =
                         format!("{path}: \"{text}\" is not one of {}", options.join(", "));
                     self.problem(line, path, message);
+                }
+            }
+            Shape::Bool => {
+                if !matches!(node, Node::Boolean) {
+                    self.wrong_type(node, "true or false", path, line);
                 }
             }
             Shape::UtcOffset => {
@@ -551,7 +559,7 @@ mod tests {
                 "gongwen.toml:2: unknown key seal.colour; [seal] takes style, diameter_mm, label",
                 "gongwen.toml:5: unknown key defaults.signer_name (did you mean defaults.signer?)",
                 "gongwen.toml:8: unknown key county.\"西湖区\".doc_numbr (did you mean county.\"西湖区\".doc_number?)",
-                "gongwen.toml:9: unknown key issuers; the file takes seal, defaults, county, city, province, deadlines, daemon",
+                "gongwen.toml:9: unknown key issuers; the file takes seal, defaults, county, city, province, output, deadlines, daemon",
             ]
         );
     }
@@ -613,6 +621,7 @@ mod tests {
                 Shape::TextList => "[\"x\"]".into(),
                 Shape::Choice(options) => format!("\"{}\"", options[0]),
                 Shape::UtcOffset => "\"+08:00\"".into(),
+                Shape::Bool => "false".into(),
                 Shape::Table(_) | Shape::Named(_) => unreachable!("tables hold values here"),
             }
         }

@@ -1,8 +1,9 @@
 //! Submissions → documents: the words and the order of blocks of every notice gongwen
 //! prints, and nothing about how they look (the backends decide that). Per county: 附件1 and
-//! 附件2 as the notice 浙政教督办〔2019〕5号 lays them out, and the cover report to the city
-//! bureau; per city: 附件3 and the cover report to the province office; for the province: a
-//! summary against the notice's goals. No clock is read: the 成文日期 is configured or the
+//! 附件2 as the notice 浙政教督办〔2019〕5号 lays them out, the cover report to the city
+//! bureau, and the three bound as one package (报送材料); per city: 附件3, the cover report to
+//! the province office and their package; for the province: a summary against the notice's
+//! goals. No clock is read: the 成文日期 is configured or the
 //! latest 填报日期 among the inputs, so the same inputs give the same documents.
 
 use std::collections::BTreeMap;
@@ -19,7 +20,7 @@ use crate::rollup::{self, CityRollup, Rollup, meets, percent};
 
 use super::document::{
     Align, Bar, BarChart, Block, DOCUMENT_SCHEMA, DocKind, Document, FormField, Goal, Meta,
-    Orientation, Seal, Section, Table, TableColumn,
+    Orientation, Seal, Section, SectionRole, Table, TableColumn,
 };
 
 use crate::notice::{
@@ -42,17 +43,95 @@ pub enum ComposeError {
     NoSubmissions { city: String },
 }
 
-/// One county's documents: 附件1, 附件2 (when it has county items) and the cover report.
+/// One county's documents: 附件1, 附件2 (when it has county items), the cover report, and the
+/// bound package of all three.
 pub fn county_documents(sub: &Submission, config: &Config) -> Result<Vec<Document>, ComposeError> {
     let county = renderable(sub)?;
     let office = config.county_office(county);
     let date = document_date(&office, sub.filed_on);
-    let mut docs = vec![school_list(sub, county, date)];
+    let mut attachments = vec![school_list(sub, county, date)];
     if !sub.county_items.is_empty() {
-        docs.push(county_list(sub, county, date));
+        attachments.push(county_list(sub, county, date));
     }
-    docs.push(county_report(sub, county, &office, date));
+    let report = county_report(sub, county, &office, date);
+    let package = bound_package(
+        DocKind::CountyPackage,
+        &county.name,
+        &report,
+        &attachments,
+        config.output.duplex,
+    );
+    let mut docs: Vec<Document> = attachments
+        .into_iter()
+        .map(|a| unbound(a, &office))
+        .collect();
+    docs.push(report);
+    docs.push(package);
     Ok(docs)
+}
+
+/// The file name of a bound package: `报送材料_西湖区`.
+pub const PACKAGE_STEM: &str = "报送材料";
+
+/// The bound package, the printed product (GB/T 9704-2012 7.3.7): the report without its
+/// 版记, each attachment on new pages, and the 版记 on a page of its own at the end — an even
+/// page when printed on both sides. Page numbers run on through it.
+fn bound_package(
+    kind: DocKind,
+    owner: &str,
+    report: &Document,
+    attachments: &[Document],
+    duplex: bool,
+) -> Document {
+    let mut sections = Vec::new();
+    let mut colophon = None;
+    for section in &report.sections {
+        let mut section = section.clone();
+        section.blocks.retain(|b| {
+            if matches!(b, Block::Colophon { .. }) {
+                colophon = Some(b.clone());
+                false
+            } else {
+                true
+            }
+        });
+        sections.push(section);
+    }
+    sections.extend(attachments.iter().flat_map(|a| a.sections.iter().cloned()));
+    if let Some(colophon) = colophon {
+        sections.push(Section {
+            orientation: Orientation::Portrait,
+            blocks: vec![colophon],
+            role: if duplex {
+                SectionRole::ColophonOnEvenPage
+            } else {
+                SectionRole::Colophon
+            },
+        });
+    }
+    let mut meta = report.meta.clone();
+    meta.keywords.push(PACKAGE_STEM.to_owned());
+    Document {
+        schema: DOCUMENT_SCHEMA.to_owned(),
+        kind,
+        file_stem: format!("{PACKAGE_STEM}_{owner}"),
+        meta,
+        sections,
+    }
+}
+
+/// An attachment sent as a file of its own, not bound with the document: its label carries
+/// the document's 发文字号 when there is one (西教〔2019〕12号附件1, GB/T 9704-2012 7.3.7).
+fn unbound(mut attachment: Document, office: &Office) -> Document {
+    let number = office.doc_number.trim();
+    if !number.is_empty() {
+        for block in attachment.sections.iter_mut().flat_map(|s| &mut s.blocks) {
+            if let Block::AttachmentHead { label, .. } = block {
+                *label = format!("{number}{label}");
+            }
+        }
+    }
+    attachment
 }
 
 fn renderable(sub: &Submission) -> Result<&CountyRef, ComposeError> {
@@ -178,6 +257,7 @@ fn list_document(
             &["义务教育优质均衡", &county.name, form.title],
         ),
         sections: vec![Section {
+            role: SectionRole::Body,
             orientation: Orientation::Landscape,
             blocks: vec![
                 Block::AttachmentHead {
@@ -465,7 +545,7 @@ fn county_report(
     Document {
         schema: DOCUMENT_SCHEMA.to_owned(),
         kind: DocKind::CountyReport,
-        file_stem: format!("报送函_{}", county.name),
+        file_stem: format!("报告_{}", county.name),
         meta: meta(
             doc_title,
             &office.issuer,
@@ -473,6 +553,7 @@ fn county_report(
             &["义务教育优质均衡", &county.name, "整改清单", "创建时间"],
         ),
         sections: vec![Section {
+            role: SectionRole::Body,
             orientation: Orientation::Portrait,
             blocks,
         }],
@@ -643,7 +724,8 @@ pub fn cities_of(subs: &[Submission]) -> Vec<String> {
         .collect()
 }
 
-/// One city's 附件3 and its cover report to the province office. `subs` may hold other
+/// One city's 附件3, its cover report to the province office, and the package binding them.
+/// `subs` may hold other
 /// cities' submissions too; the latest of each county is used.
 pub fn city_documents(
     city: &str,
@@ -667,10 +749,16 @@ pub fn city_documents(
         date,
         as_of: rollup.as_of,
     };
-    Ok(vec![
-        city_timetable(&picture, &office),
-        city_letter(&picture, &office),
-    ])
+    let timetable = city_timetable(&picture, &office);
+    let report = city_letter(&picture, &office);
+    let package = bound_package(
+        DocKind::CityPackage,
+        city,
+        &report,
+        std::slice::from_ref(&timetable),
+        config.output.duplex,
+    );
+    Ok(vec![unbound(timetable, &office), report, package])
 }
 
 fn plan_table_columns(first: f64, n: usize) -> Vec<TableColumn> {
@@ -762,6 +850,7 @@ fn city_timetable(p: &CityPicture, office: &Office) -> Document {
             &["义务教育优质均衡", city, "创建时间表"],
         ),
         sections: vec![Section {
+            role: SectionRole::Body,
             orientation: Orientation::Portrait,
             blocks,
         }],
@@ -877,7 +966,7 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
     Document {
         schema: DOCUMENT_SCHEMA.to_owned(),
         kind: DocKind::CityLetter,
-        file_stem: format!("报送函_{city}"),
+        file_stem: format!("报告_{city}"),
         meta: meta(
             doc_title,
             &office.issuer,
@@ -885,6 +974,7 @@ fn city_letter(p: &CityPicture, office: &Office) -> Document {
             &["义务教育优质均衡", city, "创建时间表"],
         ),
         sections: vec![Section {
+            role: SectionRole::Body,
             orientation: Orientation::Portrait,
             blocks,
         }],
@@ -1102,6 +1192,7 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
             &["义务教育优质均衡", "全省", "创建时间"],
         ),
         sections: vec![Section {
+            role: SectionRole::Body,
             orientation: Orientation::Portrait,
             blocks,
         }],
@@ -1237,7 +1328,8 @@ mod tests {
             [
                 DocKind::SchoolList,
                 DocKind::CountyList,
-                DocKind::CountyReport
+                DocKind::CountyReport,
+                DocKind::CountyPackage
             ]
         );
         let Block::Table(table) = &docs[0].sections[0].blocks[2] else {
@@ -1271,6 +1363,67 @@ mod tests {
         assert!(texts.contains("计划于2020年创建"));
         assert!(texts.contains("2019年5月20日"));
         assert!(texts.contains("其中1项整改任务的完成时限晚于2020年"));
+    }
+
+    /// The bound package: the report without its 版记, 附件1 and 附件2 with their plain
+    /// labels, the 版记 on a page of its own (an even one by default); the separate files
+    /// carry the 发文字号 before 附件N when it is configured.
+    #[test]
+    fn the_package_binds_report_attachments_and_colophon() {
+        let sub = sample("西湖区", Some(PlanYear::Y2020));
+        let docs = county_documents(&sub, &Config::default()).unwrap();
+        let report = &docs[2];
+        assert_eq!(report.file_stem, "报告_西湖区");
+        let package = &docs[3];
+        assert_eq!(package.file_stem, "报送材料_西湖区");
+        let roles: Vec<_> = package.sections.iter().map(|s| s.role).collect();
+        assert_eq!(
+            roles,
+            [
+                SectionRole::Body,
+                SectionRole::Body,
+                SectionRole::Body,
+                SectionRole::ColophonOnEvenPage
+            ]
+        );
+        let colophons = |d: &Document| {
+            d.sections
+                .iter()
+                .flat_map(|s| &s.blocks)
+                .filter(|b| matches!(b, Block::Colophon { .. }))
+                .count()
+        };
+        assert_eq!(colophons(package), 1);
+        assert_eq!(colophons(report), 1);
+        assert!(matches!(
+            package.sections[3].blocks[..],
+            [Block::Colophon { .. }]
+        ));
+        assert!(matches!(
+            &package.sections[1].blocks[0],
+            Block::AttachmentHead { label, .. } if label == "附件1"
+        ));
+        assert_eq!(package.sections[1], docs[0].sections[0]);
+
+        let config = Config::parse(
+            "[output]\nduplex = false\n[county.\"西湖区\"]\ndoc_number = \"西教〔2019〕12号\"\n",
+        )
+        .unwrap();
+        let docs = county_documents(&sub, &config).unwrap();
+        assert!(matches!(
+            &docs[0].sections[0].blocks[0],
+            Block::AttachmentHead { label, .. } if label == "西教〔2019〕12号附件1"
+        ));
+        assert!(matches!(
+            &docs[1].sections[0].blocks[0],
+            Block::AttachmentHead { label, .. } if label == "西教〔2019〕12号附件2"
+        ));
+        let package = &docs[3];
+        assert!(matches!(
+            &package.sections[1].blocks[0],
+            Block::AttachmentHead { label, .. } if label == "附件1"
+        ));
+        assert_eq!(package.sections[3].role, SectionRole::Colophon);
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub enum DocKind {
     CityLetter,
     /// The province summary of every city.
     ProvinceSummary,
+    /// The county's bound package (报送材料): the report, 附件1, 附件2, then the 版记, page
+    /// numbers running on (GB/T 9704-2012 7.3.7).
+    CountyPackage,
+    /// The city's bound package: the report, 附件3, then the 版记.
+    CityPackage,
 }
 
 /// Document properties (PDF info / DOCX core properties).
@@ -59,6 +64,36 @@ pub struct Meta {
 pub struct Section {
     pub orientation: Orientation,
     pub blocks: Vec<Block>,
+    /// What the section's pages are; most are [`SectionRole::Body`].
+    #[serde(default)]
+    pub role: SectionRole,
+}
+
+impl Section {
+    /// A body section: new page, numbered pages.
+    pub fn new(orientation: Orientation, blocks: Vec<Block>) -> Section {
+        Section {
+            orientation,
+            blocks,
+            role: SectionRole::Body,
+        }
+    }
+}
+
+/// How a section's pages start and whether they are numbered (GB/T 9704-2012 7.5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SectionRole {
+    /// A new page; pages numbered, the numbers running on from the section before.
+    #[default]
+    Body,
+    /// The 版记 page of a bound package: the 版记 at the foot of a new page of its own,
+    /// which carries no page number.
+    Colophon,
+    /// [`SectionRole::Colophon`] for printing on both sides: the 版记 page is an even page
+    /// (the back of the last sheet), after a blank page, also unnumbered, when the section
+    /// before ends on an even page.
+    ColophonOnEvenPage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -209,7 +209,7 @@ mod tests {
     use super::*;
     use crate::render::document::{
         Align, Bar, BarChart, Block, DOCUMENT_SCHEMA, DocKind, FormField, Goal, Meta, Orientation,
-        Seal, Section, Table, TableColumn,
+        Seal, Section, SectionRole, Table, TableColumn,
     };
 
     /// Every block kind, each text distinct.
@@ -296,6 +296,7 @@ mod tests {
                 keywords: Vec::new(),
             },
             sections: vec![Section {
+                role: SectionRole::Body,
                 orientation: Orientation::Portrait,
                 blocks,
             }],

@@ -94,14 +94,15 @@ impl Renderer {
         &self.world
     }
 
-    /// 附件1, 附件2 (when the county has county items) and the cover report of one county.
+    /// 附件1, 附件2 (when the county has county items), the cover report and the bound package
+    /// (报送材料) of one county.
     pub fn county(&mut self, sub: &Submission) -> Result<Rendered, RenderError> {
         let docs = compose::county_documents(sub, &self.config)?;
         self.documents(&docs, Some(sub))
     }
 
-    /// 附件3 and the cover report of `city`, from the latest submission of each county, then
-    /// the city's 附件1 and 附件2 as workbooks ([`crate::lists`]).
+    /// 附件3, the cover report and the bound package of `city`, from the latest submission of
+    /// each county, then the city's 附件1 and 附件2 as workbooks ([`crate::lists`]).
     pub fn city(&mut self, city: &str, subs: &[Submission]) -> Result<Rendered, RenderError> {
         let docs = compose::city_documents(city, subs, &self.config)?;
         let mut rendered = self.documents(&docs, None)?;

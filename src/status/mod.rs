@@ -23,6 +23,7 @@ use crate::config::{Config, Deadlines};
 use crate::domain::{self, Division};
 use crate::model::{PlanYear, Submission};
 use crate::notice;
+use crate::render::compose::PACKAGE_STEM;
 use crate::rollup::{self, Rollup};
 
 /// The page's file name in the outbox.
@@ -763,8 +764,18 @@ fn doc_groups(files: &[String], owner: &str) -> Vec<DocGroup> {
             None => groups.push((label, vec![(format, file)])),
         }
     }
-    // The attachments in their order first, then the rest; PDF before Word.
-    groups.sort_by(|(a, _), (b, _)| (!a.starts_with("附件"), a).cmp(&(!b.starts_with("附件"), b)));
+    // The bound package (报送材料, the printed product) first, then the attachments in their
+    // order, then the rest; PDF before Word.
+    let rank = |label: &str| {
+        if label.starts_with(PACKAGE_STEM) {
+            0
+        } else if label.starts_with("附件") {
+            1
+        } else {
+            2
+        }
+    };
+    groups.sort_by(|(a, _), (b, _)| (rank(a), a).cmp(&(rank(b), b)));
     groups
         .into_iter()
         .map(|(label, mut formats)| {
@@ -1055,7 +1066,9 @@ mod tests {
             "回执/5_r2_萧山区v2.xlsx.回执.txt",
             "杭州市/西湖区/附件1_学校整改清单_西湖区.pdf",
             "杭州市/西湖区/附件1_学校整改清单_西湖区.docx",
-            "杭州市/西湖区/报送函_西湖区.pdf",
+            "杭州市/西湖区/报告_西湖区.pdf",
+            "杭州市/西湖区/报送材料_西湖区.pdf",
+            "杭州市/西湖区/报送材料_西湖区.docx",
             "杭州市/西湖区/回执.txt",
             "杭州市/附件3_创建时间表_杭州市.pdf",
             "全省汇总.pdf",
@@ -1298,6 +1311,16 @@ mod tests {
             href("杭州市/西湖区/附件1_学校整改清单_西湖区.docx")
         )));
         assert!(html.contains(&href("回执/1_a1_西湖区.xlsx.回执.txt")));
+        // The bound package, the printed product, comes first.
+        let package = html
+            .find(&format!(
+                "<span class=\"doc\">报送材料 <a href=\"{}\">PDF</a> <a href=\"{}\">Word</a></span>",
+                href("杭州市/西湖区/报送材料_西湖区.pdf"),
+                href("杭州市/西湖区/报送材料_西湖区.docx")
+            ))
+            .expect("the package");
+        assert!(package < html.find("<span class=\"doc\">附件1 学校整改清单").unwrap());
+        assert!(package < html.find("<span class=\"doc\">报告 <a").unwrap());
         // 萧山区, rejected after an accepted file: both receipts.
         let xiaoshan = overview(&snap, &options(), day(2019, 6, 1));
         let xs = row(&xiaoshan, "330109");
@@ -1373,7 +1396,7 @@ mod tests {
         crate::archive::write_atomic(&layout.outbox.join("回执/r.回执.txt"), b"r").unwrap();
         crate::archive::write_atomic(&layout.outbox.join("回执/other.回执.txt"), b"o").unwrap();
         crate::archive::write_atomic(
-            &layout.outbox.join("杭州市/西湖区/报送函_西湖区.pdf"),
+            &layout.outbox.join("杭州市/西湖区/报告_西湖区.pdf"),
             b"%PDF",
         )
         .unwrap();
@@ -1381,7 +1404,7 @@ mod tests {
         let snap = snapshot(&layout).unwrap();
         assert_eq!(
             snap.files.iter().map(String::as_str).collect::<Vec<_>>(),
-            ["回执/r.回执.txt", "杭州市/西湖区/报送函_西湖区.pdf"]
+            ["回执/r.回执.txt", "杭州市/西湖区/报告_西湖区.pdf"]
         );
         assert_eq!(snap.submissions["330106"].schools.len(), 2);
         write(&layout, &options(), day(2019, 6, 1)).unwrap();

@@ -6,20 +6,23 @@
 use std::borrow::Cow;
 
 use docx_rs::{
-    AlignmentType, BorderType, BreakType, DocGrid, DocGridType, Docx, Footer, HeightRule,
+    AlignmentType, BorderType, BreakType, DocGrid, DocGridType, Docx, Footer, Header, HeightRule,
     LineSpacing, LineSpacingType, PageMargin, PageNum, PageOrientationType, PageSize, Paragraph,
     ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SectionProperty,
-    Shading, ShdType, SpecialIndentType, Tab, TabValueType, Table, TableAlignmentType, TableBorder,
-    TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
-    VAlignType, VMergeType, WidthType, create_footer_rid,
+    SectionType, Shading, ShdType, SpecialIndentType, Tab, TabValueType, Table, TableAlignmentType,
+    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType,
+    TableRow, VAlignType, VMergeType, WidthType, create_footer_rid, create_header_rid,
 };
 
 use super::DocxOptions;
 use super::layout::{CHAR, INDENT_2, LINE, PageGeometry, cells, cells_twips, mm};
 use super::parts::{KAITI, RED, TABLE_LINE, style};
-use super::shapes::{BOOKMARK_BASE, COLOPHON_MARKER, ColophonSpec, SEAL_MARKER, SealSpec, Shapes};
+use super::shapes::{
+    BOOKMARK_BASE, COLOPHON_MARKER, ColophonSpec, SEAL_MARKER, SIDE_NUMBER_MARKER, SealSpec,
+    Shapes, SideNumberSpec,
+};
 use super::xml::is_xml_char;
-use crate::render::document::{self as model, Align, Block, Document, Orientation};
+use crate::render::document::{self as model, Align, Block, Document, Orientation, SectionRole};
 
 /// The docx-rs document and the shapes its markers stand for.
 pub(super) struct Built {
@@ -86,17 +89,15 @@ pub(super) fn build(doc: &Document, opts: &DocxOptions) -> Built {
     };
     let mut docx = Docx::new();
     let count = doc.sections.len();
-    let mut last_geo = builder.geo;
+    let needs = Needs::of(doc);
+    let mut last_sect = section_property(&builder.geo, SectionRole::Body, needs);
     for (i, section) in doc.sections.iter().enumerate() {
         builder.geo = PageGeometry::of(section.orientation);
-        last_geo = builder.geo;
+        let sect = section_property(&builder.geo, section.role, needs);
         let mut children = builder.section(section);
         if i + 1 < count {
             // The section break rides on the section's last paragraph, so it adds no line
             // (docx-rs's own sections add an empty paragraph that can spill onto a blank page).
-            let sect = section_property(&builder.geo)
-                .footer(Footer::new(), &create_footer_rid(1))
-                .even_footer(Footer::new(), &create_footer_rid(2));
             match children.pop() {
                 Some(Child::P(p)) => children.push(Child::P(p.section_property(sect))),
                 other => {
@@ -106,9 +107,12 @@ pub(super) fn build(doc: &Document, opts: &DocxOptions) -> Built {
                     ));
                 }
             }
-        } else if !matches!(children.last(), Some(Child::P(_))) {
-            // A table cannot end the body: Word would add a full-height paragraph itself.
-            children.push(Child::P(Paragraph::new().style(style::TINY)));
+        } else {
+            last_sect = sect;
+            if !matches!(children.last(), Some(Child::P(_))) {
+                // A table cannot end the body: Word would add a full-height paragraph itself.
+                children.push(Child::P(Paragraph::new().style(style::TINY)));
+            }
         }
         for child in children {
             docx = match child {
@@ -120,29 +124,70 @@ pub(super) fn build(doc: &Document, opts: &DocxOptions) -> Built {
     if count == 0 {
         docx = docx.add_paragraph(Paragraph::new().style(style::PLAIN));
     }
-    docx.document = docx
-        .document
-        .default_section_property(section_property(&last_geo));
-    // Registered after the last section's properties: they become rIdFooter1 and rIdFooter2,
-    // which every earlier section refers to as well.
+    docx.document = docx.document.default_section_property(last_sect.clone());
+    // Registered after the last section's properties: they become rIdFooter1 to 3 and
+    // rIdHeader1 to 3, which the sections refer to (see `section_property`).
     docx = docx
         .footer(page_number_footer(false))
         .even_footer(page_number_footer(true));
+    if needs.empty_footer {
+        docx = docx.first_footer(no_number_footer());
+    }
+    if needs.side_numbers {
+        for even in [false, true] {
+            let index = builder.shapes.side_numbers.len();
+            let (x, y, width, height) =
+                PageGeometry::of(Orientation::Landscape).side_number_box(even);
+            builder.shapes.side_numbers.push(SideNumberSpec {
+                x,
+                y,
+                width,
+                height,
+                even,
+            });
+            let id = BOOKMARK_BASE + 900 + index;
+            let marker = Paragraph::new()
+                .style(style::TINY)
+                .add_bookmark_start(id, format!("{SIDE_NUMBER_MARKER}{index}"))
+                .add_bookmark_end(id);
+            let header = Header::new().add_paragraph(marker);
+            docx = if even {
+                docx.even_header(header)
+            } else {
+                docx.header(header)
+            };
+        }
+        docx = docx.first_header(Header::new().add_paragraph(Paragraph::new().style(style::TINY)));
+    }
+    // Registering set the last section's references; it keeps its own.
+    let sect = &mut docx.document.section_property;
+    sect.title_pg = last_sect.title_pg;
+    sect.header_reference = last_sect.header_reference;
+    sect.even_header_reference = last_sect.even_header_reference;
+    sect.first_header_reference = last_sect.first_header_reference;
+    sect.footer_reference = last_sect.footer_reference;
+    sect.even_footer_reference = last_sect.even_footer_reference;
+    sect.first_footer_reference = last_sect.first_footer_reference;
     Built {
         docx,
         shapes: builder.shapes,
     }
 }
 
-/// Page size, margins and line grid of a section. The grid is lines only: with Word's
-/// character grid LibreOffice sets 18–21 characters a line instead of 28 (measured), so the
-/// 28-character line comes from tracking in the styles instead.
-fn section_property(geo: &PageGeometry) -> SectionProperty {
+/// Page size, margins, line grid and footers of a section. The grid is lines only: with
+/// Word's character grid LibreOffice sets 18–21 characters a line instead of 28 (measured),
+/// so the 28-character line comes from tracking in the styles instead.
+///
+/// Page numbers run on from section to section. The 版记 section of a bound package is one
+/// page whose number is suppressed (a first-page footer with no number); printed on both
+/// sides it starts on an even page (`w:type="evenPage"`): Word and LibreOffice insert the
+/// blank page before it themselves.
+fn section_property(geo: &PageGeometry, role: SectionRole, needs: Needs) -> SectionProperty {
     let mut size = PageSize::new().size(geo.width, geo.height);
     if geo.landscape {
         size = size.orient(PageOrientationType::Landscape);
     }
-    SectionProperty::new()
+    let mut sect = SectionProperty::new()
         .page_size(size)
         .page_margin(
             PageMargin::new()
@@ -159,6 +204,62 @@ fn section_property(geo: &PageGeometry) -> SectionProperty {
                 .grid_type(DocGridType::Lines)
                 .line_pitch(LINE as usize),
         )
+        .footer(Footer::new(), &create_footer_rid(1))
+        .even_footer(Footer::new(), &create_footer_rid(2));
+    if needs.side_numbers {
+        // Landscape pages: the number in the header's turned box, none in the footer;
+        // portrait pages: an empty header (a section without one inherits the one before).
+        let header = if geo.landscape { [1, 2] } else { [3, 3] };
+        sect = sect
+            .header(Header::new(), &create_header_rid(header[0]))
+            .even_header(Header::new(), &create_header_rid(header[1]));
+        if geo.landscape {
+            sect = sect
+                .footer(Footer::new(), &create_footer_rid(3))
+                .even_footer(Footer::new(), &create_footer_rid(3));
+        }
+    }
+    match role {
+        SectionRole::Body => {}
+        SectionRole::Colophon | SectionRole::ColophonOnEvenPage => {
+            sect = sect.first_footer(Footer::new(), &create_footer_rid(3));
+            if needs.side_numbers {
+                sect = sect.first_header(Header::new(), &create_header_rid(3));
+            }
+            if role == SectionRole::ColophonOnEvenPage {
+                sect.section_type = Some(SectionType::EvenPage);
+            }
+        }
+    }
+    sect
+}
+
+/// The header and footer parts a document needs beyond the two numbered footers.
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    /// A footer with no number (rIdFooter3): the 版记 page's, and landscape pages'.
+    empty_footer: bool,
+    /// Headers with the landscape pages' turned numbers (rIdHeader1 odd, 2 even) and an empty
+    /// one for the portrait pages (rIdHeader3).
+    side_numbers: bool,
+}
+
+impl Needs {
+    fn of(doc: &Document) -> Needs {
+        let landscape = doc
+            .sections
+            .iter()
+            .any(|s| s.orientation == Orientation::Landscape);
+        Needs {
+            empty_footer: landscape || doc.sections.iter().any(|s| s.role != SectionRole::Body),
+            side_numbers: landscape,
+        }
+    }
+}
+
+/// The footer of a page that carries no number (the 版记 page of a bound package).
+fn no_number_footer() -> Footer {
+    Footer::new().add_paragraph(Paragraph::new().style(style::PAGE_NUMBER))
 }
 
 /// `— 1 —` in 4号 宋体, one character in from the right (odd pages) or the left (even pages).

@@ -43,9 +43,19 @@ pub(super) const INDENT_2: i32 = 640;
 /// a 156 mm line (16 pt glyphs give only 27) in Word and LibreOffice alike.
 pub(super) const TRACKING: i32 = -5;
 
-/// The page number's line starts 7 mm below the type area, where the PDF puts it. (GB/T 9704
-/// 7.5 measures the 7 mm to the dashes, which sit about 9 pt lower in the line.)
+/// GB/T 9704 7.5: the ink of the page number's dashes 7 mm below the type area.
 const PAGE_NUMBER_GAP_MM: f64 = 7.0;
+
+/// How far the dashes' ink lies below the top of the page number's exact 16 pt line, in
+/// twips (measured in LibreOffice: 3.18 mm).
+const DASH_DROP: i32 = 180;
+
+/// [`DASH_DROP`] in the turned box: LibreOffice sets the dashes of vertical text 0.47 mm
+/// further from the line's top (measured).
+const SIDE_DASH_DROP: i32 = 207;
+
+/// One 4号 character, in twips: the page number's indent.
+const SMALL_CHAR: i32 = 280;
 
 /// Height of the page-number line (exact), in twips.
 pub(super) const PAGE_NUMBER_LINE: i32 = 320;
@@ -99,10 +109,28 @@ impl PageGeometry {
         self.height as i32 - self.top - self.bottom
     }
 
+    /// Where a landscape page's number goes (横排表格: where the portrait pages have it on the
+    /// sheet, so along the turned page's left side, the sheet's foot): a box turned a quarter
+    /// clockwise whose line's dashes lie 7 mm beyond the portrait type area's lower edge (28 mm
+    /// from the page's left edge), ending one character above the type area's foot on odd
+    /// pages, starting one character below its head on even ones. `(x, y, width, height)` in
+    /// twips from the page's top left.
+    pub(super) fn side_number_box(&self, even: bool) -> (i32, i32, i32, i32) {
+        let (width, height) = (PAGE_NUMBER_LINE, mm(60.0));
+        let portrait_bottom = PageGeometry::of(Orientation::Portrait).bottom;
+        let x = portrait_bottom - mm(PAGE_NUMBER_GAP_MM) + SIDE_DASH_DROP - width;
+        let y = if even {
+            self.top + SMALL_CHAR
+        } else {
+            self.height as i32 - self.bottom - SMALL_CHAR - height
+        };
+        (x, y, width, height)
+    }
+
     /// Distance from the page's bottom edge to the bottom of the footer, so the page number's
-    /// line starts 7 mm below the type area.
+    /// dashes lie 7 mm below the type area.
     pub(super) fn footer_distance(&self) -> i32 {
-        self.bottom - mm(PAGE_NUMBER_GAP_MM) - PAGE_NUMBER_LINE
+        self.bottom - (mm(PAGE_NUMBER_GAP_MM) - DASH_DROP) - PAGE_NUMBER_LINE
     }
 }
 

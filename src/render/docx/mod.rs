@@ -67,6 +67,10 @@ pub fn render_docx(doc: &Document, opts: &DocxOptions) -> Result<Vec<u8>, DocxEr
     for footer in &mut parts.footers {
         *footer = xml::patch(footer, &no_shapes, &mut ids)?;
     }
+    // The landscape pages' numbers, turned, are shapes in the headers.
+    for header in &mut parts.headers {
+        *header = xml::patch(header, &built.shapes, &mut ids)?;
+    }
     parts.styles = parts::styles().into_bytes();
     parts.settings = parts::settings().into_bytes();
     parts.font_table = parts::font_table().into_bytes();

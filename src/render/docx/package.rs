@@ -44,6 +44,13 @@ pub(super) fn pack(parts: XMLDocx, date: NaiveDate) -> Result<Vec<u8>, DocxError
         ("word/commentsExtended.xml".into(), parts.comments_extended),
         ("word/footnotes.xml".into(), parts.footnotes),
     ];
+    let mut header_rels = parts.header_rels.into_iter();
+    for (i, header) in parts.headers.into_iter().enumerate() {
+        entries.push((format!("word/header{}.xml", i + 1), header));
+        if let Some(rels) = header_rels.next() {
+            entries.push((format!("word/_rels/header{}.xml.rels", i + 1), rels));
+        }
+    }
     let mut footer_rels = parts.footer_rels.into_iter();
     for (i, footer) in parts.footers.into_iter().enumerate() {
         entries.push((format!("word/footer{}.xml", i + 1), footer));

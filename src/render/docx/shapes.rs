@@ -6,7 +6,9 @@
 //!   label, behind the text where the stamp goes (with a VML fallback for Word 2007);
 //! - the 版记 box: a text box holding the 版记 table, aligned to the bottom of the type area.
 //!   LibreOffice 7.4 lays out a floating table (`w:tblpPr`) or a frame (`w:framePr`) as wide
-//!   as the type area in the flow instead (measured), while it places a shape where asked.
+//!   as the type area in the flow instead (measured), while it places a shape where asked;
+//! - a landscape page's number: a text box turned a quarter clockwise in the header, on the
+//!   page's left side where the portrait pages have their number (横排表格).
 //!
 //! Labels and the 版记 stay text, so the DOCX says what the PDF says.
 
@@ -20,6 +22,9 @@ use super::xml::{Xml, elem, empty, text_elem};
 /// `_GwSeal<n>` for seal `n`, `_GwColophon<n>` for 版记 box `n`.
 pub(super) const SEAL_MARKER: &str = "_GwSeal";
 pub(super) const COLOPHON_MARKER: &str = "_GwColophon";
+/// `_GwPageSide<n>`: the page number along the side of a landscape page, `n` its
+/// [`Shapes::side_numbers`] entry (in a header).
+pub(super) const SIDE_NUMBER_MARKER: &str = "_GwPageSide";
 
 /// Bookmark ids of the markers start here (the document has no other bookmarks).
 pub(super) const BOOKMARK_BASE: usize = 9000;
@@ -42,6 +47,20 @@ const LABEL_GAP: f64 = 0.14;
 pub(super) struct Shapes {
     pub seals: Vec<SealSpec>,
     pub colophons: Vec<ColophonSpec>,
+    pub side_numbers: Vec<SideNumberSpec>,
+}
+
+/// Where the page number of a landscape page goes: a text box turned a quarter clockwise
+/// (`vert="vert"`), positioned on the page, holding `— PAGE —` aligned to its end (odd pages,
+/// at the foot of the turned page) or its start (even pages, at the head). Twips from the
+/// page's left and top edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SideNumberSpec {
+    pub x: i32,
+    pub y: i32,
+    pub width: i32,
+    pub height: i32,
+    pub even: bool,
 }
 
 /// Where one seal placeholder goes.
@@ -360,6 +379,110 @@ pub(super) fn colophon_run(
                     text_box(w, false)
                 })?;
                 empty(w, "w10:wrap", &[("type", "topAndBottom")])
+            })
+        },
+    )
+}
+
+/// The run holding a landscape page's number: a text box turned a quarter clockwise, its
+/// text the 页码 style's `— n —` with a PAGE field, on the page where `spec` puts it.
+pub(super) fn side_number_run(w: &mut Xml, spec: &SideNumberSpec, id: u32) -> io::Result<()> {
+    let cx = i64::from(spec.width) * EMU_PER_TWIP;
+    let cy = i64::from(spec.height) * EMU_PER_TWIP;
+    let align = if spec.even { "left" } else { "right" };
+    let content = |w: &mut Xml| {
+        elem(w, "w:txbxContent", &[], |w| {
+            elem(w, "w:p", &[], |w| {
+                elem(w, "w:pPr", &[], |w| {
+                    empty(w, "w:pStyle", &[("w:val", style::PAGE_NUMBER)])?;
+                    empty(w, "w:jc", &[("w:val", align)])
+                })?;
+                let run_text = |w: &mut Xml, t: &str| {
+                    elem(w, "w:r", &[], |w| {
+                        text_elem(w, "w:t", &[("xml:space", "preserve")], t)
+                    })
+                };
+                let fld_char = |w: &mut Xml, kind: &str| {
+                    elem(w, "w:r", &[], |w| {
+                        empty(w, "w:fldChar", &[("w:fldCharType", kind)])
+                    })
+                };
+                run_text(w, "— ")?;
+                fld_char(w, "begin")?;
+                elem(w, "w:r", &[], |w| {
+                    text_elem(w, "w:instrText", &[("xml:space", "preserve")], " PAGE ")
+                })?;
+                fld_char(w, "separate")?;
+                run_text(w, "1")?;
+                fld_char(w, "end")?;
+                run_text(w, " —")
+            })
+        })
+    };
+    let name = format!("页码 {id}");
+    let drawing = Anchor {
+        id,
+        behind: false,
+        overlap: true,
+        horizontal: ("page", Place::Offset(i64::from(spec.x) * EMU_PER_TWIP)),
+        vertical: ("page", Place::Offset(i64::from(spec.y) * EMU_PER_TWIP)),
+        cx,
+        cy,
+        wrap: "wp:wrapNone",
+        doc_pr: &[("name", &name)],
+    };
+    let vml_style = format!(
+        concat!(
+            "position:absolute;margin-left:{x}pt;margin-top:{y}pt;width:{w}pt;height:{h}pt;",
+            "z-index:{id};mso-position-horizontal-relative:page;mso-position-vertical-relative:page"
+        ),
+        x = pt(spec.x),
+        y = pt(spec.y),
+        w = pt(spec.width),
+        h = pt(spec.height),
+        id = id,
+    );
+    alternate_run(
+        w,
+        |w| {
+            anchor(w, &drawing, |w| {
+                empty(w, "wps:cNvSpPr", &[("txBox", "1")])?;
+                elem(w, "wps:spPr", &[], |w| {
+                    xfrm(w, cx, cy)?;
+                    geometry(w, "rect")?;
+                    empty(w, "a:noFill", &[])?;
+                    elem(w, "a:ln", &[], |w| empty(w, "a:noFill", &[]))
+                })?;
+                elem(w, "wps:txbx", &[], content)?;
+                let attrs = [
+                    ("rot", "0"),
+                    ("vert", "vert"),
+                    ("wrap", "square"),
+                    ("lIns", "0"),
+                    ("tIns", "0"),
+                    ("rIns", "0"),
+                    ("bIns", "0"),
+                    ("anchor", "t"),
+                    ("anchorCtr", "0"),
+                ];
+                elem(w, "wps:bodyPr", &attrs, |w| empty(w, "a:noAutofit", &[]))
+            })
+        },
+        |w| {
+            let vml_id = format!("GwPageSide{id}");
+            let attrs = [
+                ("id", vml_id.as_str()),
+                ("style", vml_style.as_str()),
+                ("filled", "f"),
+                ("stroked", "f"),
+            ];
+            elem(w, "v:rect", &attrs, |w| {
+                elem(
+                    w,
+                    "v:textbox",
+                    &[("inset", "0,0,0,0"), ("style", "layout-flow:vertical")],
+                    content,
+                )
             })
         },
     )

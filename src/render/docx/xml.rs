@@ -29,7 +29,7 @@ use quick_xml::name::QName;
 use quick_xml::{Reader, Writer};
 
 use super::DocxError;
-use super::shapes::{self, ColophonSpec, SealSpec, Shapes};
+use super::shapes::{self, ColophonSpec, SealSpec, Shapes, SideNumberSpec};
 
 /// Counters shared by all parts of one document (paragraph ids must be unique in the package).
 #[derive(Debug, Default)]
@@ -185,6 +185,7 @@ fn raw<'v>(key: &'v str, value: &'v str) -> Attribute<'v> {
 enum Shape<'a> {
     Seal(SealSpec, u32),
     Colophon(ColophonSpec, u32, Box<Elem<'a>>),
+    SideNumber(SideNumberSpec, u32),
 }
 
 /// Parses `part`, applies every patch and writes it back.
@@ -254,6 +255,7 @@ fn write_node(w: &mut Xml, node: &Node<'_>, para_ids: bool) -> io::Result<()> {
         Node::Other(event) => w.write_event(event.borrow()),
         Node::Elem(e) => write_elem(w, e, para_ids),
         Node::Shape(Shape::Seal(spec, id)) => shapes::seal_run(w, spec, *id),
+        Node::Shape(Shape::SideNumber(spec, id)) => shapes::side_number_run(w, spec, *id),
         Node::Shape(Shape::Colophon(spec, id, table)) => {
             shapes::colophon_run(w, spec, *id, &|w, para_ids| write_elem(w, table, para_ids))
         }
@@ -292,6 +294,7 @@ struct Patcher<'p, 'a> {
 enum Marker {
     Seal(usize, String),
     Colophon(usize, String),
+    SideNumber(usize, String),
 }
 
 /// The marker `node` is, if it is a `w:bookmarkStart` we wrote as one.
@@ -304,6 +307,9 @@ fn marker(node: &Node<'_>) -> Option<Marker> {
     let id = e.attr("w:id").unwrap_or_default().into_owned();
     if let Some(n) = name.strip_prefix(shapes::SEAL_MARKER) {
         return n.parse().ok().map(|n| Marker::Seal(n, id));
+    }
+    if let Some(n) = name.strip_prefix(shapes::SIDE_NUMBER_MARKER) {
+        return n.parse().ok().map(|n| Marker::SideNumber(n, id));
     }
     let n = name.strip_prefix(shapes::COLOPHON_MARKER)?;
     n.parse().ok().map(|n| Marker::Colophon(n, id))
@@ -353,6 +359,15 @@ impl<'a> Patcher<'_, 'a> {
                         self.ids.next_drawing(),
                         Box::new(table),
                     ));
+                    drop_bookmark_end(nodes, i, &id);
+                }
+                Some(Marker::SideNumber(n, id)) => {
+                    let spec = self
+                        .shapes
+                        .side_numbers
+                        .get(n)
+                        .ok_or_else(|| DocxError::Patch(format!("no side number {n}")))?;
+                    nodes[i] = Node::Shape(Shape::SideNumber(*spec, self.ids.next_drawing()));
                     drop_bookmark_end(nodes, i, &id);
                 }
                 None => {
@@ -747,6 +762,7 @@ mod tests {
                 width: 8844,
                 height: 1200,
             }],
+            side_numbers: Vec::new(),
         };
         let xml = concat!(
             r#"<w:body><w:p w14:paraId="00000009"><w:bookmarkStart w:id="9000" w:name="_GwColophon0" />"#,
@@ -781,6 +797,7 @@ mod tests {
                 width: 100,
                 height: 100,
             }],
+            side_numbers: Vec::new(),
         };
         let xml = r#"<w:body><w:p><w:bookmarkStart w:id="9000" w:name="_GwColophon0" /></w:p><w:p /></w:body>"#;
         assert!(patch(xml.as_bytes(), &shapes, &mut Ids::default()).is_err());
