@@ -154,6 +154,7 @@ fn report() -> Document {
                     .map(str::to_owned)
                     .to_vec(),
             ],
+            corner: None,
         }),
         Block::Notes {
             lines: vec!["1.在对应年份下打“√”。".to_owned()],
@@ -286,6 +287,7 @@ fn school_list() -> Document {
                     rows,
                     group_column: Some(0),
                     footer: Vec::new(),
+                    corner: None,
                 }),
                 Block::Notes {
                     lines: vec![
@@ -816,11 +818,11 @@ fn seal_placeholders_float_behind_the_text() {
     };
     // Vertical offsets from the anchoring paragraph. The signature's seal: its top within a
     // line (579 twips) of the body's last line, which ends where the anchor begins; the
-    // form's seal: at the top of the 填报单位 line.
+    // form's seal: 2 mm below the top of the room kept above the 填报单位 line.
     let v = offsets("wp:positionV", "paragraph");
     assert_eq!(v.len(), 2, "{v:?}");
     assert!((0..579 * 635).contains(&v[0]), "{v:?}");
-    assert_eq!(v[1], 0, "{v:?}");
+    assert!((100 * 635..130 * 635).contains(&v[1]), "{v:?}");
     // Centred over the date, which ends four characters from the right: 2019年5月20日 is
     // about seven characters wide, so the centre is about 7.5 characters from the right.
     let x = *offsets("wp:positionH", "margin").first().expect("x");
@@ -1245,4 +1247,160 @@ fn libreoffice_repeats_the_table_header_on_every_page() {
             i + 1
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 附件3, the form sent on paper with a stamp.
+
+/// Page 1 of `pdf` at `dpi` as RGB pixels: (width, height, pixels).
+fn raster(pdf: &Path, dpi: u32) -> (usize, usize, Vec<u8>) {
+    let prefix = pdf.with_file_name("raster");
+    let status = Command::new("pdftoppm")
+        .args(["-r", &dpi.to_string(), "-f", "1", "-l", "1", "-singlefile"])
+        .arg(pdf)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    let bytes = std::fs::read(prefix.with_extension("ppm")).expect("ppm");
+    // P6, width, height, maxval, one whitespace byte, then pixels.
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
+    }
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    (w, h, bytes[i + 1..i + 1 + w * h * 3].to_vec())
+}
+
+fn city_timetable() -> Document {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/examples/xihu/西湖区.xlsx");
+    let sub = gongwen::pipeline::read_submission(
+        &path,
+        &gongwen::pipeline::WorkbookReader::InProcess,
+        &gongwen::intake::Limits::default(),
+    )
+    .unwrap();
+    let config = gongwen::config::Config::default();
+    gongwen::render::compose::city_documents("杭州市", &[sub], &config)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.kind == DocKind::CityTimetable)
+        .unwrap()
+}
+
+/// The head cell carries the diagonal (w:tl2br); through LibreOffice the seal's dashed ink
+/// stays above the table's box and is centred on the date, as in the PDF. (LibreOffice 7.4
+/// Writer draws no diagonal cell borders; Word does.)
+#[test]
+fn city_timetable_seal_clears_the_table_and_the_head_cell_is_diagonal() {
+    let doc = city_timetable();
+    let bytes = render(&doc);
+    let docx = Docx::open(&bytes);
+    let xml = docx.document();
+    let first_cell = first(first(xml.root(), "tbl").unwrap(), "tc").unwrap();
+    let borders = first(first_cell, "tcBorders").expect("head cell borders");
+    assert!(
+        child(borders, "tl2br").is_some_and(|b| attr(b, "val") == Some("single")),
+        "{}",
+        source(borders)
+    );
+    assert!(texts(first_cell).concat().contains("县（市、区）"));
+    let Some(converted) = convert("stamp", &[("stamp", bytes)]) else {
+        return;
+    };
+    let pdf = &converted.pdfs[0];
+    let dpi = 150;
+    let scale = f64::from(dpi) / 72.0;
+    let (w, h, rgb) = raster(pdf, dpi);
+    let px = |x: usize, y: usize| {
+        let i = (y * w + x) * 3;
+        (rgb[i], rgb[i + 1], rgb[i + 2])
+    };
+    let (mut sx0, mut sy0, mut sx1, mut sy1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    let mut table_top = f64::MAX;
+    for y in 0..h {
+        let mut run = 0;
+        for x in 0..w {
+            let (r, g, b) = px(x, y);
+            if r > 200 && g < 120 && b < 120 {
+                let (fx, fy) = (x as f64 / scale, y as f64 / scale);
+                (sx0, sy0, sx1, sy1) = (sx0.min(fx), sy0.min(fy), sx1.max(fx), sy1.max(fy));
+            }
+            // Table rules: dark runs longer than 100 pt.
+            run = if r < 90 && g < 90 && b < 90 {
+                run + 1
+            } else {
+                0
+            };
+            if run as f64 / scale > 100.0 {
+                table_top = table_top.min(y as f64 / scale);
+            }
+        }
+    }
+    assert!(sx1 > sx0, "no seal ink");
+    let mm = 72.0 / 25.4;
+    eprintln!(
+        "seal {:.1}..{:.1} mm, table from {:.1} mm",
+        sy0 / mm,
+        sy1 / mm,
+        table_top / mm
+    );
+    assert!((sx1 - sx0 - 42.0 * mm).abs() < 1.5 * mm, "diameter");
+    assert!(
+        sy1 < table_top,
+        "seal ink ({sy1:.1} pt) inside the table ({table_top:.1} pt)"
+    );
+    // Centred on the date's characters (its line holds 填报日期：, five characters).
+    let out = Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let html = String::from_utf8_lossy(&out.stdout);
+    let words: Vec<(f64, f64, f64, String)> = html
+        .split("<word ")
+        .skip(1)
+        .map(|w| {
+            let num = |k: &str| -> f64 {
+                let s = &w[w.find(&format!("{k}=\"")).unwrap() + k.len() + 2..];
+                s[..s.find('"').unwrap()].parse().unwrap()
+            };
+            let text = &w[w.find('>').unwrap() + 1..w.find("</word>").unwrap()];
+            (num("xMin"), num("xMax"), num("yMin"), text.to_owned())
+        })
+        .collect();
+    let label = words
+        .iter()
+        .find(|w| w.3.starts_with("填报日期"))
+        .expect("填报日期");
+    let line: Vec<_> = words
+        .iter()
+        .filter(|w| (w.2 - label.2).abs() < 2.0)
+        .collect();
+    // LibreOffice 7.4 ignores w:autoSpaceDN (Word honours it) and puts about 3 pt between
+    // digits and hanzi: the date's width is its ink, the gaps left out.
+    let start = label.0 + 5.0 * 15.8;
+    let ink = line.iter().map(|w| w.1 - w.0.max(start)).sum::<f64>();
+    let end = start + ink;
+    let centre = (sx0 + sx1) / 2.0;
+    eprintln!(
+        "seal centre {:.1} mm, date centre {:.1} mm",
+        centre / mm,
+        (start + end) / 2.0 / mm
+    );
+    assert!(
+        (centre - (start + end) / 2.0).abs() < 1.5 * mm,
+        "seal centre {centre:.1} pt, date centre {:.1} pt",
+        (start + end) / 2.0
+    );
 }

@@ -117,6 +117,7 @@ fn school_list(sub: &Submission, county: &CountyRef, date: NaiveDate) -> Documen
         rows,
         group_column: Some(0),
         footer: Vec::new(),
+        corner: None,
     };
     list_document(DocKind::SchoolList, &SCHOOL_LIST, sub, county, date, table)
 }
@@ -139,6 +140,7 @@ fn county_list(sub: &Submission, county: &CountyRef, date: NaiveDate) -> Documen
         rows,
         group_column: None,
         footer: Vec::new(),
+        corner: None,
     };
     list_document(DocKind::CountyList, &COUNTY_LIST, sub, county, date, table)
 }
@@ -743,11 +745,13 @@ fn city_timetable(p: &CityPicture, office: &Office) -> Document {
             seal: seal(office),
         },
         Block::Table(Table {
-            columns: plan_table_columns(1.1, PlanYear::ALL.len()),
+            // The first column wide enough for the diagonal head cell's two names.
+            columns: plan_table_columns(1.8, PlanYear::ALL.len()),
             header: vec![header],
             rows: vec![row],
             group_column: None,
             footer: vec![totals],
+            corner: Some(TIMETABLE.corner_header.to_owned()),
         }),
     ];
     blocks.push(Block::Notes { lines: notes });
@@ -1012,6 +1016,7 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
             rows,
             group_column: None,
             footer: vec![footer],
+            corner: None,
         }),
         Block::Heading {
             level: 1,
@@ -1033,6 +1038,7 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
             rows: trend_rows,
             group_column: None,
             footer: Vec::new(),
+            corner: None,
         }),
         Block::BarChart(BarChart {
             title: "各年计划创建数与累计数".to_owned(),
