@@ -1404,3 +1404,44 @@ fn city_timetable_seal_clears_the_table_and_the_head_cell_is_diagonal() {
         (start + end) / 2.0
     );
 }
+
+/// The red rule under the 发文字号 spans the type area (156 mm from 28 mm), also when the
+/// number stands one character in with 签发人 on its right: the paragraph it borders has no
+/// indent (its border would run between the indents).
+#[test]
+fn red_rule_spans_the_type_area() {
+    let bytes = render(&report());
+    let docx = Docx::open(&bytes);
+    let xml = docx.document();
+    let bordered = all(xml.root(), "pBdr")
+        .into_iter()
+        .find(|b| child(*b, "bottom").is_some_and(|r| attr(r, "color") == Some("FF0000")))
+        .expect("the red rule");
+    let ppr = bordered.parent().unwrap();
+    assert!(child(ppr, "ind").is_none(), "{}", source(ppr));
+    let Some(converted) = convert("rule", &[("rule", bytes)]) else {
+        return;
+    };
+    let (w, h, rgb) = raster(&converted.pdfs[0], 150);
+    let scale = 150.0 / 72.0;
+    let mm = 72.0 / 25.4;
+    let red = |x: usize, y: usize| {
+        let i = (y * w + x) * 3;
+        rgb[i] > 180 && rgb[i + 1] < 110 && rgb[i + 2] < 110
+    };
+    // The longest red run on the page: the rule (the red mark's strokes are short).
+    let (mut start, mut len) = (0, 0);
+    for y in 0..h {
+        let mut run = 0;
+        for x in 0..w {
+            run = if red(x, y) { run + 1 } else { 0 };
+            if run > len {
+                (start, len) = (x + 1 - run, run);
+            }
+        }
+    }
+    let (x0, width) = (start as f64 / scale / mm, len as f64 / scale / mm);
+    eprintln!("red rule from {x0:.1} mm, {width:.1} mm wide");
+    assert!((x0 - 28.0).abs() < 0.5, "starts at {x0:.1} mm");
+    assert!((width - 156.0).abs() < 0.5, "{width:.1} mm wide");
+}

@@ -401,15 +401,20 @@ impl Builder<'_> {
         let width = self.geo.text_width();
         let mut p = match signer {
             None => text_para(style::DOC_NUMBER, number),
+            // The number one character in by a tab, not an indent: a paragraph's border runs
+            // between its indents, and the red rule spans the type area.
             Some(name) => para(style::PLAIN)
                 .align(AlignmentType::Left)
-                .indent(Some(CHAR), None, None, None)
+                .add_tab(Tab::new().val(TabValueType::Left).pos(CHAR as usize))
                 .add_tab(
                     Tab::new()
                         .val(TabValueType::Right)
                         .pos((width - CHAR) as usize),
                 )
-                .add_run(append_text(text_run(number).add_tab(), "签发人："))
+                .add_run(append_text(
+                    append_text(Run::new().add_tab(), number).add_tab(),
+                    "签发人：",
+                ))
                 .add_run(text_run(name).fonts(face(KAITI))),
         };
         p.property = p.property.set_borders(
