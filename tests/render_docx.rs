@@ -1254,9 +1254,23 @@ fn libreoffice_repeats_the_table_header_on_every_page() {
 
 /// Page 1 of `pdf` at `dpi` as RGB pixels: (width, height, pixels).
 fn raster(pdf: &Path, dpi: u32) -> (usize, usize, Vec<u8>) {
+    raster_page(pdf, 1, dpi)
+}
+
+/// Page `page` of `pdf` at `dpi` as RGB pixels: (width, height, pixels).
+fn raster_page(pdf: &Path, page: usize, dpi: u32) -> (usize, usize, Vec<u8>) {
     let prefix = pdf.with_file_name("raster");
+    let page = page.to_string();
     let status = Command::new("pdftoppm")
-        .args(["-r", &dpi.to_string(), "-f", "1", "-l", "1", "-singlefile"])
+        .args([
+            "-r",
+            &dpi.to_string(),
+            "-f",
+            &page,
+            "-l",
+            &page,
+            "-singlefile",
+        ])
         .arg(pdf)
         .arg(&prefix)
         .status()
@@ -1444,4 +1458,91 @@ fn red_rule_spans_the_type_area() {
     eprintln!("red rule from {x0:.1} mm, {width:.1} mm wide");
     assert!((x0 - 28.0).abs() < 0.5, "starts at {x0:.1} mm");
     assert!((width - 156.0).abs() < 0.5, "{width:.1} mm wide");
+}
+
+/// Words of `pdftotext -bbox` per page: (x min, x max, y min, text).
+fn words(pdf: &Path) -> Vec<Vec<(f64, f64, f64, String)>> {
+    let out = Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let html = String::from_utf8_lossy(&out.stdout).into_owned();
+    html.split("<page ")
+        .skip(1)
+        .map(|page| {
+            page.split("<word ")
+                .skip(1)
+                .map(|w| {
+                    let num = |k: &str| -> f64 {
+                        let s = &w[w.find(&format!("{k}=\"")).unwrap() + k.len() + 2..];
+                        s[..s.find('"').unwrap()].parse().unwrap()
+                    };
+                    let text = &w[w.find('>').unwrap() + 1..w.find("</word>").unwrap()];
+                    (num("xMin"), num("xMax"), num("yMin"), text.to_owned())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Through LibreOffice the signature's seal is centred on the date and on the office as the
+/// PDF's is, whatever width LibreOffice gives the digits (it keeps about 3 pt between digits
+/// and hanzi, ignoring w:autoSpaceDN).
+#[test]
+fn libreoffice_centres_the_seal_on_the_date() {
+    let Some(converted) = convert("sealed", &[("sealed", render(&report()))]) else {
+        return;
+    };
+    let pdf = &converted.pdfs[0];
+    let pages = words(pdf);
+    let (index, page) = pages
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.iter().any(|w| w.3 == "杭州市西湖区教育局"))
+        .expect("the office's page");
+    let office = page.iter().find(|w| w.3 == "杭州市西湖区教育局").unwrap();
+    // The date: the line below the office, from its first word to its last.
+    let date: Vec<_> = page
+        .iter()
+        .filter(|w| w.2 > office.2 + 10.0 && w.2 < office.2 + 40.0)
+        .collect();
+    assert!(!date.is_empty(), "no date line");
+    let date_centre = (date.iter().map(|w| w.0).fold(f64::MAX, f64::min)
+        + date.iter().map(|w| w.1).fold(f64::MIN, f64::max))
+        / 2.0;
+    let office_centre = (office.0 + office.1) / 2.0;
+    let (w, h, rgb) = raster_page(pdf, index + 1, 150);
+    let scale = 150.0 / 72.0;
+    let (mut x0, mut x1) = (f64::MAX, f64::MIN);
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * w + x) * 3;
+            let fy = y as f64 / scale;
+            // Seal ink near the signature (the red mark and rule are far above it).
+            if rgb[i] > 200 && rgb[i + 1] < 120 && rgb[i + 2] < 120 && (fy - office.2).abs() < 80.0
+            {
+                x0 = x0.min(x as f64 / scale);
+                x1 = x1.max(x as f64 / scale);
+            }
+        }
+    }
+    assert!(x1 > x0, "no seal ink");
+    let mm = 72.0 / 25.4;
+    let seal_centre = (x0 + x1) / 2.0;
+    eprintln!(
+        "seal centre {:.1} mm, date {:.1} mm, office {:.1} mm",
+        seal_centre / mm,
+        date_centre / mm,
+        office_centre / mm
+    );
+    assert!(
+        (seal_centre - date_centre).abs() < mm,
+        "seal off the date's centre"
+    );
+    assert!(
+        (seal_centre - office_centre).abs() < mm,
+        "seal off the office's centre"
+    );
 }

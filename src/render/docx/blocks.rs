@@ -516,12 +516,26 @@ impl Builder<'_> {
                 }
                 out.push(Child::P(anchor));
                 out.push(Child::P(para(style::PLAIN).keep_next(true)));
-                let office_p = right(
-                    text_para(style::PLAIN, office),
-                    centre_from_right - office_w / 2.0,
-                );
+                // The office and the date centred on the seal's centre (a paragraph centred
+                // between a left indent and the right margin), so the seal sits on them
+                // whatever width Word or LibreOffice gives their digits and gaps. An office
+                // wider than that span ends at the right margin instead.
+                let span = cells_twips(2.0 * centre_from_right);
+                let centred = |p: Paragraph| {
+                    p.align(AlignmentType::Center).indent(
+                        Some(self.geo.text_width() - span),
+                        None,
+                        Some(0),
+                        None,
+                    )
+                };
+                let office_p = if cells_twips(office_w) < span {
+                    centred(text_para(style::PLAIN, office))
+                } else {
+                    right(text_para(style::PLAIN, office), 0.0)
+                };
                 out.push(Child::P(office_p.keep_next(true)));
-                out.push(Child::P(right(text_para(style::PLAIN, date), date_right)));
+                out.push(Child::P(centred(text_para(style::PLAIN, date))));
             }
             None => {
                 let mut office_right = 2.0;
