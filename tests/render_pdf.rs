@@ -642,7 +642,7 @@ fn report_head_signature_colophon_and_page_numbers() {
     let office = sig_page
         .words
         .iter()
-        .find(|w| w.text == "西湖区教育局" && w.y1 <= date.y0)
+        .find(|w| w.text == "杭州市西湖区教育局" && w.y1 <= date.y0)
         .expect("office name");
     near(
         date.x1,

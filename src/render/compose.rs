@@ -1272,7 +1272,7 @@ mod tests {
         let report = &docs[2];
         assert_eq!(report.meta.date.to_string(), "2019-05-20");
         let texts = report.texts().join("\n");
-        assert!(texts.contains("西湖区教育局文件"));
+        assert!(texts.contains("杭州市西湖区教育局文件"));
         assert!(texts.contains("杭州市教育局："));
         assert!(texts.contains("计划于2020年创建"));
         assert!(texts.contains("2019年5月20日"));
