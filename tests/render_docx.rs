@@ -1546,3 +1546,75 @@ fn libreoffice_centres_the_seal_on_the_date() {
         "seal off the office's centre"
     );
 }
+
+/// Through LibreOffice a small table stays on one page, as in the PDF: the province summary of
+/// the fixtures' counties, whose five-row 累计进度 table was split 1 + 4.
+#[test]
+fn libreoffice_keeps_small_tables_on_one_page() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut subs = Vec::new();
+    let mut dirs = vec![fixtures.join("examples"), fixtures.join("counties")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "xlsx") {
+                let sub = gongwen::pipeline::read_submission(
+                    &path,
+                    &gongwen::pipeline::WorkbookReader::InProcess,
+                    &gongwen::intake::Limits::default(),
+                )
+                .unwrap();
+                if !sub.has_errors() {
+                    subs.push(sub);
+                }
+            }
+        }
+    }
+    let doc =
+        gongwen::render::compose::province_summary(&subs, &gongwen::config::Config::default())
+            .unwrap();
+    let Some(converted) = convert("small", &[("small", render(&doc))]) else {
+        return;
+    };
+    // Each page's text rows: its lines at the same height run together (a table row's cells
+    // come out as separate lines).
+    let pages: Vec<Vec<String>> = pdf_pages(&converted.pdfs[0])
+        .into_iter()
+        .map(|p| {
+            let mut rows: Vec<(f64, String)> = Vec::new();
+            for (y, text) in p.lines {
+                match rows.iter_mut().find(|(ry, _)| (ry - y).abs() < 3.0) {
+                    Some((_, row)) => row.push_str(&squeeze(&text)),
+                    None => rows.push((y, squeeze(&text))),
+                }
+            }
+            rows.into_iter().map(|(_, r)| r).collect()
+        })
+        .collect();
+    let mut checked = 0;
+    for block in &doc.sections[0].blocks {
+        let Block::Table(t) = block else { continue };
+        let on: BTreeSet<usize> = t
+            .rows
+            .iter()
+            .flat_map(|r| {
+                let row = squeeze(&r.concat());
+                pages
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, p)| p.contains(&row))
+                    .map(|(i, _)| i)
+            })
+            .collect();
+        assert_eq!(
+            on.len(),
+            1,
+            "a table of {} rows on pages {on:?}",
+            t.rows.len()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "{checked} tables");
+}

@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -1559,4 +1560,62 @@ fn city_timetable_seal_clears_the_table_and_the_head_cell_is_diagonal() {
         .count();
     assert_eq!(on_line, 7, "no diagonal in the head cell");
     assert!(page.find("县（市、区）").is_some() && page.find("设区市").is_some());
+}
+
+/// A small table is not split across pages, and its 注 stay with it: the province summary of
+/// the fixtures' counties, whose five-row 累计进度 table typst split 3 + 2.
+#[test]
+fn small_tables_stay_on_one_page() {
+    let reader = gongwen::pipeline::WorkbookReader::InProcess;
+    let limits = gongwen::intake::Limits::default();
+    let fixtures = repo().join("tests/fixtures");
+    let mut subs = Vec::new();
+    for dir in ["examples", "counties"] {
+        for entry in walk(&fixtures.join(dir)) {
+            if entry.extension().is_some_and(|e| e == "xlsx") {
+                let sub = gongwen::pipeline::read_submission(&entry, &reader, &limits).unwrap();
+                if !sub.has_errors() {
+                    subs.push(sub);
+                }
+            }
+        }
+    }
+    let doc = compose::province_summary(&subs, &Config::default()).unwrap();
+    let Some(out) = render(&doc) else { return };
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let pages = bbox(&path);
+    let texts: Vec<String> = pages
+        .iter()
+        .map(|p| p.words.iter().map(|w| w.text.as_str()).collect())
+        .collect();
+    let tables = doc.sections[0].blocks.iter().filter_map(|b| match b {
+        Block::Table(t) => Some(t),
+        _ => None,
+    });
+    let mut checked = 0;
+    for t in tables {
+        // A row by its cells run together, as pdftotext prints a row of short cells.
+        let rows: Vec<String> = t.rows.iter().map(|r| r.concat()).collect();
+        let on: BTreeSet<usize> = rows
+            .iter()
+            .flat_map(|r| {
+                texts
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, t)| t.contains(r.as_str()))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(
+            on.len(),
+            1,
+            "a table of {} rows on pages {on:?}",
+            rows.len()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "{checked} tables");
 }

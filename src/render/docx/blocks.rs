@@ -10,8 +10,8 @@ use docx_rs::{
     LineSpacing, LineSpacingType, PageMargin, PageNum, PageOrientationType, PageSize, Paragraph,
     ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SectionProperty,
     Shading, ShdType, SpecialIndentType, Tab, TabValueType, Table, TableAlignmentType, TableBorder,
-    TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
-    VAlignType, VMergeType, WidthType, create_footer_rid,
+    TableBorderPosition, TableBorders, TableCell, TableCellContent, TableCellMargins,
+    TableLayoutType, TableRow, TableRowChild, VAlignType, VMergeType, WidthType, create_footer_rid,
 };
 
 use super::DocxOptions;
@@ -58,6 +58,8 @@ const NOTES_GAP: u32 = 260;
 /// 五号 (10.5 pt) on 15 pt, for tables of more than six columns.
 const SMALL_TABLE_SIZE: usize = 21;
 const SMALL_TABLE_LINE: i32 = 300;
+/// Tables of at most this many rows (header and footer included) are kept on one page.
+const SMALL_TABLE_ROWS: usize = 40;
 /// Minimum height of a table row.
 const ROW_HEIGHT: f32 = 510.0;
 const SMALL_ROW_HEIGHT: f32 = 360.0;
@@ -186,6 +188,18 @@ struct Builder<'a> {
     geo: PageGeometry,
 }
 
+/// Every paragraph of `row` kept with the next: Word and LibreOffice keep a table's rows
+/// together this way.
+fn keep_with_next(row: &mut TableRow) {
+    for TableRowChild::TableCell(cell) in &mut row.cells {
+        for content in &mut cell.children {
+            if let TableCellContent::Paragraph(p) = content {
+                p.property = std::mem::take(&mut p.property).keep_next(true);
+            }
+        }
+    }
+}
+
 /// A paragraph of one of our styles.
 fn para(style: &str) -> Paragraph {
     Paragraph::new().style(style)
@@ -274,8 +288,26 @@ fn gap(prev: Option<&Block>, block: &Block) -> i32 {
 impl Builder<'_> {
     fn section(&mut self, section: &model::Section) -> Vec<Child> {
         let mut out = Vec::new();
-        let mut prev = None;
-        for block in &section.blocks {
+        let mut prev: Option<&Block> = None;
+        for (i, block) in section.blocks.iter().enumerate() {
+            if let Block::Table(table) = block {
+                // A small table is kept on one page, with the 注 after it, as the PDF keeps
+                // it; not a form's table under its title and fields.
+                let under_form = matches!(
+                    prev,
+                    Some(Block::FormFields { .. } | Block::AttachmentHead { .. })
+                );
+                let rows = table.header.len() + table.rows.len() + table.footer.len();
+                if !under_form && rows <= SMALL_TABLE_ROWS {
+                    let notes = matches!(section.blocks.get(i + 1), Some(Block::Notes { .. }));
+                    if matches!(out.last(), Some(Child::T(_))) {
+                        out.push(Child::P(para(style::TINY)));
+                    }
+                    out.push(Child::T(self.table_kept(table, notes)));
+                    prev = Some(block);
+                    continue;
+                }
+            }
             self.block(prev, block, &mut out);
             prev = Some(block);
         }
@@ -634,6 +666,16 @@ impl Builder<'_> {
     /// repeat on every page, the group column merged down over equal consecutive values,
     /// footer rows in bold.
     fn table(&self, t: &model::Table) -> Table {
+        self.table_with(t, false, false)
+    }
+
+    /// A small table kept on one page: every row unsplit and its paragraphs kept with the
+    /// next, the last row too when 注 follow.
+    fn table_kept(&self, t: &model::Table, notes: bool) -> Table {
+        self.table_with(t, true, notes)
+    }
+
+    fn table_with(&self, t: &model::Table, keep: bool, keep_last: bool) -> Table {
         let longest = t
             .header
             .iter()
@@ -758,6 +800,20 @@ impl Builder<'_> {
                     .row_height(min_height)
                     .height_rule(HeightRule::AtLeast),
             );
+        }
+        if keep {
+            let last = rows.len().saturating_sub(1);
+            rows = rows
+                .into_iter()
+                .enumerate()
+                .map(|(r, row)| {
+                    let mut row = row.cant_split();
+                    if r < last || keep_last {
+                        keep_with_next(&mut row);
+                    }
+                    row
+                })
+                .collect();
         }
         let rule = |pos| {
             TableBorder::new(pos)
