@@ -1619,3 +1619,31 @@ fn small_tables_stay_on_one_page() {
     }
     assert!(checked >= 2, "{checked} tables");
 }
+
+/// No runts: no line of the city's letter holds one or two characters alone (its attachment
+/// list ended …时间/表 and …（电子/版）).
+#[test]
+fn no_line_holds_one_or_two_characters() {
+    let subs = vec![sample_submission()];
+    let docs = compose::city_documents("杭州市", &subs, &Config::default()).unwrap();
+    let Some(out) = render(doc_of(&docs, DocKind::CityLetter)) else {
+        return;
+    };
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let text = plain_text(&path);
+    let runts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            let n = l.chars().filter(|c| !c.is_whitespace()).count();
+            // pdftotext sets a compressed full stop (）。) apart on a line of its own.
+            let punctuation = l.chars().all(|c| "。，、；：）".contains(c));
+            (1..=2).contains(&n) && !l.starts_with('—') && !punctuation
+        })
+        .collect();
+    assert!(runts.is_empty(), "runts {runts:?} in\n{text}");
+    assert!(text.contains("时间表"), "{text}");
+}
