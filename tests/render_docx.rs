@@ -1618,3 +1618,36 @@ fn libreoffice_keeps_small_tables_on_one_page() {
     }
     assert!(checked >= 2, "{checked} tables");
 }
+
+/// No space between digits and hanzi (2019年5月, not 2019 年 5 月): the paragraph defaults and
+/// the Normal style turn Word's automatic spacing off (w:autoSpaceDE, w:autoSpaceDN), and
+/// nothing turns it back on. (LibreOffice 7.4 reads neither: its writerfilter skips both.)
+#[test]
+fn automatic_space_between_digits_and_hanzi_is_off() {
+    let docx = Docx::open(&render(&report()));
+    let styles = docx.xml("word/styles.xml");
+    let defaults = first(styles.root(), "pPrDefault").expect("pPrDefault");
+    let normal = all(styles.root(), "style")
+        .into_iter()
+        .find(|s| attr(*s, "default") == Some("1") && attr(*s, "type") == Some("paragraph"))
+        .expect("default paragraph style");
+    for node in [defaults, normal] {
+        for name in ["autoSpaceDE", "autoSpaceDN"] {
+            assert!(
+                has(node, name, &[("val", "0")]),
+                "{name} in {}",
+                source(node)
+            );
+        }
+    }
+    for part in ["word/styles.xml", "word/document.xml"] {
+        let xml = docx.xml(part);
+        let on = xml
+            .root()
+            .descendants()
+            .filter(|n| is(*n, "autoSpaceDE") || is(*n, "autoSpaceDN"))
+            .filter(|n| attr(*n, "val") != Some("0"))
+            .count();
+        assert_eq!(on, 0, "{part} turns automatic spacing on");
+    }
+}
