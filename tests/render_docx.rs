@@ -1020,6 +1020,17 @@ fn odd_models_still_render() {
             == 9,
         "no cell text is lost"
     );
+    // A seal over no fields, and a diagonal head over an empty header.
+    let mut doc = school_list();
+    doc.sections[0].blocks.push(Block::FormFields {
+        fields: Vec::new(),
+        seal: Some(seal()),
+    });
+    if let Block::Table(t) = &mut doc.sections[0].blocks[2] {
+        t.header = vec![Vec::new()];
+        t.corner = Some("县（市、区）".to_owned());
+    }
+    Docx::open(&render(&doc)).document();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -620,9 +620,12 @@ impl Builder<'_> {
                 let last = fields.len().saturating_sub(1);
                 // The room above the first line: the seal's offset counts from above it.
                 let above = (diameter / 2 - centre_y + mm(SEAL_CLEARANCE_MM)).max(0);
-                // The seal's centre: the date's.
-                let date = &fields[last.min(fields.len().saturating_sub(1))];
-                let centre = cells_twips(cells(&date.label) + 1.0 + cells(&date.value) / 2.0)
+                // The seal's centre: the date's (the last field's value).
+                let centre = fields
+                    .last()
+                    .map_or(0, |date| {
+                        cells_twips(cells(&date.label) + 1.0 + cells(&date.value) / 2.0)
+                    })
                     .clamp(diameter / 2, (width - diameter / 2).max(diameter / 2));
                 for (i, field) in fields.iter().enumerate() {
                     let mut p = para(style::PLAIN)
