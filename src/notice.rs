@@ -187,8 +187,10 @@ pub struct Timetable {
     /// The field above the table naming the city bureau (with （盖章）), before
     /// [`FILED_ON_FIELD`].
     pub unit_field: &'static str,
-    /// The header of the first column, the city's.
+    /// The header of the first column, the city's: under the diagonal of the head cell.
     pub city_header: &'static str,
+    /// Above the diagonal of the head cell (县（市、区）╲ 设区市): what the year columns list.
+    pub corner_header: &'static str,
     /// The first cell of the totals row under the table.
     pub totals: &'static str,
 }
@@ -207,6 +209,7 @@ pub const TIMETABLE: Timetable = Timetable {
     name: "创建时间表",
     unit_field: "填报单位",
     city_header: "设区市",
+    corner_header: "县（市、区）",
     totals: "合计（个）",
 };
 

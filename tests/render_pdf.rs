@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -784,7 +785,7 @@ fn report_head_signature_colophon_and_page_numbers() {
     let office = sig_page
         .words
         .iter()
-        .find(|w| w.text == "西湖区教育局" && w.y1 <= date.y0)
+        .find(|w| w.text == "杭州市西湖区教育局" && w.y1 <= date.y0)
         .expect("office name");
     near(
         date.x1,
@@ -1814,4 +1815,186 @@ fn decode_gray(bytes: &[u8]) -> (Vec<u8>, u32, u32) {
         })
         .collect();
     (gray, info.width, info.height)
+}
+
+// ---------------------------------------------------------------------------------------
+// 附件3, the one form sent on paper with a stamp.
+
+/// The seal's box (min x, min y, max x, max y) in points: the dashed red ink.
+fn seal_box(raster: &Raster) -> (f64, f64, f64, f64) {
+    let seal: Vec<(f64, f64)> = raster.points(|p| p.0 > 200 && p.1 < 120 && p.2 < 120);
+    assert!(!seal.is_empty(), "no seal outline");
+    let min = |f: fn(&(f64, f64)) -> f64| seal.iter().map(f).fold(f64::MAX, f64::min);
+    let max = |f: fn(&(f64, f64)) -> f64| seal.iter().map(f).fold(f64::MIN, f64::max);
+    (min(|p| p.0), min(|p| p.1), max(|p| p.0), max(|p| p.1))
+}
+
+/// 7.3.5 on 附件3: the seal presses on 填报单位 and the date, centred on the date and
+/// `seal-centre` below the top of the office's line as the signature's, and no seal ink falls
+/// inside the table's box; the head cell is split by a diagonal (县（市、区）╲ 设区市).
+#[test]
+fn city_timetable_seal_clears_the_table_and_the_head_cell_is_diagonal() {
+    let subs = vec![sample_submission()];
+    let docs = compose::city_documents("杭州市", &subs, &Config::default()).unwrap();
+    let Some(out) = render(doc_of(&docs, DocKind::CityTimetable)) else {
+        return;
+    };
+    if !has_tool("pdftotext") || !has_tool("pdftoppm") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let page = &bbox(&path)[0];
+    let lines = page.lines();
+    let office = lines
+        .iter()
+        .find(|l| line_text(l).starts_with("填报单位"))
+        .expect("填报单位 line");
+    let date = lines
+        .iter()
+        .find(|l| line_text(l).starts_with("填报日期"))
+        .expect("填报日期 line");
+    // The date after its label: five characters (填报日期：) at 16 pt.
+    let date_start = date[0].x0 + 5.0 * 16.0;
+    let date_end = date.last().unwrap().x1;
+    let raster = raster(&path, 1, 150);
+    let (x0, y0, x1, y1) = seal_box(&raster);
+    near(x1 - x0, 42.0 * MM, "seal diameter");
+    near(
+        (x0 + x1) / 2.0,
+        (date_start + date_end) / 2.0,
+        "seal centred on the date",
+    );
+    // As the signature's: centre 14 pt below the top of the office's characters.
+    near(
+        (y0 + y1) / 2.0,
+        office[0].y0 + 14.0,
+        "seal centre below the office's top",
+    );
+    // The table: its rules are the long dark horizontal runs.
+    let rules = raster.runs(is_dark, 100.0);
+    assert!(!rules.is_empty(), "no table rules");
+    let table_top = rules.iter().map(|r| r.0).fold(f64::MAX, f64::min);
+    let table_left = rules.iter().map(|r| r.1).fold(f64::MAX, f64::min);
+    let table_right = rules.iter().map(|r| r.2).fold(f64::MIN, f64::max);
+    eprintln!(
+        "seal {:.1}..{:.1} mm, table from {:.1} mm",
+        y0 / MM,
+        y1 / MM,
+        table_top / MM
+    );
+    assert!(
+        y1 < table_top && x1 > table_left && x0 < table_right,
+        "seal ink ({y1:.1} pt) reaches the table ({table_top:.1} pt)"
+    );
+    // The title above stays clear too.
+    let title = lines
+        .iter()
+        .rfind(|l| l[0].y0 < office[0].y0 && line_text(l).contains("时间表"))
+        .expect("title");
+    assert!(y0 > title[0].y1, "the seal runs into the title");
+    // The head cell: from its top-left corner to its bottom-right, dark ink along the line.
+    let mut ys: Vec<f64> = rules.iter().map(|r| r.0).collect();
+    ys.dedup_by(|a, b| (*a - *b).abs() < 2.0);
+    let head_bottom = ys[1];
+    let head_right = table_left + (table_right - table_left) * 1.8 / 6.8;
+    let on_line = (2..9)
+        .filter(|i| {
+            let t = f64::from(*i) / 10.0;
+            let (x, y) = (
+                table_left + t * (head_right - table_left),
+                table_top + t * (head_bottom - table_top),
+            );
+            let (px, py) = ((x * raster.scale) as usize, (y * raster.scale) as usize);
+            (px.saturating_sub(4)..px + 4)
+                .any(|qx| (py.saturating_sub(2)..py + 2).any(|qy| is_dark(raster.pixel(qx, qy))))
+        })
+        .count();
+    assert_eq!(on_line, 7, "no diagonal in the head cell");
+    assert!(page.find("县（市、区）").is_some() && page.find("设区市").is_some());
+}
+
+/// A small table is not split across pages, and its 注 stay with it: the province summary of
+/// the fixtures' counties, whose five-row 累计进度 table typst split 3 + 2.
+#[test]
+fn small_tables_stay_on_one_page() {
+    let reader = gongwen::pipeline::WorkbookReader::InProcess;
+    let limits = gongwen::intake::Limits::default();
+    let fixtures = repo().join("tests/fixtures");
+    let mut subs = Vec::new();
+    for dir in ["examples", "counties"] {
+        for entry in walk(&fixtures.join(dir)) {
+            if entry.extension().is_some_and(|e| e == "xlsx") {
+                let sub = gongwen::pipeline::read_submission(&entry, &reader, &limits).unwrap();
+                if !sub.has_errors() {
+                    subs.push(sub);
+                }
+            }
+        }
+    }
+    let doc = compose::province_summary(&subs, &Config::default()).unwrap();
+    let Some(out) = render(&doc) else { return };
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let pages = bbox(&path);
+    let texts: Vec<String> = pages
+        .iter()
+        .map(|p| p.words.iter().map(|w| w.text.as_str()).collect())
+        .collect();
+    let tables = doc.sections[0].blocks.iter().filter_map(|b| match b {
+        Block::Table(t) => Some(t),
+        _ => None,
+    });
+    let mut checked = 0;
+    for t in tables {
+        // A row by its cells run together, as pdftotext prints a row of short cells.
+        let rows: Vec<String> = t.rows.iter().map(|r| r.concat()).collect();
+        let on: BTreeSet<usize> = rows
+            .iter()
+            .flat_map(|r| {
+                texts
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, t)| t.contains(r.as_str()))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(
+            on.len(),
+            1,
+            "a table of {} rows on pages {on:?}",
+            rows.len()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "{checked} tables");
+}
+
+/// No runts: no line of the city's letter holds one or two characters alone (its attachment
+/// list ended …时间/表 and …（电子/版）).
+#[test]
+fn no_line_holds_one_or_two_characters() {
+    let subs = vec![sample_submission()];
+    let docs = compose::city_documents("杭州市", &subs, &Config::default()).unwrap();
+    let Some(out) = render(doc_of(&docs, DocKind::CityLetter)) else {
+        return;
+    };
+    if !has_tool("pdftotext") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let text = plain_text(&path);
+    let runts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            let n = l.chars().filter(|c| !c.is_whitespace()).count();
+            // pdftotext sets a compressed full stop (）。) apart on a line of its own.
+            let punctuation = l.chars().all(|c| "。，、；：）".contains(c));
+            (1..=2).contains(&n) && !l.starts_with('—') && !punctuation
+        })
+        .collect();
+    assert!(runts.is_empty(), "runts {runts:?} in\n{text}");
+    assert!(text.contains("时间表"), "{text}");
 }

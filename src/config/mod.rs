@@ -456,7 +456,7 @@ impl Config {
             .unwrap_or_else(|| self.defaults.clone());
         self.office(
             &own,
-            format!("{}教育局", county.name),
+            default_county_issuer(county),
             format!("{}教育局", county.city),
         )
     }
@@ -508,6 +508,23 @@ impl Config {
             seal_label: self.seal.label.clone(),
             issuer,
         }
+    }
+}
+
+/// A county's bureau as it names itself: a district's (区) with its city, 杭州市西湖区教育局,
+/// as districts share their names across cities; a county's or a county-level city's
+/// without, 桐庐县教育局, 建德市教育局.
+fn default_county_issuer(county: &CountyRef) -> String {
+    let registry = domain::registry();
+    let district = registry
+        .divisions
+        .iter()
+        .find(|d| d.code == county.code)
+        .is_some_and(|d| d.kind == "区");
+    if district && !county.name.starts_with(county.city.as_str()) {
+        format!("{}{}教育局", county.city, county.name)
+    } else {
+        format!("{}教育局", county.name)
     }
 }
 
@@ -728,10 +745,19 @@ mod tests {
     fn empty_file_gives_registry_defaults() {
         let config = Config::parse("").unwrap();
         let office = config.county_office(&county("西湖区"));
-        assert_eq!(office.issuer, "西湖区教育局");
-        assert_eq!(office.red_header, "西湖区教育局文件");
+        assert_eq!(office.issuer, "杭州市西湖区教育局");
+        assert_eq!(office.red_header, "杭州市西湖区教育局文件");
         assert_eq!(office.addressee, "杭州市教育局");
-        assert_eq!(office.printer, "西湖区教育局办公室");
+        assert_eq!(office.printer, "杭州市西湖区教育局办公室");
+        // Counties and county-level cities are named without their city.
+        assert_eq!(
+            config.county_office(&county("桐庐县")).issuer,
+            "桐庐县教育局"
+        );
+        assert_eq!(
+            config.county_office(&county("建德市")).issuer,
+            "建德市教育局"
+        );
         assert_eq!(office.doc_number, "");
         assert_eq!(office.seal_diameter_mm, 42.0);
         assert_eq!(office.date, None);

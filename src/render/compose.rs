@@ -196,6 +196,7 @@ fn school_list(sub: &Submission, county: &CountyRef, date: NaiveDate) -> Documen
         rows,
         group_column: Some(0),
         footer: Vec::new(),
+        corner: None,
     };
     list_document(DocKind::SchoolList, &SCHOOL_LIST, sub, county, date, table)
 }
@@ -218,6 +219,7 @@ fn county_list(sub: &Submission, county: &CountyRef, date: NaiveDate) -> Documen
         rows,
         group_column: None,
         footer: Vec::new(),
+        corner: None,
     };
     list_document(DocKind::CountyList, &COUNTY_LIST, sub, county, date, table)
 }
@@ -831,11 +833,13 @@ fn city_timetable(p: &CityPicture, office: &Office) -> Document {
             seal: seal(office),
         },
         Block::Table(Table {
-            columns: plan_table_columns(1.1, PlanYear::ALL.len()),
+            // The first column wide enough for the diagonal head cell's two names.
+            columns: plan_table_columns(1.8, PlanYear::ALL.len()),
             header: vec![header],
             rows: vec![row],
             group_column: None,
             footer: vec![totals],
+            corner: Some(TIMETABLE.corner_header.to_owned()),
         }),
     ];
     blocks.push(Block::Notes { lines: notes });
@@ -1102,6 +1106,7 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
             rows,
             group_column: None,
             footer: vec![footer],
+            corner: None,
         }),
         Block::Heading {
             level: 1,
@@ -1123,6 +1128,7 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
             rows: trend_rows,
             group_column: None,
             footer: Vec::new(),
+            corner: None,
         }),
         Block::BarChart(BarChart {
             title: "各年计划创建数与累计数".to_owned(),
@@ -1358,7 +1364,7 @@ mod tests {
         let report = &docs[2];
         assert_eq!(report.meta.date.to_string(), "2019-05-20");
         let texts = report.texts().join("\n");
-        assert!(texts.contains("西湖区教育局文件"));
+        assert!(texts.contains("杭州市西湖区教育局文件"));
         assert!(texts.contains("杭州市教育局："));
         assert!(texts.contains("计划于2020年创建"));
         assert!(texts.contains("2019年5月20日"));

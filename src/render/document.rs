@@ -188,6 +188,11 @@ pub struct Table {
     pub group_column: Option<usize>,
     /// Rows that close the table (合计), set apart in bold.
     pub footer: Vec<Vec<String>>,
+    /// A diagonal head cell (斜线表头): when set, the first header cell is split by a line
+    /// from its top-left to its bottom-right corner, this text above the line (naming the
+    /// columns) and the cell's own text below it (naming the rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corner: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -293,6 +298,9 @@ impl Block {
                 }
             }
             Block::Table(t) => {
+                if let Some(corner) = &t.corner {
+                    out.push(corner);
+                }
                 for row in t.header.iter().chain(&t.rows).chain(&t.footer) {
                     out.extend(row.iter().map(String::as_str));
                 }
@@ -357,6 +365,9 @@ impl Block {
                 }
             }
             Block::Table(t) => {
+                if let Some(corner) = &mut t.corner {
+                    out.push(corner);
+                }
                 for row in t.header.iter_mut().chain(&mut t.rows).chain(&mut t.footer) {
                     out.extend(row.iter_mut());
                 }

@@ -262,6 +262,7 @@ mod tests {
                 rows: vec![vec!["r".into()]],
                 group_column: None,
                 footer: vec![vec!["s".into()]],
+                corner: None,
             }),
             Block::Notes {
                 lines: vec!["t".into()],

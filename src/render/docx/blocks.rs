@@ -10,8 +10,9 @@ use docx_rs::{
     LineSpacing, LineSpacingType, PageMargin, PageNum, PageOrientationType, PageSize, Paragraph,
     ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SectionProperty,
     SectionType, Shading, ShdType, SpecialIndentType, Tab, TabValueType, Table, TableAlignmentType,
-    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType,
-    TableRow, VAlignType, VMergeType, WidthType, create_footer_rid, create_header_rid,
+    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellContent, TableCellMargins,
+    TableLayoutType, TableRow, TableRowChild, VAlignType, VMergeType, WidthType, create_footer_rid,
+    create_header_rid,
 };
 
 use super::DocxOptions;
@@ -61,6 +62,8 @@ const NOTES_GAP: u32 = 260;
 /// 五号 (10.5 pt) on 15 pt, for tables of more than six columns.
 const SMALL_TABLE_SIZE: usize = 21;
 const SMALL_TABLE_LINE: i32 = 300;
+/// Tables of at most this many rows (header and footer included) are kept on one page.
+const SMALL_TABLE_ROWS: usize = 40;
 /// Minimum height of a table row.
 const ROW_HEIGHT: f32 = 510.0;
 const SMALL_ROW_HEIGHT: f32 = 360.0;
@@ -74,6 +77,8 @@ const BODY_EM: i32 = 320;
 /// The seal's centre lies this far below the top of the office name's characters (the PDF's
 /// 14 pt).
 const SEAL_BELOW_OFFICE_TOP: i32 = 280;
+/// Room between a form's seal and the title above it or the table below it (the PDF's).
+const SEAL_CLEARANCE_MM: f64 = 2.0;
 /// Size of the 发文机关标志 (15 mm characters at most; 42 pt is 14.8 mm).
 const RED_HEADER_PT: f64 = 42.0;
 /// Bars of the chart: their colour and the cell of one step.
@@ -285,6 +290,18 @@ struct Builder<'a> {
     geo: PageGeometry,
 }
 
+/// Every paragraph of `row` kept with the next: Word and LibreOffice keep a table's rows
+/// together this way.
+fn keep_with_next(row: &mut TableRow) {
+    for TableRowChild::TableCell(cell) in &mut row.cells {
+        for content in &mut cell.children {
+            if let TableCellContent::Paragraph(p) = content {
+                p.property = std::mem::take(&mut p.property).keep_next(true);
+            }
+        }
+    }
+}
+
 /// A paragraph of one of our styles.
 fn para(style: &str) -> Paragraph {
     Paragraph::new().style(style)
@@ -373,8 +390,26 @@ fn gap(prev: Option<&Block>, block: &Block) -> i32 {
 impl Builder<'_> {
     fn section(&mut self, section: &model::Section) -> Vec<Child> {
         let mut out = Vec::new();
-        let mut prev = None;
-        for block in &section.blocks {
+        let mut prev: Option<&Block> = None;
+        for (i, block) in section.blocks.iter().enumerate() {
+            if let Block::Table(table) = block {
+                // A small table is kept on one page, with the 注 after it, as the PDF keeps
+                // it; not a form's table under its title and fields.
+                let under_form = matches!(
+                    prev,
+                    Some(Block::FormFields { .. } | Block::AttachmentHead { .. })
+                );
+                let rows = table.header.len() + table.rows.len() + table.footer.len();
+                if !under_form && rows <= SMALL_TABLE_ROWS {
+                    let notes = matches!(section.blocks.get(i + 1), Some(Block::Notes { .. }));
+                    if matches!(out.last(), Some(Child::T(_))) {
+                        out.push(Child::P(para(style::TINY)));
+                    }
+                    out.push(Child::T(self.table_kept(table, notes)));
+                    prev = Some(block);
+                    continue;
+                }
+            }
             self.block(prev, block, &mut out);
             prev = Some(block);
         }
@@ -500,15 +535,20 @@ impl Builder<'_> {
         let width = self.geo.text_width();
         let mut p = match signer {
             None => text_para(style::DOC_NUMBER, number),
+            // The number one character in by a tab, not an indent: a paragraph's border runs
+            // between its indents, and the red rule spans the type area.
             Some(name) => para(style::PLAIN)
                 .align(AlignmentType::Left)
-                .indent(Some(CHAR), None, None, None)
+                .add_tab(Tab::new().val(TabValueType::Left).pos(CHAR as usize))
                 .add_tab(
                     Tab::new()
                         .val(TabValueType::Right)
                         .pos((width - CHAR) as usize),
                 )
-                .add_run(append_text(text_run(number).add_tab(), "签发人："))
+                .add_run(append_text(
+                    append_text(Run::new().add_tab(), number).add_tab(),
+                    "签发人：",
+                ))
                 .add_run(text_run(name).fonts(face(KAITI))),
         };
         p.property = p.property.set_borders(
@@ -610,12 +650,26 @@ impl Builder<'_> {
                 }
                 out.push(Child::P(anchor));
                 out.push(Child::P(para(style::PLAIN).keep_next(true)));
-                let office_p = right(
-                    text_para(style::PLAIN, office),
-                    centre_from_right - office_w / 2.0,
-                );
+                // The office and the date centred on the seal's centre (a paragraph centred
+                // between a left indent and the right margin), so the seal sits on them
+                // whatever width Word or LibreOffice gives their digits and gaps. An office
+                // wider than that span ends at the right margin instead.
+                let span = cells_twips(2.0 * centre_from_right);
+                let centred = |p: Paragraph| {
+                    p.align(AlignmentType::Center).indent(
+                        Some(self.geo.text_width() - span),
+                        None,
+                        Some(0),
+                        None,
+                    )
+                };
+                let office_p = if cells_twips(office_w) < span {
+                    centred(text_para(style::PLAIN, office))
+                } else {
+                    right(text_para(style::PLAIN, office), 0.0)
+                };
                 out.push(Child::P(office_p.keep_next(true)));
-                out.push(Child::P(right(text_para(style::PLAIN, date), date_right)));
+                out.push(Child::P(centred(text_para(style::PLAIN, date))));
             }
             None => {
                 let mut office_right = 2.0;
@@ -632,10 +686,10 @@ impl Builder<'_> {
     }
 
     /// Label：value pairs under a form's title. Without a seal they share the line in equal
-    /// columns; with one (附件3's 填报单位（盖章）) each pair has its line and the placeholder is
-    /// centred on the first value, its top at the line's top. (The PDF writes this seal's
-    /// label at the bottom, over the table's head; LibreOffice 7.4 drops shape text that
-    /// falls inside a table row, measured, so the DOCX keeps every label at the top.)
+    /// columns; with one (附件3's 填报单位（盖章）) each pair has its line and the placeholder
+    /// sits as the signature's does, as in the PDF: centred on the last value (the date), its
+    /// centre 14 pt below the top of the first line's characters, with room kept above it
+    /// (clear of the title) and below it (clear of the table).
     fn form_fields(
         &mut self,
         fields: &[model::FormField],
@@ -663,22 +717,42 @@ impl Builder<'_> {
                 out.push(Child::P(p));
             }
             Some(seal) => {
+                let diameter = mm(seal.diameter_mm);
+                let centre_y = (LINE - BODY_EM) / 2 + SEAL_BELOW_OFFICE_TOP;
+                let last = fields.len().saturating_sub(1);
+                // The room above the first line: the seal's offset counts from above it.
+                let above = (diameter / 2 - centre_y + mm(SEAL_CLEARANCE_MM)).max(0);
+                // The seal's centre: the date's (the last field's value).
+                let centre = fields
+                    .last()
+                    .map_or(0, |date| {
+                        cells_twips(cells(&date.label) + 1.0 + cells(&date.value) / 2.0)
+                    })
+                    .clamp(diameter / 2, (width - diameter / 2).max(diameter / 2));
                 for (i, field) in fields.iter().enumerate() {
                     let mut p = para(style::PLAIN)
                         .align(AlignmentType::Left)
                         .add_run(field_run(field))
                         .add_run(text_run(&field.value));
+                    let mut spacing = LineSpacing::new();
+                    if i == 0 {
+                        spacing = spacing.before(above as u32);
+                    }
+                    if i == last {
+                        let used = fields.len() as i32 * LINE;
+                        let room = centre_y + diameter / 2 + mm(SEAL_CLEARANCE_MM) - used;
+                        spacing = spacing.after(room.max(0) as u32);
+                    }
+                    if i == 0 || i == last {
+                        p = p.line_spacing(spacing);
+                    }
                     if i == 0 && self.opts.seal {
                         let index = self.shapes.seals.len();
-                        let diameter = mm(seal.diameter_mm);
-                        let label = cells(&field.label) + 1.0;
-                        let centre = cells_twips(label + cells(&field.value) / 2.0)
-                            .clamp(diameter / 2, (width - diameter / 2).max(diameter / 2));
                         self.shapes.seals.push(SealSpec {
                             diameter_mm: seal.diameter_mm,
                             label: seal.label.clone(),
                             x: centre - diameter / 2,
-                            y: 0,
+                            y: above + centre_y - diameter / 2,
                         });
                         p = p
                             .add_bookmark_start(
@@ -697,6 +771,16 @@ impl Builder<'_> {
     /// repeat on every page, the group column merged down over equal consecutive values,
     /// footer rows in bold.
     fn table(&self, t: &model::Table) -> Table {
+        self.table_with(t, false, false)
+    }
+
+    /// A small table kept on one page: every row unsplit and its paragraphs kept with the
+    /// next, the last row too when 注 follow.
+    fn table_kept(&self, t: &model::Table, notes: bool) -> Table {
+        self.table_with(t, true, notes)
+    }
+
+    fn table_with(&self, t: &model::Table, keep: bool, keep_last: bool) -> Table {
         let longest = t
             .header
             .iter()
@@ -757,16 +841,25 @@ impl Builder<'_> {
                 .vertical_align(VAlignType::Center)
         };
         let mut rows = Vec::with_capacity(t.header.len() + t.rows.len() + t.footer.len());
-        for row in &t.header {
+        for (y, row) in t.header.iter().enumerate() {
             let texts = fit_row(row, n);
+            let corner = t.corner.as_deref().filter(|_| y == 0 && n > 0);
+            let mut height = min_height;
             let cells = (0..n)
-                .map(|i| cell(&texts[i], i, style::TABLE_HEAD, None, false))
+                .map(|i| match corner {
+                    Some(above) if i == 0 => {
+                        let (c, h) = self.corner_cell(above, &texts[0], grid[0], small, padding);
+                        height = height.max(h as f32);
+                        c
+                    }
+                    _ => cell(&texts[i], i, style::TABLE_HEAD, None, false),
+                })
                 .collect();
             // cantSplit marks header rows; the XML patch adds w:tblHeader beside it.
             rows.push(
                 TableRow::new(cells)
                     .cant_split()
-                    .row_height(min_height)
+                    .row_height(height)
                     .height_rule(HeightRule::AtLeast),
             );
         }
@@ -813,6 +906,20 @@ impl Builder<'_> {
                     .height_rule(HeightRule::AtLeast),
             );
         }
+        if keep {
+            let last = rows.len().saturating_sub(1);
+            rows = rows
+                .into_iter()
+                .enumerate()
+                .map(|(r, row)| {
+                    let mut row = row.cant_split();
+                    if r < last || keep_last {
+                        keep_with_next(&mut row);
+                    }
+                    row
+                })
+                .collect();
+        }
         let rule = |pos| {
             TableBorder::new(pos)
                 .border_type(BorderType::Single)
@@ -841,6 +948,61 @@ impl Builder<'_> {
                 CELL_MARGIN as usize,
             ))
             .set_borders(borders)
+    }
+
+    /// A diagonal head cell (斜线表头), as the PDF draws it: `above` at the top right, `below`
+    /// at the bottom left, the cell's tl2br border between them; the row made tall enough
+    /// (returned, in twips) that the diagonal passes clear of both names.
+    fn corner_cell(
+        &self,
+        above: &str,
+        below: &str,
+        width: i32,
+        small: bool,
+        padding: i32,
+    ) -> (TableCell, i32) {
+        let (size, line) = if small {
+            (SMALL_TABLE_SIZE as i32 * 10, SMALL_TABLE_LINE)
+        } else {
+            (BODY_EM * 14 / 16, BODY_EM * 14 / 16 * 13 / 10)
+        };
+        let pad = CELL_MARGIN;
+        let clear = |text: &str| {
+            let w = (cells(text) * f64::from(size)).round() as i32;
+            (pad + line) * width / (width - pad - w).max(20)
+        };
+        let height = (clear(above).max(clear(below)) + 40).min(2 * padding + 4 * line);
+        let run = |text: &str| {
+            let run = text_run(text);
+            if small {
+                run.size(SMALL_TABLE_SIZE)
+            } else {
+                run
+            }
+        };
+        let exact = |p: Paragraph, before: i32| {
+            p.line_spacing(
+                LineSpacing::new()
+                    .before(before.max(0) as u32)
+                    .line(line)
+                    .line_rule(LineSpacingType::Exact),
+            )
+        };
+        let top = exact(para(style::TABLE_HEAD).align(AlignmentType::Right), 0).add_run(run(above));
+        let gap = height - 2 * padding - 2 * line;
+        let bottom =
+            exact(para(style::TABLE_HEAD).align(AlignmentType::Left), gap).add_run(run(below));
+        let diagonal = docx_rs::TableCellBorder::new(docx_rs::TableCellBorderPosition::Tl2br)
+            .border_type(BorderType::Single)
+            .size(TABLE_RULE)
+            .color("000000");
+        let cell = TableCell::new()
+            .add_paragraph(top)
+            .add_paragraph(bottom)
+            .width(width as usize, WidthType::Dxa)
+            .vertical_align(VAlignType::Top)
+            .set_borders(docx_rs::TableCellBorders::with_empty().set(diagonal));
+        (cell, height)
     }
 
     /// The chart as a table: a head row, then one row a bar (label, count, a shaded bar as
