@@ -202,7 +202,7 @@ fn report() -> Document {
     Document {
         schema: DOCUMENT_SCHEMA.to_owned(),
         kind: DocKind::CountyReport,
-        file_stem: "报送函_西湖区".to_owned(),
+        file_stem: "报告_西湖区".to_owned(),
         meta: meta("关于报送西湖区义务教育优质均衡发展整改清单和创建时间的报告"),
         sections: vec![
             Section {
