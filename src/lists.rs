@@ -38,6 +38,7 @@ use crate::notice::{
 use crate::pipeline::RenderedFile;
 use crate::render::compose::latest_per_county;
 use crate::rollup::{self, CityRollup, Rollup};
+use crate::workbook::{BODY_FONT, CHARSET_GB2312, HEADING_FONT, TITLE_FONT};
 
 /// The province's workbook, beside `全省汇总`.
 pub const PROVINCE_FILE: &str = "全省整改清单.xlsx";
@@ -391,12 +392,6 @@ struct Styles {
     total_label: Format,
 }
 
-const BODY_FONT: &str = "宋体";
-const HEADING_FONT: &str = "黑体";
-/// The face of GB/T 9704 titles; where it is not installed the office program substitutes.
-const TITLE_FONT: &str = "方正小标宋简体";
-/// GB2312, so Excel picks the East Asian face.
-const CHARSET_GB2312: u8 = 134;
 /// Excel shows the first of a month as the month.
 const MONTH_FORMAT: &str = "yyyy\"年\"m\"月\"";
 /// Counts with zero left blank, so the count sheet shows where the items are.

@@ -31,6 +31,7 @@ use crate::model::CountyRef;
 use crate::notice::{
     self, COUNTY_FIELD, COUNTY_LIST, Column, FILED_ON_FIELD, Form, PLAN, SCHOOL_LIST,
 };
+use crate::workbook::{BODY_FONT, CHARSET_GB2312, HEADING_FONT, TITLE_FONT};
 
 /// The instructions sheet, first in the workbook.
 pub const GUIDE_SHEET: &str = "填表说明";
@@ -309,13 +310,6 @@ struct Styles {
     table_cell: Format,
     table_number: Format,
 }
-
-const BODY_FONT: &str = "宋体";
-const HEADING_FONT: &str = "黑体";
-/// The face of GB/T 9704 titles; where it is not installed the office program substitutes.
-const TITLE_FONT: &str = "方正小标宋简体";
-/// GB2312, so Excel picks the East Asian face.
-const CHARSET_GB2312: u8 = 134;
 
 impl Styles {
     fn new() -> Styles {
