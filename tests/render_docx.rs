@@ -1332,22 +1332,9 @@ fn gray(pdf: &Path, page: usize) -> (usize, usize, Vec<u8>, f64) {
         .expect("a raster");
     let bytes = std::fs::read(&file).unwrap();
     let _ = std::fs::remove_file(&file);
-    // P5, width, height, maxval, one whitespace byte, then pixels.
-    let mut fields = Vec::new();
-    let mut i = 0;
-    while fields.len() < 4 {
-        while bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let start = i;
-        while !bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
-    }
-    let width: usize = fields[1].parse().unwrap();
-    let height: usize = fields[2].parse().unwrap();
-    (width, height, bytes[i + 1..].to_vec(), 4.0)
+    let (magic, width, height, pixels) = common::netpbm(&bytes);
+    assert_eq!(magic, "P5");
+    (width, height, pixels.to_vec(), 4.0)
 }
 
 /// The mean height, in points from the top, of the rows of page `page` below `below` where dark
@@ -1539,21 +1526,9 @@ fn raster_page(pdf: &Path, page: usize, dpi: u32) -> (usize, usize, Vec<u8>) {
         .expect("pdftoppm");
     assert!(status.success());
     let bytes = std::fs::read(prefix.with_extension("ppm")).expect("ppm");
-    // P6, width, height, maxval, one whitespace byte, then pixels.
-    let mut fields = Vec::new();
-    let mut i = 0;
-    while fields.len() < 4 {
-        while bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let start = i;
-        while !bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
-    }
-    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
-    (w, h, bytes[i + 1..i + 1 + w * h * 3].to_vec())
+    let (magic, w, h, pixels) = common::netpbm(&bytes);
+    assert_eq!(magic, "P6");
+    (w, h, pixels[..w * h * 3].to_vec())
 }
 
 fn city_timetable() -> Document {

@@ -379,27 +379,13 @@ fn raster(pdf: &Path, page: usize, dpi: u32) -> Raster {
         })
         .unwrap();
     let bytes = std::fs::read(&file).unwrap();
-    // P6, width, height, maxval, one whitespace byte, then pixels.
-    let mut fields = Vec::new();
-    let mut i = 0;
-    while fields.len() < 4 {
-        while bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let start = i;
-        while !bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
-    }
-    assert_eq!(fields[0], "P6");
-    let width: usize = fields[1].parse().unwrap();
-    let height: usize = fields[2].parse().unwrap();
+    let (magic, width, height, pixels) = common::netpbm(&bytes);
+    assert_eq!(magic, "P6");
     Raster {
         width,
         height,
         scale: f64::from(dpi) / 72.0,
-        rgb: bytes[i + 1..i + 1 + width * height * 3].to_vec(),
+        rgb: pixels[..width * height * 3].to_vec(),
     }
 }
 

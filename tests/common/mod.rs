@@ -207,3 +207,23 @@ pub fn archived_originals(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         })
         .collect()
 }
+
+/// A binary netpbm image as pdftoppm writes it (`P5` gray, `P6` RGB): its magic, width,
+/// height and the pixel bytes after the header (magic, width, height, maxval, one whitespace).
+pub fn netpbm(bytes: &[u8]) -> (String, usize, usize, &[u8]) {
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
+    }
+    let width = fields[1].parse().expect("netpbm width");
+    let height = fields[2].parse().expect("netpbm height");
+    (fields.swap_remove(0), width, height, &bytes[i + 1..])
+}
