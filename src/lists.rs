@@ -38,7 +38,7 @@ use crate::notice::{
 use crate::pipeline::RenderedFile;
 use crate::render::compose::latest_per_county;
 use crate::rollup::{self, CityRollup, Rollup};
-use crate::workbook::{BODY_FONT, CHARSET_GB2312, HEADING_FONT, TITLE_FONT};
+use crate::workbook;
 
 /// The province's workbook, beside `全省汇总`.
 pub const PROVINCE_FILE: &str = "全省整改清单.xlsx";
@@ -399,18 +399,13 @@ const COUNT_FORMAT: &str = "0;-0;;@";
 
 impl Styles {
     fn new() -> Styles {
-        let body = Format::new()
-            .set_font_name(BODY_FONT)
-            .set_font_charset(CHARSET_GB2312)
-            .set_font_size(11);
+        let body = workbook::body();
         let cell = body
             .clone()
             .set_text_wrap()
             .set_align(FormatAlign::VerticalCenter)
             .set_border(FormatBorder::Thin);
-        let header = Format::new()
-            .set_font_name(HEADING_FONT)
-            .set_font_charset(CHARSET_GB2312)
+        let header = workbook::heading()
             .set_font_size(11)
             .set_align(FormatAlign::Center)
             .set_align(FormatAlign::VerticalCenter)
@@ -418,16 +413,8 @@ impl Styles {
             .set_border(FormatBorder::Thin)
             .set_background_color("#F2F2F2");
         Styles {
-            attachment: Format::new()
-                .set_font_name(HEADING_FONT)
-                .set_font_charset(CHARSET_GB2312)
-                .set_font_size(14),
-            title: Format::new()
-                .set_font_name(TITLE_FONT)
-                .set_font_charset(CHARSET_GB2312)
-                .set_font_size(18)
-                .set_align(FormatAlign::Center)
-                .set_align(FormatAlign::VerticalCenter),
+            attachment: workbook::heading().set_font_size(14),
+            title: workbook::title(),
             label: body.clone().set_align(FormatAlign::VerticalCenter),
             date: body
                 .clone()

@@ -31,7 +31,7 @@ use crate::model::CountyRef;
 use crate::notice::{
     self, COUNTY_FIELD, COUNTY_LIST, Column, FILED_ON_FIELD, Form, PLAN, SCHOOL_LIST,
 };
-use crate::workbook::{BODY_FONT, CHARSET_GB2312, HEADING_FONT, TITLE_FONT};
+use crate::workbook;
 
 /// The instructions sheet, first in the workbook.
 pub const GUIDE_SHEET: &str = "填表说明";
@@ -313,13 +313,8 @@ struct Styles {
 
 impl Styles {
     fn new() -> Styles {
-        let body = Format::new()
-            .set_font_name(BODY_FONT)
-            .set_font_charset(CHARSET_GB2312)
-            .set_font_size(11);
-        let heading = Format::new()
-            .set_font_name(HEADING_FONT)
-            .set_font_charset(CHARSET_GB2312);
+        let body = workbook::body();
+        let heading = workbook::heading();
         let unlocked_text = body
             .clone()
             .set_unlocked()
@@ -327,12 +322,7 @@ impl Styles {
             .set_align(FormatAlign::VerticalCenter);
         Styles {
             attachment: heading.clone().set_font_size(14),
-            title: Format::new()
-                .set_font_name(TITLE_FONT)
-                .set_font_charset(CHARSET_GB2312)
-                .set_font_size(18)
-                .set_align(FormatAlign::Center)
-                .set_align(FormatAlign::VerticalCenter),
+            title: workbook::title(),
             label: body.clone().set_align(FormatAlign::VerticalCenter),
             label_right: body
                 .clone()

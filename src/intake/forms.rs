@@ -206,7 +206,12 @@ fn column_of(text: &str) -> Option<Column> {
     {
         return Some(*col);
     }
-    match meaning_of(&key)? {
+    group_column(meaning_of(&key)?)
+}
+
+/// The item column a group of header words names; other headers and 合计 name none.
+fn group_column(group: HeaderGroup) -> Option<Column> {
+    match group {
         HeaderGroup::School => Some(Column::School),
         HeaderGroup::Shortcoming => Some(Column::Shortcoming),
         HeaderGroup::Measure => Some(Column::Measure),
@@ -1151,18 +1156,6 @@ mod tests {
         assert!(is_placeholder("3、"));
         assert!(!is_placeholder("2020"));
         assert!(!is_placeholder("1.操场"));
-    }
-
-    fn group_column(group: HeaderGroup) -> Option<Column> {
-        match group {
-            HeaderGroup::School => Some(Column::School),
-            HeaderGroup::Shortcoming => Some(Column::Shortcoming),
-            HeaderGroup::Measure => Some(Column::Measure),
-            HeaderGroup::Deadline => Some(Column::Deadline),
-            HeaderGroup::Indicator => Some(Column::Indicator),
-            HeaderGroup::Serial => Some(Column::Serial),
-            HeaderGroup::Other | HeaderGroup::Totals => None,
-        }
     }
 
     /// Every word of every group, alone and as the notice's wording, reads as its group.

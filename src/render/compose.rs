@@ -1157,30 +1157,25 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
             }
         })
         .collect();
-    let mut next_heading = ["三", "四"].into_iter();
-    if !missing.is_empty() {
-        blocks.push(Block::Heading {
-            level: 1,
-            text: format!(
-                "{}、尚未报送的县（市、区）",
-                next_heading.next().unwrap_or_default()
-            ),
-        });
-        blocks.extend(missing.into_iter().map(|text| Block::Paragraph { text }));
-    }
     let apart: Vec<String> = rollup
         .apart()
         .map(|(city, a)| format!("{}：{}，其报送未计入以上统计。", city.name, a.reason))
         .collect();
-    if !apart.is_empty() {
+    // Each list that has something gets the next heading number.
+    let lists = [
+        ("尚未报送的县（市、区）", missing),
+        ("未计入统计的报送", apart),
+    ];
+    for ((heading, paragraphs), number) in lists
+        .into_iter()
+        .filter(|(_, paragraphs)| !paragraphs.is_empty())
+        .zip(["三", "四"])
+    {
         blocks.push(Block::Heading {
             level: 1,
-            text: format!(
-                "{}、未计入统计的报送",
-                next_heading.next().unwrap_or_default()
-            ),
+            text: format!("{number}、{heading}"),
         });
-        blocks.extend(apart.into_iter().map(|text| Block::Paragraph { text }));
+        blocks.extend(paragraphs.into_iter().map(|text| Block::Paragraph { text }));
     }
     blocks.push(Block::Signature {
         office: office.issuer.clone(),

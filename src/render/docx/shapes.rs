@@ -182,10 +182,16 @@ fn geometry(w: &mut Xml, prst: &str) -> io::Result<()> {
 
 /// `wps:bodyPr` with no insets but `top` (EMU), anchored at `anchor_to` (`t`, `b`).
 fn body_pr(w: &mut Xml, top: i64, anchor_to: &str) -> io::Result<()> {
+    text_body_pr(w, "horz", top, anchor_to)
+}
+
+/// A text box's body properties: text direction `vert` (`horz`, or `vert` turned a quarter
+/// clockwise), no insets but `top`, the text anchored at `anchor_to`.
+fn text_body_pr(w: &mut Xml, vert: &str, top: i64, anchor_to: &str) -> io::Result<()> {
     let top = top.to_string();
     let attrs = [
         ("rot", "0"),
-        ("vert", "horz"),
+        ("vert", vert),
         ("wrap", "square"),
         ("lIns", "0"),
         ("tIns", top.as_str()),
@@ -195,6 +201,18 @@ fn body_pr(w: &mut Xml, top: i64, anchor_to: &str) -> io::Result<()> {
         ("anchorCtr", "0"),
     ];
     elem(w, "wps:bodyPr", &attrs, |w| empty(w, "a:noAutofit", &[]))
+}
+
+/// The shape of a text box `cx` by `cy` EMU with neither fill nor outline (the 版记 box, a
+/// landscape page's number).
+fn unframed_text_box(w: &mut Xml, cx: i64, cy: i64) -> io::Result<()> {
+    empty(w, "wps:cNvSpPr", &[("txBox", "1")])?;
+    elem(w, "wps:spPr", &[], |w| {
+        xfrm(w, cx, cy)?;
+        geometry(w, "rect")?;
+        empty(w, "a:noFill", &[])?;
+        elem(w, "a:ln", &[], |w| empty(w, "a:noFill", &[]))
+    })
 }
 
 /// A paragraph of style `style`, its runs written by `runs`.
@@ -355,13 +373,7 @@ pub(super) fn colophon_run(
         w,
         |w| {
             anchor(w, &drawing, |w| {
-                empty(w, "wps:cNvSpPr", &[("txBox", "1")])?;
-                elem(w, "wps:spPr", &[], |w| {
-                    xfrm(w, cx, cy)?;
-                    geometry(w, "rect")?;
-                    empty(w, "a:noFill", &[])?;
-                    elem(w, "a:ln", &[], |w| empty(w, "a:noFill", &[]))
-                })?;
+                unframed_text_box(w, cx, cy)?;
                 elem(w, "wps:txbx", &[], |w| text_box(w, true))?;
                 body_pr(w, 0, "b")
             })
@@ -446,26 +458,9 @@ pub(super) fn side_number_run(w: &mut Xml, spec: &SideNumberSpec, id: u32) -> io
         w,
         |w| {
             anchor(w, &drawing, |w| {
-                empty(w, "wps:cNvSpPr", &[("txBox", "1")])?;
-                elem(w, "wps:spPr", &[], |w| {
-                    xfrm(w, cx, cy)?;
-                    geometry(w, "rect")?;
-                    empty(w, "a:noFill", &[])?;
-                    elem(w, "a:ln", &[], |w| empty(w, "a:noFill", &[]))
-                })?;
+                unframed_text_box(w, cx, cy)?;
                 elem(w, "wps:txbx", &[], content)?;
-                let attrs = [
-                    ("rot", "0"),
-                    ("vert", "vert"),
-                    ("wrap", "square"),
-                    ("lIns", "0"),
-                    ("tIns", "0"),
-                    ("rIns", "0"),
-                    ("bIns", "0"),
-                    ("anchor", "t"),
-                    ("anchorCtr", "0"),
-                ];
-                elem(w, "wps:bodyPr", &attrs, |w| empty(w, "a:noAutofit", &[]))
+                text_body_pr(w, "vert", 0, "t")
             })
         },
         |w| {
