@@ -1337,16 +1337,20 @@ fn gray(pdf: &Path, page: usize) -> (usize, usize, Vec<u8>, f64) {
     (width, height, pixels.to_vec(), 4.0)
 }
 
-/// The mean height, in points from the top, of the rows of page `page` below `below` where dark
-/// ink runs at least 9 pt: the dashes of the page number (digits are narrower).
-fn dash_ink_y(pdf: &Path, page: usize, below: f64) -> Option<f64> {
-    let (width, height, pixels, scale) = gray(pdf, page);
-    let mut rows = Vec::new();
-    for y in ((below * scale) as usize)..height {
+/// The mean position, in points, of the pixel lines in `lines` along which dark ink runs at least
+/// 9 pt; `pixel(line, i)` is the `i`th of a line's `len` pixels.
+fn mean_long_ink(
+    lines: std::ops::Range<usize>,
+    len: usize,
+    scale: f64,
+    pixel: impl Fn(usize, usize) -> u8,
+) -> Option<f64> {
+    let mut found = Vec::new();
+    for line in lines {
         let mut run = 0usize;
         let mut long = false;
-        for x in 0..width {
-            if pixels[y * width + x] < 90 {
+        for i in 0..len {
+            if pixel(line, i) < 90 {
                 run += 1;
                 long |= run as f64 / scale >= 9.0;
             } else {
@@ -1354,10 +1358,19 @@ fn dash_ink_y(pdf: &Path, page: usize, below: f64) -> Option<f64> {
             }
         }
         if long {
-            rows.push(y as f64 / scale);
+            found.push(line as f64 / scale);
         }
     }
-    (!rows.is_empty()).then(|| rows.iter().sum::<f64>() / rows.len() as f64)
+    (!found.is_empty()).then(|| found.iter().sum::<f64>() / found.len() as f64)
+}
+
+/// The mean height, in points from the top, of the rows of page `page` below `below` where dark
+/// ink runs at least 9 pt: the dashes of the page number (digits are narrower).
+fn dash_ink_y(pdf: &Path, page: usize, below: f64) -> Option<f64> {
+    let (width, height, pixels, scale) = gray(pdf, page);
+    mean_long_ink((below * scale) as usize..height, width, scale, |y, x| {
+        pixels[y * width + x]
+    })
 }
 
 /// The mean x, in points, of the columns left of 35 mm where dark ink runs at least 9 pt down:
@@ -1365,23 +1378,9 @@ fn dash_ink_y(pdf: &Path, page: usize, below: f64) -> Option<f64> {
 fn side_dash_x(pdf: &Path, page: usize) -> Option<f64> {
     let (width, height, pixels, scale) = gray(pdf, page);
     let limit = ((35.0 / 25.4 * 72.0) * scale) as usize;
-    let mut cols = Vec::new();
-    for x in 0..limit.min(width) {
-        let mut run = 0usize;
-        let mut long = false;
-        for y in 0..height {
-            if pixels[y * width + x] < 90 {
-                run += 1;
-                long |= run as f64 / scale >= 9.0;
-            } else {
-                run = 0;
-            }
-        }
-        if long {
-            cols.push(x as f64 / scale);
-        }
-    }
-    (!cols.is_empty()).then(|| cols.iter().sum::<f64>() / cols.len() as f64)
+    mean_long_ink(0..limit.min(width), height, scale, |x, y| {
+        pixels[y * width + x]
+    })
 }
 
 /// A bound package: the report without its 版记, a landscape form, and the 版记 on a page of
