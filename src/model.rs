@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::YearMonth;
 use crate::diag::{Diagnostic, Location};
+use crate::tracking::ItemId;
 
 /// Schema identifier written into every submission.
 pub const SUBMISSION_SCHEMA: &str = "gongwen.submission/1";
@@ -82,6 +83,10 @@ pub struct Item {
     pub deadline: Option<YearMonth>,
     /// The 存在不足情况 cell, written `Sheet!A1`.
     pub cell: Location,
+    /// The item's tracking ID (`330106-017`, [`crate::tracking`]): given when the archive
+    /// accepts the list, stable across resubmissions; absent from `check` of a bare file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<ItemId>,
 }
 
 /// The year a county plans to pass the national assessment, as the 附件3 columns have it.

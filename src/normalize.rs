@@ -341,6 +341,7 @@ fn item(
             measure,
             deadline,
             cell: row.shortcoming.cell.clone(),
+            id: None,
         },
         cells,
     )

@@ -305,6 +305,7 @@ mod tests {
                             measure: "m".into(),
                             deadline: d.parse().ok(),
                             cell: Location::new("S", 4, 1),
+                            id: None,
                         })
                         .collect(),
                 })

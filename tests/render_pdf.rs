@@ -423,6 +423,7 @@ fn item(shortcoming: &str, measure: &str, deadline: &str, row: usize) -> Item {
         measure: measure.to_owned(),
         deadline: deadline.parse().ok(),
         cell: gongwen::diag::Location::new("学校整改清单", row as u32 - 1, 1),
+        id: None,
     }
 }
 

@@ -1248,6 +1248,7 @@ mod tests {
             measure: m.to_owned(),
             deadline: d.parse().ok(),
             cell: Location::parse(cell).unwrap(),
+            id: None,
         };
         Submission {
             schema: SUBMISSION_SCHEMA.to_owned(),

@@ -958,6 +958,7 @@ mod tests {
                         measure: "改造".into(),
                         deadline: "2020-06".parse().ok(),
                         cell: crate::diag::Location::parse("学校整改清单!B5").unwrap(),
+                        id: None,
                     }],
                 })
                 .collect(),
