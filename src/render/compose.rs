@@ -229,10 +229,16 @@ fn headers(form: &Form) -> Vec<String> {
     form.headers().into_iter().map(str::to_owned).collect()
 }
 
-/// `1.生均体育运动场馆面积不足`, the measure, `2020年8月`.
+/// `1.生均体育运动场馆面积不足`, the measure, `2020年8月`. An item under tracking carries its
+/// ID on a line of its own, the number clerks quote in progress reports (编号：330106-001).
 fn item_cells(index: usize, item: &Item) -> [String; 3] {
+    let id = item
+        .id
+        .as_ref()
+        .map(|id| format!("\n编号：{id}"))
+        .unwrap_or_default();
     [
-        format!("{}.{}", index + 1, item.shortcoming),
+        format!("{}.{}{id}", index + 1, item.shortcoming),
         item.measure.clone(),
         item.deadline.map(YearMonth::zh).unwrap_or_default(),
     ]

@@ -713,6 +713,18 @@ impl Annual {
     }
 }
 
+/// Writes the IDs a list was given ([`ListChanges::ids`], in the same order) onto its items.
+pub fn set_ids(sub: &mut Submission, ids: &[ItemId]) {
+    let items = sub
+        .schools
+        .iter_mut()
+        .flat_map(|s| s.items.iter_mut())
+        .chain(sub.county_items.iter_mut());
+    for (item, id) in items.zip(ids) {
+        item.id = Some(id.clone());
+    }
+}
+
 /// The items of a submission in list order with their level and school.
 fn listed_items(sub: &Submission) -> Vec<(ItemLevel, Option<&str>, &Item)> {
     let schools = sub.schools.iter().flat_map(|school| {
