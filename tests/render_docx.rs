@@ -460,11 +460,13 @@ fn source<'i>(node: Node<'_, 'i>) -> &'i str {
     &node.document().input_text()[node.range()]
 }
 
-/// The text of every `w:t` at or under `node`, in order.
+/// The text of every `w:t` at or under `node`, in order, without the zero-width spaces set
+/// where digits meet hanzi (for LibreOffice; see
+/// `libreoffice_sets_digits_and_hanzi_without_a_gap`).
 fn texts(node: Node<'_, '_>) -> Vec<String> {
     all(node, "w:t")
         .into_iter()
-        .map(|t| t.text().unwrap_or_default().to_owned())
+        .map(|t| t.text().unwrap_or_default().replace('\u{200B}', ""))
         .collect()
 }
 
@@ -1637,8 +1639,8 @@ fn city_timetable_seal_clears_the_table_and_the_head_cell_is_diagonal() {
         .iter()
         .filter(|w| (w.2 - label.2).abs() < 2.0)
         .collect();
-    // LibreOffice 7.4 ignores w:autoSpaceDN (Word honours it) and puts about 3 pt between
-    // digits and hanzi: the date's width is its ink, the gaps left out.
+    // The date's width is its ink, any gap between digits and hanzi left out (LibreOffice 7.4
+    // ignores w:autoSpaceDN; the zero-width spaces keep its 3.2 pt kern out).
     let start = label.0 + 5.0 * 15.8;
     let ink = line.iter().map(|w| w.1 - w.0.max(start)).sum::<f64>();
     let end = start + ink;
@@ -1724,8 +1726,8 @@ fn words(pdf: &Path) -> Vec<Vec<(f64, f64, f64, String)>> {
 }
 
 /// Through LibreOffice the signature's seal is centred on the date and on the office as the
-/// PDF's is, whatever width LibreOffice gives the digits (it keeps about 3 pt between digits
-/// and hanzi, ignoring w:autoSpaceDN).
+/// PDF's is, whatever width LibreOffice gives the digits (it ignores w:autoSpaceDN; see
+/// `libreoffice_sets_digits_and_hanzi_without_a_gap`).
 #[test]
 fn libreoffice_centres_the_seal_on_the_date() {
     let Some(converted) = convert("sealed", &[("sealed", render(&report()))]) else {
@@ -1857,10 +1859,24 @@ fn libreoffice_keeps_small_tables_on_one_page() {
 
 /// No space between digits and hanzi (2019年5月, not 2019 年 5 月): the paragraph defaults and
 /// the Normal style turn Word's automatic spacing off (w:autoSpaceDE, w:autoSpaceDN), and
-/// nothing turns it back on. (LibreOffice 7.4 reads neither: its writerfilter skips both.)
+/// nothing turns it back on. LibreOffice 7.4 reads neither (its writerfilter skips both), so a
+/// zero-width space stands at each change of script, where LibreOffice would put its own.
 #[test]
 fn automatic_space_between_digits_and_hanzi_is_off() {
     let docx = Docx::open(&render(&report()));
+    let body: Vec<String> = all(docx.document().root(), "w:t")
+        .into_iter()
+        .filter_map(|t| t.text().map(str::to_owned))
+        .collect();
+    assert!(
+        body.iter()
+            .any(|t| t == "2019\u{200B}年\u{200B}5\u{200B}月\u{200B}20\u{200B}日"),
+        "the date with its break points: {body:?}"
+    );
+    assert!(
+        body.iter().any(|t| t.contains("西教〔2019〕12\u{200B}号")),
+        "{body:?}"
+    );
     let styles = docx.xml("word/styles.xml");
     let defaults = first(styles.root(), "pPrDefault").expect("pPrDefault");
     let normal = all(styles.root(), "style")
@@ -1886,4 +1902,64 @@ fn automatic_space_between_digits_and_hanzi_is_off() {
             .count();
         assert_eq!(on, 0, "{part} turns automatic spacing on");
     }
+}
+
+/// Through LibreOffice digits and hanzi are set solid, as Word sets them with w:autoSpaceDE and
+/// w:autoSpaceDN off: `2019年5月20日` is as wide as its six pieces set on lines of their own.
+/// (LibreOffice 7.4 ignores both settings and put a fifth of the font size, 3.2 pt, at each of
+/// the five changes of script; the zero-width spaces at those changes stop it.)
+#[test]
+fn libreoffice_sets_digits_and_hanzi_without_a_gap() {
+    let pieces = ["2019", "年", "5", "月", "20", "日"];
+    let whole = pieces.concat();
+    let mut doc = report();
+    let blocks = &mut doc.sections[0].blocks;
+    for (i, text) in std::iter::once(whole.as_str()).chain(pieces).enumerate() {
+        blocks.insert(6 + i, p(text));
+    }
+    let Some(converted) = convert("solid", &[("solid", render(&doc))]) else {
+        return;
+    };
+    // Every line of the document in reading order: its text and its ink from left to right.
+    let mut lines: Vec<(String, f64, f64)> = Vec::new();
+    for page in words(&converted.pdfs[0]) {
+        // (top, words (left, right, text)) of each row.
+        type Row = (f64, Vec<(f64, f64, String)>);
+        let mut rows: Vec<Row> = Vec::new();
+        for (x0, x1, y, text) in page {
+            match rows.iter_mut().find(|(ry, _)| (ry - y).abs() < 2.0) {
+                Some((_, row)) => row.push((x0, x1, text)),
+                None => rows.push((y, vec![(x0, x1, text)])),
+            }
+        }
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (_, mut row) in rows {
+            row.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let text: String = row.iter().map(|w| w.2.as_str()).collect();
+            let (x0, x1) = (row[0].0, row[row.len() - 1].1);
+            if !text.starts_with('—') {
+                lines.push((text, x0, x1));
+            }
+        }
+    }
+    let at = lines
+        .iter()
+        .position(|l| l.0 == whole)
+        .unwrap_or_else(|| panic!("no line {whole}: {lines:#?}"));
+    let set = &lines[at + 1..at + 1 + pieces.len()];
+    let texts: Vec<&str> = set.iter().map(|l| l.0.as_str()).collect();
+    assert_eq!(texts, pieces);
+    let width = lines[at].2 - lines[at].1;
+    let parts: f64 = set.iter().map(|l| l.2 - l.1).sum();
+    eprintln!(
+        "{whole}: {width:.2} pt wide, its pieces {parts:.2} pt: {:.2} pt a change of script",
+        (width - parts) / 5.0
+    );
+    assert!(
+        (width - parts).abs() < 1.0,
+        "{whole} is {width:.2} pt wide, its pieces {parts:.2} pt"
+    );
+    // The signature's date is one word to pdftotext, no gap in it.
+    let dates = lines.iter().filter(|l| l.0 == whole).count();
+    assert!(dates >= 2, "the signature's date set solid");
 }

@@ -330,11 +330,60 @@ fn append_text(mut run: Run, text: &str) -> Run {
             }
             let clean: String = piece.chars().filter(|&c| is_xml_char(c)).collect();
             if !clean.is_empty() {
-                run = run.add_text(clean);
+                run = run.add_text(script_breaks(&clean));
             }
         }
     }
     run
+}
+
+/// The zero-width space set between a Latin letter or digit and a hanzi.
+pub(super) const SCRIPT_BREAK: char = '\u{200B}';
+
+/// `text` with [`SCRIPT_BREAK`] wherever a Latin letter or digit meets a hanzi (`2019年`).
+///
+/// GB/T 9704 sets `2019年5月20日` solid, and Word does so with the `w:autoSpaceDE` and
+/// `w:autoSpaceDN` the styles turn off. LibreOffice (7.4 and earlier) reads neither: its
+/// DOCX import drops both (`writerfilter/source/dmapper/DomainMapper.cxx`, `case
+/// NS_ooxml::LN_CT_PPrBase_autoSpaceDE: break;`), so every paragraph keeps Writer's default
+/// "space between Asian and non-Asian text" and gets a fifth of the font size (3.2 pt at 3号)
+/// wherever the script changes between two letters or digits (`SwTextFormatter::
+/// BuildPortions`, `sw/source/core/text/itrform2.cxx`). That kern needs a letter or digit on
+/// both sides of the change: a zero-width space there stops it. Word draws the space as
+/// nothing and breaks lines there as it would anyway; LibreOffice leaves it out of the PDF's
+/// text.
+fn script_breaks(text: &str) -> Cow<'_, str> {
+    let needs = |a: char, b: char| {
+        a.is_alphanumeric() && b.is_alphanumeric() && (is_east_asian(a) != is_east_asian(b))
+    };
+    let chars: Vec<char> = text.chars().collect();
+    if !chars.windows(2).any(|w| needs(w[0], w[1])) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 12);
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0 && needs(chars[i - 1], c) {
+            out.push(SCRIPT_BREAK);
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// Whether LibreOffice sets `c` as Asian text: the blocks of hangul, kana, bopomofo, hanzi
+/// and their compatibility and full-width forms.
+fn is_east_asian(c: char) -> bool {
+    matches!(
+        c,
+        '\u{1100}'..='\u{11FF}'
+            | '\u{2E80}'..='\u{A4CF}'
+            | '\u{A960}'..='\u{A97F}'
+            | '\u{AC00}'..='\u{D7FF}'
+            | '\u{F900}'..='\u{FAFF}'
+            | '\u{FE30}'..='\u{FE4F}'
+            | '\u{FF00}'..='\u{FFEF}'
+            | '\u{20000}'..='\u{3FFFF}'
+    )
 }
 
 /// A paragraph of `style` holding `text`.
@@ -1214,4 +1263,33 @@ fn split_width(total: i32, weights: impl Iterator<Item = f64> + Clone) -> Vec<i3
         *last += total - used;
     }
     widths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_breaks_go_between_latin_and_hanzi_only() {
+        let z = SCRIPT_BREAK;
+        assert_eq!(
+            script_breaks("2019年5月20日"),
+            format!("2019{z}年{z}5{z}月{z}20{z}日")
+        );
+        assert_eq!(
+            script_breaks("共3所PDF文件"),
+            format!("共{z}3{z}所{z}PDF{z}文件")
+        );
+        // Punctuation, spaces and full-width digits need none (no kern in LibreOffice).
+        for same in [
+            "西教〔2019〕12 号",
+            "（2019）",
+            "２０１９年",
+            "abc",
+            "汉字",
+            "",
+        ] {
+            assert!(matches!(script_breaks(same), Cow::Borrowed(_)), "{same}");
+        }
+    }
 }
