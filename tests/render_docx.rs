@@ -1963,3 +1963,152 @@ fn libreoffice_sets_digits_and_hanzi_without_a_gap() {
     let dates = lines.iter().filter(|l| l.0 == whole).count();
     assert!(dates >= 2, "the signature's date set solid");
 }
+
+// ---------------------------------------------------------------------------------------------
+// A long table's 注
+
+/// An attachment whose table of `rows` one-line rows runs over pages, with two 注 under it.
+fn long_list(rows: usize) -> Document {
+    let mut doc = school_list();
+    let Block::Table(table) = &mut doc.sections[0].blocks[2] else {
+        panic!("school_list's table")
+    };
+    table.group_column = None;
+    table.rows = (1..=rows)
+        .map(|i| {
+            vec![
+                format!("第{i}号学校"),
+                "运动场馆不足".to_owned(),
+                "新建风雨操场".to_owned(),
+                "2020年1月".to_owned(),
+            ]
+        })
+        .collect();
+    doc
+}
+
+/// The table rows of `table` in `rows`: the index of every row (by its first cell), in order.
+fn body_rows_in(text: &str, rows: usize) -> Vec<usize> {
+    (1..=rows)
+        .filter(|i| text.contains(&format!("第{i}号学校")))
+        .collect()
+}
+
+/// A long table's 注 are its last row (one cell across it, no side or bottom rules, no
+/// insets), and its last two body rows keep with them: their paragraphs carry w:keepNext and
+/// the rows w:cantSplit, as the 注 row does; the rows before them do not, so the table may
+/// still break above them. 注： keeps with its first note; the header row still repeats.
+#[test]
+fn a_long_tables_last_rows_keep_with_its_notes() {
+    let rows = 30;
+    let docx = Docx::open(&render(&long_list(rows)));
+    let xml = docx.document();
+    let tables: Vec<Node<'_, '_>> = all(xml.root(), "w:tbl");
+    let table = tables
+        .iter()
+        .copied()
+        .find(|t| texts(*t).concat().contains("第1号学校"))
+        .expect("the table");
+    let trs: Vec<Node<'_, '_>> = children(table)
+        .into_iter()
+        .filter(|n| is(*n, "w:tr"))
+        .collect();
+    assert_eq!(trs.len(), rows + 2, "the header row, the body and the 注");
+    assert!(first(trs[0], "w:tblHeader").is_some(), "the header repeats");
+    let keeps = |tr: Node<'_, '_>| {
+        let paras = all(tr, "w:p");
+        !paras.is_empty()
+            && paras
+                .iter()
+                .all(|p| first(*p, "w:pPr").is_some_and(|ppr| child(ppr, "w:keepNext").is_some()))
+    };
+    let unsplit =
+        |tr: Node<'_, '_>| child(tr, "w:trPr").is_some_and(|pr| child(pr, "w:cantSplit").is_some());
+    for (i, tr) in trs.iter().enumerate().take(rows + 1).skip(1) {
+        let tail = i > rows - 2;
+        assert_eq!(keeps(*tr), tail, "body row {i}: {}", source(*tr));
+        if tail {
+            assert!(unsplit(*tr), "body row {i}: {}", source(*tr));
+        }
+    }
+    // The 注 row: one cell across the table's four columns, rules only above.
+    let notes = trs[rows + 1];
+    assert!(unsplit(notes), "{}", source(notes));
+    let cells = all(notes, "w:tc");
+    assert_eq!(cells.len(), 1);
+    assert!(has(cells[0], "w:gridSpan", &[("w:val", "4")]));
+    let borders = first(cells[0], "w:tcBorders").expect("tcBorders");
+    for side in ["w:left", "w:right", "w:bottom"] {
+        assert!(
+            child(borders, side).is_some_and(|b| attr(b, "w:val") == Some("nil")),
+            "{side}: {}",
+            source(borders)
+        );
+    }
+    assert!(child(borders, "w:top").is_none(), "{}", source(borders));
+    let lines: Vec<String> = all(notes, "w:p")
+        .into_iter()
+        .map(|p| texts(p).concat())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "注：",
+            "1.学校必须按照物理独立校区填报，如一校多区必须分开自查后分开填报。",
+            "2.完成时限精确到月份。"
+        ]
+    );
+    let label = all(notes, "w:p")[0];
+    assert!(first(label, "w:keepNext").is_some(), "{}", source(label));
+    // Nothing of the 注 is left after the table.
+    let after: String = all(xml.root(), "w:p")
+        .into_iter()
+        .filter(|p| !p.ancestors().any(|a| is(a, "w:tbl")))
+        .map(|p| texts(p).concat())
+        .collect();
+    assert!(!after.contains("注："), "{after}");
+}
+
+/// Through LibreOffice the 注 under a long table never start a page alone: for every length of
+/// table in a range that ends its last page near the foot, the page with 注： also holds the
+/// table's last two rows.
+#[test]
+fn libreoffice_keeps_a_long_tables_notes_with_its_last_rows() {
+    let lengths: Vec<usize> = (22..=28).collect();
+    let files: Vec<(String, Vec<u8>)> = lengths
+        .iter()
+        .map(|&n| (format!("rows{n}"), render(&long_list(n))))
+        .collect();
+    let files: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.clone()))
+        .collect();
+    let Some(converted) = convert("notes", &files) else {
+        return;
+    };
+    let mut report = Vec::new();
+    let mut alone = Vec::new();
+    for (&n, pdf) in lengths.iter().zip(&converted.pdfs) {
+        let pages = pdf_pages(pdf);
+        let (at, page) = pages
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.lines.iter().any(|(_, t)| t.contains("注：")))
+            .unwrap_or_else(|| panic!("{n} rows: no 注："));
+        let text: String = page.lines.iter().map(|(_, t)| t.as_str()).collect();
+        let rows = body_rows_in(&squeeze(&text), n);
+        report.push(format!(
+            "{n} rows: 注 on page {}, with rows {rows:?}",
+            at + 1
+        ));
+        if !(rows.contains(&(n - 1)) && rows.contains(&n)) {
+            alone.push(n);
+        }
+    }
+    eprintln!("{}", report.join("\n"));
+    assert!(
+        alone.is_empty(),
+        "注 without the last two rows: {alone:?}\n{}",
+        report.join("\n")
+    );
+}

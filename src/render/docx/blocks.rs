@@ -6,11 +6,12 @@
 use std::borrow::Cow;
 
 use docx_rs::{
-    AlignmentType, BorderType, BreakType, DocGrid, DocGridType, Docx, Footer, Header, HeightRule,
-    LineSpacing, LineSpacingType, PageMargin, PageNum, PageOrientationType, PageSize, Paragraph,
-    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SectionProperty,
-    SectionType, Shading, ShdType, SpecialIndentType, Tab, TabValueType, Table, TableAlignmentType,
-    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellContent, TableCellMargins,
+    AlignmentType, BorderType, BreakType, CellMargins, DocGrid, DocGridType, Docx, Footer, Header,
+    HeightRule, LineSpacing, LineSpacingType, PageMargin, PageNum, PageOrientationType, PageSize,
+    Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts,
+    SectionProperty, SectionType, Shading, ShdType, SpecialIndentType, Tab, TabValueType, Table,
+    TableAlignmentType, TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellBorder,
+    TableCellBorderPosition, TableCellBorders, TableCellContent, TableCellMargins, TableChild,
     TableLayoutType, TableRow, TableRowChild, VAlignType, VMergeType, WidthType, create_footer_rid,
     create_header_rid,
 };
@@ -62,6 +63,8 @@ const NOTES_GAP: u32 = 260;
 /// 五号 (10.5 pt) on 15 pt, for tables of more than six columns.
 const SMALL_TABLE_SIZE: usize = 21;
 const SMALL_TABLE_LINE: i32 = 300;
+/// The body rows of a long table that go over a page break with the 注 under it.
+const TAIL_ROWS: usize = 2;
 /// Tables of at most this many rows (header and footer included) are kept on one page.
 const SMALL_TABLE_ROWS: usize = 40;
 /// Minimum height of a table row.
@@ -386,6 +389,15 @@ fn is_east_asian(c: char) -> bool {
     )
 }
 
+/// The 注: 4号, 注： on its own line a little below the form and kept with the first note,
+/// each note two characters in.
+fn notes_paragraphs(lines: &[String]) -> impl Iterator<Item = Paragraph> + '_ {
+    let label = text_para(style::NOTES, "注：")
+        .line_spacing(LineSpacing::new().before(NOTES_GAP))
+        .keep_next(!lines.is_empty());
+    std::iter::once(label).chain(lines.iter().map(|l| text_para(style::NOTE_ITEM, l)))
+}
+
 /// A paragraph of `style` holding `text`.
 fn text_para(style: &str, text: &str) -> Paragraph {
     para(style).add_run(text_run(text))
@@ -440,7 +452,13 @@ impl Builder<'_> {
     fn section(&mut self, section: &model::Section) -> Vec<Child> {
         let mut out = Vec::new();
         let mut prev: Option<&Block> = None;
+        // The 注 just written into the table before them.
+        let mut notes_done = false;
         for (i, block) in section.blocks.iter().enumerate() {
+            if std::mem::take(&mut notes_done) {
+                prev = Some(block);
+                continue;
+            }
             if let Block::Table(table) = block {
                 // A small table is kept on one page, with the 注 after it, as the PDF keeps
                 // it; not a form's table under its title and fields.
@@ -449,12 +467,25 @@ impl Builder<'_> {
                     Some(Block::FormFields { .. } | Block::AttachmentHead { .. })
                 );
                 let rows = table.header.len() + table.rows.len() + table.footer.len();
-                if !under_form && rows <= SMALL_TABLE_ROWS {
-                    let notes = matches!(section.blocks.get(i + 1), Some(Block::Notes { .. }));
+                let notes = match section.blocks.get(i + 1) {
+                    Some(Block::Notes { lines }) => Some(lines.as_slice()),
+                    _ => None,
+                };
+                let kept = !under_form && rows <= SMALL_TABLE_ROWS;
+                if kept || notes.is_some() {
                     if matches!(out.last(), Some(Child::T(_))) {
                         out.push(Child::P(para(style::TINY)));
                     }
-                    out.push(Child::T(self.table_kept(table, notes)));
+                    let built = match notes {
+                        Some(lines) if !kept => {
+                            // A long table: its last rows go over the page with the 注, which
+                            // never start a page alone.
+                            notes_done = true;
+                            self.table_with_notes(table, lines)
+                        }
+                        _ => self.table_kept(table, notes.is_some()),
+                    };
+                    out.push(Child::T(built));
                     prev = Some(block);
                     continue;
                 }
@@ -517,16 +548,7 @@ impl Builder<'_> {
             }
             Block::FormFields { fields, seal } => self.form_fields(fields, seal.as_ref(), out),
             Block::Table(table) => out.push(Child::T(self.table(table))),
-            Block::Notes { lines } => {
-                // 4号, 注： on its own line a little below the form, each note two characters in.
-                out.push(Child::P(
-                    text_para(style::NOTES, "注：")
-                        .line_spacing(LineSpacing::new().before(NOTES_GAP)),
-                ));
-                for line in lines {
-                    out.push(Child::P(text_para(style::NOTE_ITEM, line)));
-                }
-            }
+            Block::Notes { lines } => out.extend(notes_paragraphs(lines).map(Child::P)),
             Block::BarChart(chart) => self.bar_chart(chart, gap, out),
             Block::Colophon {
                 cc,
@@ -829,6 +851,46 @@ impl Builder<'_> {
         self.table_with(t, true, notes)
     }
 
+    /// A table that may run over pages, with its 注 `lines` as its last row: one cell across
+    /// the table, without side or bottom rules or insets, so the 注 stand under the table as
+    /// they would after it. Its last [`TAIL_ROWS`] body rows and its footer rows are unsplit
+    /// (a body row taller than half a page excepted) and their paragraphs kept with the next,
+    /// so they go over a page break with the 注, which never start a page alone.
+    ///
+    /// The 注 are in the table because LibreOffice keeps a table's last row with the
+    /// paragraph after it only while the table is not split over pages (`KEEPTAB`,
+    /// `SwTabFrame::MakeAll`, `sw/source/core/layout/tabfrm.cxx`); rows that keep with the
+    /// next row it honours wherever the table breaks. Word honours both.
+    fn table_with_notes(&self, t: &model::Table, lines: &[String]) -> Table {
+        let mut table = self.table_with(t, false, true);
+        let width: usize = table.grid.iter().sum();
+        let none = |pos| TableCellBorder::new(pos).border_type(BorderType::Nil);
+        let mut cell = TableCell::new()
+            .grid_span(table.grid.len().max(1))
+            .width(width, WidthType::Dxa)
+            .set_borders(
+                TableCellBorders::with_empty()
+                    .set(none(TableCellBorderPosition::Left))
+                    .set(none(TableCellBorderPosition::Right))
+                    .set(none(TableCellBorderPosition::Bottom)),
+            );
+        for p in notes_paragraphs(lines) {
+            cell = cell.add_paragraph(p);
+        }
+        cell.property = std::mem::take(&mut cell.property).margins(
+            CellMargins::new()
+                .margin_top(0, WidthType::Dxa)
+                .margin_left(0, WidthType::Dxa)
+                .margin_bottom(0, WidthType::Dxa)
+                .margin_right(0, WidthType::Dxa),
+        );
+        let row = TableRow::new(vec![cell]).cant_split();
+        table.rows.push(TableChild::TableRow(row));
+        table
+    }
+
+    /// `keep`: the whole table on one page ([`Self::table_kept`]); `keep_last`: its end kept
+    /// with the 注 that follow ([`Self::table_kept`], [`Self::table_with_notes`]).
     fn table_with(&self, t: &model::Table, keep: bool, keep_last: bool) -> Table {
         let longest = t
             .header
@@ -954,6 +1016,17 @@ impl Builder<'_> {
                     .row_height(min_height)
                     .height_rule(HeightRule::AtLeast),
             );
+        }
+        if keep_last && !keep {
+            let body_end = t.header.len() + t.rows.len();
+            let tail = body_end - t.rows.len().min(TAIL_ROWS);
+            for (r, row) in rows.iter_mut().enumerate().skip(tail) {
+                // Body rows were made unsplit above when short enough; footer rows here.
+                if r >= body_end {
+                    *row = std::mem::replace(row, TableRow::new(Vec::new())).cant_split();
+                }
+                keep_with_next(row);
+            }
         }
         if keep {
             let last = rows.len().saturating_sub(1);
