@@ -9,10 +9,10 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::NaiveDate;
-use common::libreoffice::fontconfig;
+use common::have_tool;
+use common::pdf_tools::{pdftoppm_page, pdftotext, pdftotext_words, soffice_to_pdf};
 use gongwen::render::document::{
     Align, Bar, BarChart, Block, DOCUMENT_SCHEMA, DocKind, Document, FormField, Goal, Meta,
     Orientation, Seal, Section, SectionRole, Table, TableColumn,
@@ -1056,13 +1056,6 @@ fn odd_models_still_render() {
 // ---------------------------------------------------------------------------------------------
 // LibreOffice
 
-/// Whether `program` is on PATH (running `--version` is slow for soffice, and pdftotext's
-/// `--version` exits with an error).
-fn have(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
-}
-
 /// Converts the files to PDF with LibreOffice; `None` (after saying why) when it is missing.
 fn convert(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<Converted> {
     convert_with(name, docs, "pdf")
@@ -1079,7 +1072,7 @@ fn convert_keeping_blank_pages(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<C
 }
 
 fn convert_with(name: &str, docs: &[(&str, Vec<u8>)], filter: &str) -> Option<Converted> {
-    if !have("soffice") || !have("pdftotext") {
+    if !have_tool("soffice") || !have_tool("pdftotext") {
         common::skip("LibreOffice (soffice) or pdftotext is not installed");
         return None;
     }
@@ -1092,27 +1085,7 @@ fn convert_with(name: &str, docs: &[(&str, Vec<u8>)], filter: &str) -> Option<Co
         std::fs::write(&path, bytes).expect("write docx");
         inputs.push(path);
     }
-    let conf = fontconfig(&dir);
-    let out = Command::new("soffice")
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            dir.join("profile").display()
-        ))
-        .args(["--headless", "--convert-to", filter, "--outdir"])
-        .arg(&dir)
-        .args(&inputs)
-        .env("FONTCONFIG_FILE", &conf)
-        .output()
-        .expect("run soffice");
-    let pdfs: Vec<PathBuf> = inputs.iter().map(|p| p.with_extension("pdf")).collect();
-    for pdf in &pdfs {
-        assert!(
-            pdf.exists(),
-            "LibreOffice did not convert {}: {}",
-            pdf.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let (_, pdfs) = soffice_to_pdf(&dir, &inputs, filter);
     Some(Converted { dir, pdfs })
 }
 
@@ -1142,13 +1115,7 @@ struct Page {
 }
 
 fn pdf_pages(pdf: &Path) -> Vec<Page> {
-    let out = Command::new("pdftotext")
-        .arg("-bbox-layout")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = pdftotext(pdf, &["-bbox-layout"]);
     let options = roxmltree::ParsingOptions {
         allow_dtd: true,
         ..roxmltree::ParsingOptions::default()
@@ -1188,12 +1155,7 @@ fn pdf_pages(pdf: &Path) -> Vec<Page> {
 }
 
 fn plain_text(pdf: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    String::from_utf8_lossy(&out.stdout)
+    pdftotext(pdf, &[])
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()
@@ -1307,36 +1269,8 @@ fn libreoffice_repeats_the_table_header_on_every_page() {
 
 /// Page `page` of `pdf` in gray at 288 dpi: width, height, pixels, and pixels a point.
 fn gray(pdf: &Path, page: usize) -> (usize, usize, Vec<u8>, f64) {
-    let prefix = pdf.with_file_name(format!("dash-{page}"));
-    let status = Command::new("pdftoppm")
-        .args([
-            "-gray",
-            "-r",
-            "288",
-            "-f",
-            &page.to_string(),
-            "-l",
-            &page.to_string(),
-        ])
-        .arg(pdf)
-        .arg(&prefix)
-        .status()
-        .expect("pdftoppm");
-    assert!(status.success());
-    let dir = pdf.parent().unwrap();
-    let file = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            name.starts_with(&format!("dash-{page}-")) && name.ends_with(".pgm")
-        })
-        .expect("a raster");
-    let bytes = std::fs::read(&file).unwrap();
-    let _ = std::fs::remove_file(&file);
-    let (magic, width, height, pixels) = common::netpbm(&bytes);
-    assert_eq!(magic, "P5");
-    (width, height, pixels.to_vec(), 4.0)
+    let (width, height, pixels) = pdftoppm_page(pdf, page, 288, true);
+    (width, height, pixels, 4.0)
 }
 
 /// The mean position, in points, of the pixel lines in `lines` along which dark ink runs at least
@@ -1509,38 +1443,13 @@ fn raster(pdf: &Path, dpi: u32) -> (usize, usize, Vec<u8>) {
 
 /// Page `page` of `pdf` at `dpi` as RGB pixels: (width, height, pixels).
 fn raster_page(pdf: &Path, page: usize, dpi: u32) -> (usize, usize, Vec<u8>) {
-    let prefix = pdf.with_file_name("raster");
-    let page = page.to_string();
-    let status = Command::new("pdftoppm")
-        .args([
-            "-r",
-            &dpi.to_string(),
-            "-f",
-            &page,
-            "-l",
-            &page,
-            "-singlefile",
-        ])
-        .arg(pdf)
-        .arg(&prefix)
-        .status()
-        .expect("pdftoppm");
-    assert!(status.success());
-    let bytes = std::fs::read(prefix.with_extension("ppm")).expect("ppm");
-    let (magic, w, h, pixels) = common::netpbm(&bytes);
-    assert_eq!(magic, "P6");
-    (w, h, pixels[..w * h * 3].to_vec())
+    pdftoppm_page(pdf, page, dpi, false)
 }
 
 fn city_timetable() -> Document {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/examples/xihu/西湖区.xlsx");
-    let sub = gongwen::pipeline::read_submission(
-        &path,
-        &gongwen::pipeline::WorkbookReader::InProcess,
-        &gongwen::intake::Limits::default(),
-    )
-    .unwrap();
+    let sub = common::submission(&path);
     let config = gongwen::config::Config::default();
     gongwen::render::compose::city_documents("杭州市", &[sub], &config)
         .unwrap()
@@ -1612,25 +1521,7 @@ fn city_timetable_seal_clears_the_table_and_the_head_cell_is_diagonal() {
         "seal ink ({sy1:.1} pt) inside the table ({table_top:.1} pt)"
     );
     // Centred on the date's characters (its line holds 填报日期：, five characters).
-    let out = Command::new("pdftotext")
-        .arg("-bbox")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    let html = String::from_utf8_lossy(&out.stdout);
-    let words: Vec<(f64, f64, f64, String)> = html
-        .split("<word ")
-        .skip(1)
-        .map(|w| {
-            let num = |k: &str| -> f64 {
-                let s = &w[w.find(&format!("{k}=\"")).unwrap() + k.len() + 2..];
-                s[..s.find('"').unwrap()].parse().unwrap()
-            };
-            let text = &w[w.find('>').unwrap() + 1..w.find("</word>").unwrap()];
-            (num("xMin"), num("xMax"), num("yMin"), text.to_owned())
-        })
-        .collect();
+    let words = words(pdf).concat();
     let label = words
         .iter()
         .find(|w| w.3.starts_with("填报日期"))
@@ -1700,26 +1591,11 @@ fn red_rule_spans_the_type_area() {
 
 /// Words of `pdftotext -bbox` per page: (x min, x max, y min, text).
 fn words(pdf: &Path) -> Vec<Vec<(f64, f64, f64, String)>> {
-    let out = Command::new("pdftotext")
-        .arg("-bbox")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    let html = String::from_utf8_lossy(&out.stdout).into_owned();
-    html.split("<page ")
-        .skip(1)
+    pdftotext_words(pdf)
+        .into_iter()
         .map(|page| {
-            page.split("<word ")
-                .skip(1)
-                .map(|w| {
-                    let num = |k: &str| -> f64 {
-                        let s = &w[w.find(&format!("{k}=\"")).unwrap() + k.len() + 2..];
-                        s[..s.find('"').unwrap()].parse().unwrap()
-                    };
-                    let text = &w[w.find('>').unwrap() + 1..w.find("</word>").unwrap()];
-                    (num("xMin"), num("xMax"), num("yMin"), text.to_owned())
-                })
+            page.into_iter()
+                .map(|w| (w.x_min, w.x_max, w.y_min, w.text))
                 .collect()
         })
         .collect()
@@ -1798,12 +1674,7 @@ fn libreoffice_keeps_small_tables_on_one_page() {
             if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "xlsx") {
-                let sub = gongwen::pipeline::read_submission(
-                    &path,
-                    &gongwen::pipeline::WorkbookReader::InProcess,
-                    &gongwen::intake::Limits::default(),
-                )
-                .unwrap();
+                let sub = common::submission(&path);
                 if !sub.has_errors() {
                     subs.push(sub);
                 }
