@@ -9,10 +9,10 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::NaiveDate;
-use common::libreoffice::fontconfig;
+use common::have_tool;
+use common::pdf_tools::{pdftoppm_page, pdftotext, pdftotext_words, soffice_to_pdf};
 use gongwen::render::document::{
     Align, Bar, BarChart, Block, DOCUMENT_SCHEMA, DocKind, Document, FormField, Goal, Meta,
     Orientation, Seal, Section, SectionRole, Table, TableColumn,
@@ -460,11 +460,13 @@ fn source<'i>(node: Node<'_, 'i>) -> &'i str {
     &node.document().input_text()[node.range()]
 }
 
-/// The text of every `w:t` at or under `node`, in order.
+/// The text of every `w:t` at or under `node`, in order, without the zero-width spaces set
+/// where digits meet hanzi (for LibreOffice; see
+/// `libreoffice_sets_digits_and_hanzi_without_a_gap`).
 fn texts(node: Node<'_, '_>) -> Vec<String> {
     all(node, "w:t")
         .into_iter()
-        .map(|t| t.text().unwrap_or_default().to_owned())
+        .map(|t| t.text().unwrap_or_default().replace('\u{200B}', ""))
         .collect()
 }
 
@@ -1054,13 +1056,6 @@ fn odd_models_still_render() {
 // ---------------------------------------------------------------------------------------------
 // LibreOffice
 
-/// Whether `program` is on PATH (running `--version` is slow for soffice, and pdftotext's
-/// `--version` exits with an error).
-fn have(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
-}
-
 /// Converts the files to PDF with LibreOffice; `None` (after saying why) when it is missing.
 fn convert(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<Converted> {
     convert_with(name, docs, "pdf")
@@ -1077,7 +1072,7 @@ fn convert_keeping_blank_pages(name: &str, docs: &[(&str, Vec<u8>)]) -> Option<C
 }
 
 fn convert_with(name: &str, docs: &[(&str, Vec<u8>)], filter: &str) -> Option<Converted> {
-    if !have("soffice") || !have("pdftotext") {
+    if !have_tool("soffice") || !have_tool("pdftotext") {
         common::skip("LibreOffice (soffice) or pdftotext is not installed");
         return None;
     }
@@ -1090,27 +1085,7 @@ fn convert_with(name: &str, docs: &[(&str, Vec<u8>)], filter: &str) -> Option<Co
         std::fs::write(&path, bytes).expect("write docx");
         inputs.push(path);
     }
-    let conf = fontconfig(&dir);
-    let out = Command::new("soffice")
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            dir.join("profile").display()
-        ))
-        .args(["--headless", "--convert-to", filter, "--outdir"])
-        .arg(&dir)
-        .args(&inputs)
-        .env("FONTCONFIG_FILE", &conf)
-        .output()
-        .expect("run soffice");
-    let pdfs: Vec<PathBuf> = inputs.iter().map(|p| p.with_extension("pdf")).collect();
-    for pdf in &pdfs {
-        assert!(
-            pdf.exists(),
-            "LibreOffice did not convert {}: {}",
-            pdf.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let (_, pdfs) = soffice_to_pdf(&dir, &inputs, filter);
     Some(Converted { dir, pdfs })
 }
 
@@ -1140,13 +1115,7 @@ struct Page {
 }
 
 fn pdf_pages(pdf: &Path) -> Vec<Page> {
-    let out = Command::new("pdftotext")
-        .arg("-bbox-layout")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = pdftotext(pdf, &["-bbox-layout"]);
     let options = roxmltree::ParsingOptions {
         allow_dtd: true,
         ..roxmltree::ParsingOptions::default()
@@ -1186,12 +1155,7 @@ fn pdf_pages(pdf: &Path) -> Vec<Page> {
 }
 
 fn plain_text(pdf: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    String::from_utf8_lossy(&out.stdout)
+    pdftotext(pdf, &[])
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()
@@ -1305,36 +1269,8 @@ fn libreoffice_repeats_the_table_header_on_every_page() {
 
 /// Page `page` of `pdf` in gray at 288 dpi: width, height, pixels, and pixels a point.
 fn gray(pdf: &Path, page: usize) -> (usize, usize, Vec<u8>, f64) {
-    let prefix = pdf.with_file_name(format!("dash-{page}"));
-    let status = Command::new("pdftoppm")
-        .args([
-            "-gray",
-            "-r",
-            "288",
-            "-f",
-            &page.to_string(),
-            "-l",
-            &page.to_string(),
-        ])
-        .arg(pdf)
-        .arg(&prefix)
-        .status()
-        .expect("pdftoppm");
-    assert!(status.success());
-    let dir = pdf.parent().unwrap();
-    let file = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            name.starts_with(&format!("dash-{page}-")) && name.ends_with(".pgm")
-        })
-        .expect("a raster");
-    let bytes = std::fs::read(&file).unwrap();
-    let _ = std::fs::remove_file(&file);
-    let (magic, width, height, pixels) = common::netpbm(&bytes);
-    assert_eq!(magic, "P5");
-    (width, height, pixels.to_vec(), 4.0)
+    let (width, height, pixels) = pdftoppm_page(pdf, page, 288, true);
+    (width, height, pixels, 4.0)
 }
 
 /// The mean position, in points, of the pixel lines in `lines` along which dark ink runs at least
@@ -1507,38 +1443,13 @@ fn raster(pdf: &Path, dpi: u32) -> (usize, usize, Vec<u8>) {
 
 /// Page `page` of `pdf` at `dpi` as RGB pixels: (width, height, pixels).
 fn raster_page(pdf: &Path, page: usize, dpi: u32) -> (usize, usize, Vec<u8>) {
-    let prefix = pdf.with_file_name("raster");
-    let page = page.to_string();
-    let status = Command::new("pdftoppm")
-        .args([
-            "-r",
-            &dpi.to_string(),
-            "-f",
-            &page,
-            "-l",
-            &page,
-            "-singlefile",
-        ])
-        .arg(pdf)
-        .arg(&prefix)
-        .status()
-        .expect("pdftoppm");
-    assert!(status.success());
-    let bytes = std::fs::read(prefix.with_extension("ppm")).expect("ppm");
-    let (magic, w, h, pixels) = common::netpbm(&bytes);
-    assert_eq!(magic, "P6");
-    (w, h, pixels[..w * h * 3].to_vec())
+    pdftoppm_page(pdf, page, dpi, false)
 }
 
 fn city_timetable() -> Document {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/examples/xihu/西湖区.xlsx");
-    let sub = gongwen::pipeline::read_submission(
-        &path,
-        &gongwen::pipeline::WorkbookReader::InProcess,
-        &gongwen::intake::Limits::default(),
-    )
-    .unwrap();
+    let sub = common::submission(&path);
     let config = gongwen::config::Config::default();
     gongwen::render::compose::city_documents("杭州市", &[sub], &config)
         .unwrap()
@@ -1610,25 +1521,7 @@ fn city_timetable_seal_clears_the_table_and_the_head_cell_is_diagonal() {
         "seal ink ({sy1:.1} pt) inside the table ({table_top:.1} pt)"
     );
     // Centred on the date's characters (its line holds 填报日期：, five characters).
-    let out = Command::new("pdftotext")
-        .arg("-bbox")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    let html = String::from_utf8_lossy(&out.stdout);
-    let words: Vec<(f64, f64, f64, String)> = html
-        .split("<word ")
-        .skip(1)
-        .map(|w| {
-            let num = |k: &str| -> f64 {
-                let s = &w[w.find(&format!("{k}=\"")).unwrap() + k.len() + 2..];
-                s[..s.find('"').unwrap()].parse().unwrap()
-            };
-            let text = &w[w.find('>').unwrap() + 1..w.find("</word>").unwrap()];
-            (num("xMin"), num("xMax"), num("yMin"), text.to_owned())
-        })
-        .collect();
+    let words = words(pdf).concat();
     let label = words
         .iter()
         .find(|w| w.3.starts_with("填报日期"))
@@ -1637,8 +1530,8 @@ fn city_timetable_seal_clears_the_table_and_the_head_cell_is_diagonal() {
         .iter()
         .filter(|w| (w.2 - label.2).abs() < 2.0)
         .collect();
-    // LibreOffice 7.4 ignores w:autoSpaceDN (Word honours it) and puts about 3 pt between
-    // digits and hanzi: the date's width is its ink, the gaps left out.
+    // The date's width is its ink, any gap between digits and hanzi left out (LibreOffice 7.4
+    // ignores w:autoSpaceDN; the zero-width spaces keep its 3.2 pt kern out).
     let start = label.0 + 5.0 * 15.8;
     let ink = line.iter().map(|w| w.1 - w.0.max(start)).sum::<f64>();
     let end = start + ink;
@@ -1698,34 +1591,19 @@ fn red_rule_spans_the_type_area() {
 
 /// Words of `pdftotext -bbox` per page: (x min, x max, y min, text).
 fn words(pdf: &Path) -> Vec<Vec<(f64, f64, f64, String)>> {
-    let out = Command::new("pdftotext")
-        .arg("-bbox")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    let html = String::from_utf8_lossy(&out.stdout).into_owned();
-    html.split("<page ")
-        .skip(1)
+    pdftotext_words(pdf)
+        .into_iter()
         .map(|page| {
-            page.split("<word ")
-                .skip(1)
-                .map(|w| {
-                    let num = |k: &str| -> f64 {
-                        let s = &w[w.find(&format!("{k}=\"")).unwrap() + k.len() + 2..];
-                        s[..s.find('"').unwrap()].parse().unwrap()
-                    };
-                    let text = &w[w.find('>').unwrap() + 1..w.find("</word>").unwrap()];
-                    (num("xMin"), num("xMax"), num("yMin"), text.to_owned())
-                })
+            page.into_iter()
+                .map(|w| (w.x_min, w.x_max, w.y_min, w.text))
                 .collect()
         })
         .collect()
 }
 
 /// Through LibreOffice the signature's seal is centred on the date and on the office as the
-/// PDF's is, whatever width LibreOffice gives the digits (it keeps about 3 pt between digits
-/// and hanzi, ignoring w:autoSpaceDN).
+/// PDF's is, whatever width LibreOffice gives the digits (it ignores w:autoSpaceDN; see
+/// `libreoffice_sets_digits_and_hanzi_without_a_gap`).
 #[test]
 fn libreoffice_centres_the_seal_on_the_date() {
     let Some(converted) = convert("sealed", &[("sealed", render(&report()))]) else {
@@ -1796,12 +1674,7 @@ fn libreoffice_keeps_small_tables_on_one_page() {
             if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "xlsx") {
-                let sub = gongwen::pipeline::read_submission(
-                    &path,
-                    &gongwen::pipeline::WorkbookReader::InProcess,
-                    &gongwen::intake::Limits::default(),
-                )
-                .unwrap();
+                let sub = common::submission(&path);
                 if !sub.has_errors() {
                     subs.push(sub);
                 }
@@ -1857,10 +1730,24 @@ fn libreoffice_keeps_small_tables_on_one_page() {
 
 /// No space between digits and hanzi (2019年5月, not 2019 年 5 月): the paragraph defaults and
 /// the Normal style turn Word's automatic spacing off (w:autoSpaceDE, w:autoSpaceDN), and
-/// nothing turns it back on. (LibreOffice 7.4 reads neither: its writerfilter skips both.)
+/// nothing turns it back on. LibreOffice 7.4 reads neither (its writerfilter skips both), so a
+/// zero-width space stands at each change of script, where LibreOffice would put its own.
 #[test]
 fn automatic_space_between_digits_and_hanzi_is_off() {
     let docx = Docx::open(&render(&report()));
+    let body: Vec<String> = all(docx.document().root(), "w:t")
+        .into_iter()
+        .filter_map(|t| t.text().map(str::to_owned))
+        .collect();
+    assert!(
+        body.iter()
+            .any(|t| t == "2019\u{200B}年\u{200B}5\u{200B}月\u{200B}20\u{200B}日"),
+        "the date with its break points: {body:?}"
+    );
+    assert!(
+        body.iter().any(|t| t.contains("西教〔2019〕12\u{200B}号")),
+        "{body:?}"
+    );
     let styles = docx.xml("word/styles.xml");
     let defaults = first(styles.root(), "pPrDefault").expect("pPrDefault");
     let normal = all(styles.root(), "style")
@@ -1886,4 +1773,213 @@ fn automatic_space_between_digits_and_hanzi_is_off() {
             .count();
         assert_eq!(on, 0, "{part} turns automatic spacing on");
     }
+}
+
+/// Through LibreOffice digits and hanzi are set solid, as Word sets them with w:autoSpaceDE and
+/// w:autoSpaceDN off: `2019年5月20日` is as wide as its six pieces set on lines of their own.
+/// (LibreOffice 7.4 ignores both settings and put a fifth of the font size, 3.2 pt, at each of
+/// the five changes of script; the zero-width spaces at those changes stop it.)
+#[test]
+fn libreoffice_sets_digits_and_hanzi_without_a_gap() {
+    let pieces = ["2019", "年", "5", "月", "20", "日"];
+    let whole = pieces.concat();
+    let mut doc = report();
+    let blocks = &mut doc.sections[0].blocks;
+    for (i, text) in std::iter::once(whole.as_str()).chain(pieces).enumerate() {
+        blocks.insert(6 + i, p(text));
+    }
+    let Some(converted) = convert("solid", &[("solid", render(&doc))]) else {
+        return;
+    };
+    // Every line of the document in reading order: its text and its ink from left to right.
+    let mut lines: Vec<(String, f64, f64)> = Vec::new();
+    for page in words(&converted.pdfs[0]) {
+        // (top, words (left, right, text)) of each row.
+        type Row = (f64, Vec<(f64, f64, String)>);
+        let mut rows: Vec<Row> = Vec::new();
+        for (x0, x1, y, text) in page {
+            match rows.iter_mut().find(|(ry, _)| (ry - y).abs() < 2.0) {
+                Some((_, row)) => row.push((x0, x1, text)),
+                None => rows.push((y, vec![(x0, x1, text)])),
+            }
+        }
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (_, mut row) in rows {
+            row.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let text: String = row.iter().map(|w| w.2.as_str()).collect();
+            let (x0, x1) = (row[0].0, row[row.len() - 1].1);
+            if !text.starts_with('—') {
+                lines.push((text, x0, x1));
+            }
+        }
+    }
+    let at = lines
+        .iter()
+        .position(|l| l.0 == whole)
+        .unwrap_or_else(|| panic!("no line {whole}: {lines:#?}"));
+    let set = &lines[at + 1..at + 1 + pieces.len()];
+    let texts: Vec<&str> = set.iter().map(|l| l.0.as_str()).collect();
+    assert_eq!(texts, pieces);
+    let width = lines[at].2 - lines[at].1;
+    let parts: f64 = set.iter().map(|l| l.2 - l.1).sum();
+    eprintln!(
+        "{whole}: {width:.2} pt wide, its pieces {parts:.2} pt: {:.2} pt a change of script",
+        (width - parts) / 5.0
+    );
+    assert!(
+        (width - parts).abs() < 1.0,
+        "{whole} is {width:.2} pt wide, its pieces {parts:.2} pt"
+    );
+    // The signature's date is one word to pdftotext, no gap in it.
+    let dates = lines.iter().filter(|l| l.0 == whole).count();
+    assert!(dates >= 2, "the signature's date set solid");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A long table's 注
+
+/// An attachment whose table of `rows` one-line rows runs over pages, with two 注 under it.
+fn long_list(rows: usize) -> Document {
+    let mut doc = school_list();
+    let Block::Table(table) = &mut doc.sections[0].blocks[2] else {
+        panic!("school_list's table")
+    };
+    table.group_column = None;
+    table.rows = (1..=rows)
+        .map(|i| {
+            vec![
+                format!("第{i}号学校"),
+                "运动场馆不足".to_owned(),
+                "新建风雨操场".to_owned(),
+                "2020年1月".to_owned(),
+            ]
+        })
+        .collect();
+    doc
+}
+
+/// The table rows of `table` in `rows`: the index of every row (by its first cell), in order.
+fn body_rows_in(text: &str, rows: usize) -> Vec<usize> {
+    (1..=rows)
+        .filter(|i| text.contains(&format!("第{i}号学校")))
+        .collect()
+}
+
+/// A long table's 注 are its last row (one cell across it, no side or bottom rules, no
+/// insets), and its last two body rows keep with them: their paragraphs carry w:keepNext and
+/// the rows w:cantSplit, as the 注 row does; the rows before them do not, so the table may
+/// still break above them. 注： keeps with its first note; the header row still repeats.
+#[test]
+fn a_long_tables_last_rows_keep_with_its_notes() {
+    let rows = 30;
+    let docx = Docx::open(&render(&long_list(rows)));
+    let xml = docx.document();
+    let tables: Vec<Node<'_, '_>> = all(xml.root(), "w:tbl");
+    let table = tables
+        .iter()
+        .copied()
+        .find(|t| texts(*t).concat().contains("第1号学校"))
+        .expect("the table");
+    let trs: Vec<Node<'_, '_>> = children(table)
+        .into_iter()
+        .filter(|n| is(*n, "w:tr"))
+        .collect();
+    assert_eq!(trs.len(), rows + 2, "the header row, the body and the 注");
+    assert!(first(trs[0], "w:tblHeader").is_some(), "the header repeats");
+    let keeps = |tr: Node<'_, '_>| {
+        let paras = all(tr, "w:p");
+        !paras.is_empty()
+            && paras
+                .iter()
+                .all(|p| first(*p, "w:pPr").is_some_and(|ppr| child(ppr, "w:keepNext").is_some()))
+    };
+    let unsplit =
+        |tr: Node<'_, '_>| child(tr, "w:trPr").is_some_and(|pr| child(pr, "w:cantSplit").is_some());
+    for (i, tr) in trs.iter().enumerate().take(rows + 1).skip(1) {
+        let tail = i > rows - 2;
+        assert_eq!(keeps(*tr), tail, "body row {i}: {}", source(*tr));
+        if tail {
+            assert!(unsplit(*tr), "body row {i}: {}", source(*tr));
+        }
+    }
+    // The 注 row: one cell across the table's four columns, rules only above.
+    let notes = trs[rows + 1];
+    assert!(unsplit(notes), "{}", source(notes));
+    let cells = all(notes, "w:tc");
+    assert_eq!(cells.len(), 1);
+    assert!(has(cells[0], "w:gridSpan", &[("w:val", "4")]));
+    let borders = first(cells[0], "w:tcBorders").expect("tcBorders");
+    for side in ["w:left", "w:right", "w:bottom"] {
+        assert!(
+            child(borders, side).is_some_and(|b| attr(b, "w:val") == Some("nil")),
+            "{side}: {}",
+            source(borders)
+        );
+    }
+    assert!(child(borders, "w:top").is_none(), "{}", source(borders));
+    let lines: Vec<String> = all(notes, "w:p")
+        .into_iter()
+        .map(|p| texts(p).concat())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "注：",
+            "1.学校必须按照物理独立校区填报，如一校多区必须分开自查后分开填报。",
+            "2.完成时限精确到月份。"
+        ]
+    );
+    let label = all(notes, "w:p")[0];
+    assert!(first(label, "w:keepNext").is_some(), "{}", source(label));
+    // Nothing of the 注 is left after the table.
+    let after: String = all(xml.root(), "w:p")
+        .into_iter()
+        .filter(|p| !p.ancestors().any(|a| is(a, "w:tbl")))
+        .map(|p| texts(p).concat())
+        .collect();
+    assert!(!after.contains("注："), "{after}");
+}
+
+/// Through LibreOffice the 注 under a long table never start a page alone: for every length of
+/// table in a range that ends its last page near the foot, the page with 注： also holds the
+/// table's last two rows.
+#[test]
+fn libreoffice_keeps_a_long_tables_notes_with_its_last_rows() {
+    let lengths: Vec<usize> = (22..=28).collect();
+    let files: Vec<(String, Vec<u8>)> = lengths
+        .iter()
+        .map(|&n| (format!("rows{n}"), render(&long_list(n))))
+        .collect();
+    let files: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.clone()))
+        .collect();
+    let Some(converted) = convert("notes", &files) else {
+        return;
+    };
+    let mut report = Vec::new();
+    let mut alone = Vec::new();
+    for (&n, pdf) in lengths.iter().zip(&converted.pdfs) {
+        let pages = pdf_pages(pdf);
+        let (at, page) = pages
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.lines.iter().any(|(_, t)| t.contains("注：")))
+            .unwrap_or_else(|| panic!("{n} rows: no 注："));
+        let text: String = page.lines.iter().map(|(_, t)| t.as_str()).collect();
+        let rows = body_rows_in(&squeeze(&text), n);
+        report.push(format!(
+            "{n} rows: 注 on page {}, with rows {rows:?}",
+            at + 1
+        ));
+        if !(rows.contains(&(n - 1)) && rows.contains(&n)) {
+            alone.push(n);
+        }
+    }
+    eprintln!("{}", report.join("\n"));
+    assert!(
+        alone.is_empty(),
+        "注 without the last two rows: {alone:?}\n{}",
+        report.join("\n")
+    );
 }

@@ -6,6 +6,7 @@
 )]
 
 pub mod libreoffice;
+pub mod pdf_tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -226,4 +227,14 @@ pub fn netpbm(bytes: &[u8]) -> (String, usize, usize, &[u8]) {
     let width = fields[1].parse().expect("netpbm width");
     let height = fields[2].parse().expect("netpbm height");
     (fields.swap_remove(0), width, height, &bytes[i + 1..])
+}
+
+/// The filing at `path`, read in process with the default limits (its diagnostics kept).
+pub fn submission(path: &Path) -> gongwen::model::Submission {
+    gongwen::pipeline::read_submission(
+        path,
+        &gongwen::pipeline::WorkbookReader::InProcess,
+        &gongwen::intake::Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

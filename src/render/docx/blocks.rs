@@ -6,11 +6,12 @@
 use std::borrow::Cow;
 
 use docx_rs::{
-    AlignmentType, BorderType, BreakType, DocGrid, DocGridType, Docx, Footer, Header, HeightRule,
-    LineSpacing, LineSpacingType, PageMargin, PageNum, PageOrientationType, PageSize, Paragraph,
-    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SectionProperty,
-    SectionType, Shading, ShdType, SpecialIndentType, Tab, TabValueType, Table, TableAlignmentType,
-    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellContent, TableCellMargins,
+    AlignmentType, BorderType, BreakType, CellMargins, DocGrid, DocGridType, Docx, Footer, Header,
+    HeightRule, LineSpacing, LineSpacingType, PageMargin, PageNum, PageOrientationType, PageSize,
+    Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts,
+    SectionProperty, SectionType, Shading, ShdType, SpecialIndentType, Tab, TabValueType, Table,
+    TableAlignmentType, TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellBorder,
+    TableCellBorderPosition, TableCellBorders, TableCellContent, TableCellMargins, TableChild,
     TableLayoutType, TableRow, TableRowChild, VAlignType, VMergeType, WidthType, create_footer_rid,
     create_header_rid,
 };
@@ -62,6 +63,8 @@ const NOTES_GAP: u32 = 260;
 /// 五号 (10.5 pt) on 15 pt, for tables of more than six columns.
 const SMALL_TABLE_SIZE: usize = 21;
 const SMALL_TABLE_LINE: i32 = 300;
+/// The body rows of a long table that go over a page break with the 注 under it.
+const TAIL_ROWS: usize = 2;
 /// Tables of at most this many rows (header and footer included) are kept on one page.
 const SMALL_TABLE_ROWS: usize = 40;
 /// Minimum height of a table row.
@@ -330,11 +333,69 @@ fn append_text(mut run: Run, text: &str) -> Run {
             }
             let clean: String = piece.chars().filter(|&c| is_xml_char(c)).collect();
             if !clean.is_empty() {
-                run = run.add_text(clean);
+                run = run.add_text(script_breaks(&clean));
             }
         }
     }
     run
+}
+
+/// The zero-width space set between a Latin letter or digit and a hanzi.
+pub(super) const SCRIPT_BREAK: char = '\u{200B}';
+
+/// `text` with [`SCRIPT_BREAK`] wherever a Latin letter or digit meets a hanzi (`2019年`).
+///
+/// GB/T 9704 sets `2019年5月20日` solid, and Word does so with the `w:autoSpaceDE` and
+/// `w:autoSpaceDN` the styles turn off. LibreOffice (7.4 and earlier) reads neither: its
+/// DOCX import drops both (`writerfilter/source/dmapper/DomainMapper.cxx`, `case
+/// NS_ooxml::LN_CT_PPrBase_autoSpaceDE: break;`), so every paragraph keeps Writer's default
+/// "space between Asian and non-Asian text" and gets a fifth of the font size (3.2 pt at 3号)
+/// wherever the script changes between two letters or digits (`SwTextFormatter::
+/// BuildPortions`, `sw/source/core/text/itrform2.cxx`). That kern needs a letter or digit on
+/// both sides of the change: a zero-width space there stops it. Word draws the space as
+/// nothing and breaks lines there as it would anyway; LibreOffice leaves it out of the PDF's
+/// text.
+fn script_breaks(text: &str) -> Cow<'_, str> {
+    let needs = |a: char, b: char| {
+        a.is_alphanumeric() && b.is_alphanumeric() && (is_east_asian(a) != is_east_asian(b))
+    };
+    let chars: Vec<char> = text.chars().collect();
+    if !chars.windows(2).any(|w| needs(w[0], w[1])) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 12);
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0 && needs(chars[i - 1], c) {
+            out.push(SCRIPT_BREAK);
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// Whether LibreOffice sets `c` as Asian text: the blocks of hangul, kana, bopomofo, hanzi
+/// and their compatibility and full-width forms.
+fn is_east_asian(c: char) -> bool {
+    matches!(
+        c,
+        '\u{1100}'..='\u{11FF}'
+            | '\u{2E80}'..='\u{A4CF}'
+            | '\u{A960}'..='\u{A97F}'
+            | '\u{AC00}'..='\u{D7FF}'
+            | '\u{F900}'..='\u{FAFF}'
+            | '\u{FE30}'..='\u{FE4F}'
+            | '\u{FF00}'..='\u{FFEF}'
+            | '\u{20000}'..='\u{3FFFF}'
+    )
+}
+
+/// The 注: 4号, 注： on its own line a little below the form and kept with the first note,
+/// each note two characters in.
+fn notes_paragraphs(lines: &[String]) -> impl Iterator<Item = Paragraph> + '_ {
+    let label = text_para(style::NOTES, "注：")
+        .line_spacing(LineSpacing::new().before(NOTES_GAP))
+        .keep_next(!lines.is_empty());
+    std::iter::once(label).chain(lines.iter().map(|l| text_para(style::NOTE_ITEM, l)))
 }
 
 /// A paragraph of `style` holding `text`.
@@ -391,7 +452,13 @@ impl Builder<'_> {
     fn section(&mut self, section: &model::Section) -> Vec<Child> {
         let mut out = Vec::new();
         let mut prev: Option<&Block> = None;
+        // The 注 just written into the table before them.
+        let mut notes_done = false;
         for (i, block) in section.blocks.iter().enumerate() {
+            if std::mem::take(&mut notes_done) {
+                prev = Some(block);
+                continue;
+            }
             if let Block::Table(table) = block {
                 // A small table is kept on one page, with the 注 after it, as the PDF keeps
                 // it; not a form's table under its title and fields.
@@ -400,12 +467,25 @@ impl Builder<'_> {
                     Some(Block::FormFields { .. } | Block::AttachmentHead { .. })
                 );
                 let rows = table.header.len() + table.rows.len() + table.footer.len();
-                if !under_form && rows <= SMALL_TABLE_ROWS {
-                    let notes = matches!(section.blocks.get(i + 1), Some(Block::Notes { .. }));
+                let notes = match section.blocks.get(i + 1) {
+                    Some(Block::Notes { lines }) => Some(lines.as_slice()),
+                    _ => None,
+                };
+                let kept = !under_form && rows <= SMALL_TABLE_ROWS;
+                if kept || notes.is_some() {
                     if matches!(out.last(), Some(Child::T(_))) {
                         out.push(Child::P(para(style::TINY)));
                     }
-                    out.push(Child::T(self.table_kept(table, notes)));
+                    let built = match notes {
+                        Some(lines) if !kept => {
+                            // A long table: its last rows go over the page with the 注, which
+                            // never start a page alone.
+                            notes_done = true;
+                            self.table_with_notes(table, lines)
+                        }
+                        _ => self.table_kept(table, notes.is_some()),
+                    };
+                    out.push(Child::T(built));
                     prev = Some(block);
                     continue;
                 }
@@ -468,16 +548,7 @@ impl Builder<'_> {
             }
             Block::FormFields { fields, seal } => self.form_fields(fields, seal.as_ref(), out),
             Block::Table(table) => out.push(Child::T(self.table(table))),
-            Block::Notes { lines } => {
-                // 4号, 注： on its own line a little below the form, each note two characters in.
-                out.push(Child::P(
-                    text_para(style::NOTES, "注：")
-                        .line_spacing(LineSpacing::new().before(NOTES_GAP)),
-                ));
-                for line in lines {
-                    out.push(Child::P(text_para(style::NOTE_ITEM, line)));
-                }
-            }
+            Block::Notes { lines } => out.extend(notes_paragraphs(lines).map(Child::P)),
             Block::BarChart(chart) => self.bar_chart(chart, gap, out),
             Block::Colophon {
                 cc,
@@ -780,6 +851,46 @@ impl Builder<'_> {
         self.table_with(t, true, notes)
     }
 
+    /// A table that may run over pages, with its 注 `lines` as its last row: one cell across
+    /// the table, without side or bottom rules or insets, so the 注 stand under the table as
+    /// they would after it. Its last [`TAIL_ROWS`] body rows and its footer rows are unsplit
+    /// (a body row taller than half a page excepted) and their paragraphs kept with the next,
+    /// so they go over a page break with the 注, which never start a page alone.
+    ///
+    /// The 注 are in the table because LibreOffice keeps a table's last row with the
+    /// paragraph after it only while the table is not split over pages (`KEEPTAB`,
+    /// `SwTabFrame::MakeAll`, `sw/source/core/layout/tabfrm.cxx`); rows that keep with the
+    /// next row it honours wherever the table breaks. Word honours both.
+    fn table_with_notes(&self, t: &model::Table, lines: &[String]) -> Table {
+        let mut table = self.table_with(t, false, true);
+        let width: usize = table.grid.iter().sum();
+        let none = |pos| TableCellBorder::new(pos).border_type(BorderType::Nil);
+        let mut cell = TableCell::new()
+            .grid_span(table.grid.len().max(1))
+            .width(width, WidthType::Dxa)
+            .set_borders(
+                TableCellBorders::with_empty()
+                    .set(none(TableCellBorderPosition::Left))
+                    .set(none(TableCellBorderPosition::Right))
+                    .set(none(TableCellBorderPosition::Bottom)),
+            );
+        for p in notes_paragraphs(lines) {
+            cell = cell.add_paragraph(p);
+        }
+        cell.property = std::mem::take(&mut cell.property).margins(
+            CellMargins::new()
+                .margin_top(0, WidthType::Dxa)
+                .margin_left(0, WidthType::Dxa)
+                .margin_bottom(0, WidthType::Dxa)
+                .margin_right(0, WidthType::Dxa),
+        );
+        let row = TableRow::new(vec![cell]).cant_split();
+        table.rows.push(TableChild::TableRow(row));
+        table
+    }
+
+    /// `keep`: the whole table on one page ([`Self::table_kept`]); `keep_last`: its end kept
+    /// with the 注 that follow ([`Self::table_kept`], [`Self::table_with_notes`]).
     fn table_with(&self, t: &model::Table, keep: bool, keep_last: bool) -> Table {
         let longest = t
             .header
@@ -905,6 +1016,17 @@ impl Builder<'_> {
                     .row_height(min_height)
                     .height_rule(HeightRule::AtLeast),
             );
+        }
+        if keep_last && !keep {
+            let body_end = t.header.len() + t.rows.len();
+            let tail = body_end - t.rows.len().min(TAIL_ROWS);
+            for (r, row) in rows.iter_mut().enumerate().skip(tail) {
+                // Body rows were made unsplit above when short enough; footer rows here.
+                if r >= body_end {
+                    *row = std::mem::replace(row, TableRow::new(Vec::new())).cant_split();
+                }
+                keep_with_next(row);
+            }
         }
         if keep {
             let last = rows.len().saturating_sub(1);
@@ -1214,4 +1336,33 @@ fn split_width(total: i32, weights: impl Iterator<Item = f64> + Clone) -> Vec<i3
         *last += total - used;
     }
     widths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_breaks_go_between_latin_and_hanzi_only() {
+        let z = SCRIPT_BREAK;
+        assert_eq!(
+            script_breaks("2019年5月20日"),
+            format!("2019{z}年{z}5{z}月{z}20{z}日")
+        );
+        assert_eq!(
+            script_breaks("共3所PDF文件"),
+            format!("共{z}3{z}所{z}PDF{z}文件")
+        );
+        // Punctuation, spaces and full-width digits need none (no kern in LibreOffice).
+        for same in [
+            "西教〔2019〕12 号",
+            "（2019）",
+            "２０１９年",
+            "abc",
+            "汉字",
+            "",
+        ] {
+            assert!(matches!(script_breaks(same), Cow::Borrowed(_)), "{same}");
+        }
+    }
 }

@@ -180,8 +180,9 @@ fn builtin_style(
 /// `word/styles.xml`: 3号 仿宋 on an exact 28.95 pt line by default, and one paragraph style for
 /// each part of the notice. The defaults also turn off what would move text off the GB/T 9704
 /// grid: widow control (pages would hold 21 lines), the automatic space between hanzi and
-/// digits (`2019 年`), and LibreOffice's snapping of large text to two grid lines (the exact
-/// line height already is the grid).
+/// digits (`2019 年`; Word honours it, LibreOffice's import drops it, hence the zero-width
+/// spaces of `blocks::script_breaks`), and LibreOffice's snapping of large text to two grid
+/// lines (the exact line height already is the grid).
 pub(super) fn styles() -> String {
     part(8192, |w| {
         declaration(w)?;
