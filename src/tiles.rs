@@ -105,6 +105,7 @@ pub fn progress_map(ledgers: &BTreeMap<String, Ledger>, as_of: NaiveDate) -> Til
             let closure = ledgers.get(&division.code).map(Closure::of);
             let share = closure.and_then(|c| c.share());
             MapTile {
+                key: division.code.clone(),
                 col: tile.col - min_col,
                 row: tile.row - min_row,
                 label: division.short_name().to_owned(),

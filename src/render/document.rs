@@ -257,6 +257,8 @@ pub struct TileMap {
 /// One square of a [`TileMap`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapTile {
+    /// What the tile stands for (a division's code); not printed.
+    pub key: String,
     pub col: u32,
     pub row: u32,
     /// The division's short name (西湖).
