@@ -1115,10 +1115,9 @@ impl Builder<'_> {
     fn tile_map(&self, map: &model::TileMap, out: &mut Vec<Child>) {
         use docx_rs::{TableCellBorder, TableCellBorderPosition as Side};
         if !map.title.is_empty() {
-            out.push(Child::P(before(
-                text_para(style::CHART_TITLE, &map.title),
-                1,
-            )));
+            out.push(Child::P(
+                before(text_para(style::CHART_TITLE, &map.title), 1).keep_next(true),
+            ));
         }
         let columns = map.columns.max(1) as usize;
         let side = self.geo.text_width() / columns as i32;
@@ -1198,12 +1197,14 @@ impl Builder<'_> {
                 }
                 cells.push(cell);
             }
-            rows.push(
-                TableRow::new(cells)
-                    .row_height(side as f32)
-                    .height_rule(HeightRule::Exact)
-                    .cant_split(),
-            );
+            // Every row kept with the next, and the last with the legend: one picture, on
+            // one page, as the PDF draws it.
+            let mut row = TableRow::new(cells)
+                .row_height(side as f32)
+                .height_rule(HeightRule::Exact)
+                .cant_split();
+            keep_with_next(&mut row);
+            rows.push(row);
         }
         let no_margin = TableCellMargins::new().margin(0, 0, 0, 0);
         out.push(Child::T(
@@ -1216,8 +1217,9 @@ impl Builder<'_> {
                 .set_borders(TableBorders::with_empty()),
         ));
         // The legend: a swatch and its words per level, then the hatched one.
-        let swatch = side * 2 / 3;
+        let swatch = side / 2;
         let mut legend = Vec::new();
+        let mut widths = Vec::new();
         let entries = map
             .levels
             .iter()
@@ -1226,24 +1228,36 @@ impl Builder<'_> {
             .chain(std::iter::once((None, map.no_data.as_str())));
         for (level, label) in entries {
             let (shading, _) = fill_of(level);
+            let mut key = TableCell::new()
+                .width(swatch as usize, WidthType::Dxa)
+                .shading(shading)
+                .add_paragraph(small("", 8, "000000"));
+            for position in [Side::Top, Side::Bottom, Side::Left, Side::Right] {
+                key = key.set_border(
+                    TableCellBorder::new(position)
+                        .border_type(BorderType::Single)
+                        .size(2)
+                        .color("8C959F"),
+                );
+            }
+            legend.push(key);
+            // Room for the words at 9 pt: a hanzi 180 twips, other characters about half.
+            let room: i32 = label
+                .chars()
+                .map(|c| if c.is_ascii() || c == '–' { 100 } else { 180 })
+                .sum::<i32>()
+                + 240;
+            widths.push(swatch as usize);
+            widths.push(room as usize);
             legend.push(
                 TableCell::new()
-                    .width(swatch as usize, WidthType::Dxa)
-                    .shading(shading)
-                    .add_paragraph(small("", 8, "000000")),
-            );
-            legend.push(
-                TableCell::new()
-                    .width((swatch * 3) as usize, WidthType::Dxa)
+                    .width(room as usize, WidthType::Dxa)
                     .clear_all_border()
                     .vertical_align(VAlignType::Center)
-                    .add_paragraph(small(label, 15, "1F2328").align(AlignmentType::Left)),
+                    .add_paragraph(small(label, 18, "1F2328").align(AlignmentType::Left)),
             );
         }
-        let widths: Vec<usize> = (0..legend.len())
-            .map(|i| if i % 2 == 0 { swatch } else { swatch * 3 } as usize)
-            .collect();
-        out.push(Child::P(para(style::TINY)));
+        out.push(Child::P(para(style::TINY).keep_next(true)));
         out.push(Child::T(
             Table::new(vec![
                 TableRow::new(legend)
@@ -1258,7 +1272,12 @@ impl Builder<'_> {
             .set_borders(TableBorders::with_empty()),
         ));
         if !map.caption.is_empty() {
-            out.push(Child::P(text_para(style::NOTE_ITEM, &map.caption)));
+            // 10.5 pt, as the PDF sets it.
+            out.push(Child::P(
+                small(&map.caption, 21, "000000")
+                    .align(AlignmentType::Left)
+                    .line_spacing(LineSpacing::new().before(120)),
+            ));
         }
     }
 
