@@ -55,7 +55,7 @@ pub fn standing_on(date: NaiveDate) -> Vec<(&'static Division, &'static Tile)> {
 }
 
 /// The scale of [`progress_map`]: five steps of 20 % of items 销号, light to dark green (the
-/// ColorBrewer "Greens" sequence, legible in grey print as well).
+/// `ColorBrewer` "Greens" sequence, legible in grey print as well).
 pub const SHADES: [(&str, &str, &str); 5] = [
     ("0–20%", "#edf8e9", "#1f2328"),
     ("20–40%", "#bae4b3", "#1f2328"),

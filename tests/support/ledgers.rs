@@ -1,6 +1,6 @@
 //! Item ledgers for the views' tests, made the way the daemon makes them (a list applied,
 //! then a county's progress report, then the city's review) and saved in a temporary
-//! archive. Shared by tests/status_page.rs and tests/tile_map.rs.
+//! archive. Shared by `tests/status_page.rs` and `tests/tile_map.rs`.
 
 use chrono::NaiveDate;
 use gongwen::archive::Layout;

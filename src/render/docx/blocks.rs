@@ -1109,7 +1109,7 @@ impl Builder<'_> {
     /// tile's cell shaded with its level's fill (hatched grey without one: `w:shd`
     /// `diagStripe`), its label and value in the level's ink, a thick rule on every side
     /// facing another city or the sea, and a thin white one between tiles of one city. A
-    /// table rather than DrawingML because Word and LibreOffice both lay tables out alike,
+    /// table rather than `DrawingML` because Word and LibreOffice both lay tables out alike,
     /// the tiles stay text a reader can search and copy, and no shape positions need
     /// patching; then the legend as a second one-row table of swatches, and the caption.
     fn tile_map(&self, map: &model::TileMap, out: &mut Vec<Child>) {
