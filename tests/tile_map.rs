@@ -256,6 +256,17 @@ fn the_pdf_draws_every_tile_labelled_and_shaded_at_its_place() {
     }
     pages.dedup();
     assert_eq!(pages.len(), 1, "the map spans pages {pages:?}");
+    // Every word of the model is on the page: the DOCX test below asks the same of Word's.
+    let plain = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let squeeze = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let plain = squeeze(&String::from_utf8_lossy(&plain.stdout));
+    for text in doc.texts() {
+        assert!(plain.contains(&squeeze(text)), "the PDF lacks {text}");
+    }
     for legend in ["80–100%", "尚无整改清单"] {
         assert!(
             found.iter().any(|(w, _, _)| w.contains(legend)),

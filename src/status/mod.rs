@@ -965,6 +965,10 @@ fn write_county_pages(
     let mut changed = Vec::new();
     for ledger in ledgers.values() {
         let name = format!("{}.html", ledger.county.name);
+        // Names come from the registry; a hand-edited ledger must not write outside the folder.
+        if ledger.county.name.is_empty() || ledger.county.name.contains(['/', '\\', '.']) {
+            continue;
+        }
         let html = progress::county_page(ledger, today);
         let path = dir.join(&name);
         // The daemon rewrites the page after every file: leave unchanged pages alone.
