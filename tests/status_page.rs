@@ -398,6 +398,11 @@ fn the_progress_view_counts_states_marks_the_overdue_and_maps_the_share_closed()
         );
     }
 
+    // The county's row in its city's table links there too.
+    let row = &html[html.find("<tr id=\"county-330106\"").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("整改进展</a>"), "{row}");
+
     // Self-contained still: no scripts, nothing fetched.
     assert!(!html.contains("<script"));
     for outside in ["<link", "<img", " src=", "url("] {

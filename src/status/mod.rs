@@ -462,6 +462,8 @@ struct CountyView<'v> {
     /// The latest receipt's link and label.
     receipt: Option<(String, &'static str)>,
     accepted_receipt: Option<String>,
+    /// Its page of items and their history, when it has a ledger.
+    progress: Option<String>,
 }
 
 /// What the plan-year cell shows.
@@ -542,6 +544,12 @@ pub fn render(
     let view = overview(snapshot, options, today);
     let mut page = page(&view, generated_at);
     page.progress = progress::progress(&snapshot.ledgers, today).map(|p| ProgressPage::new(&p));
+    for county in page.cities.iter_mut().flat_map(|c| &mut c.counties) {
+        county.progress = snapshot
+            .ledgers
+            .get(&county.row.code)
+            .map(|l| href(&progress::county_page_path(&l.county.name)));
+    }
     // Rendering into a String fails only if a value's Display fails; none of ours do.
     page.render()
         .unwrap_or_else(|err| format!("<!DOCTYPE html>\n<p>{err}</p>\n"))
@@ -666,6 +674,7 @@ fn county_view<'v>(c: &'v CountyRow<'v>) -> CountyView<'v> {
         documents: doc_groups(&c.documents, &c.name),
         receipt: c.receipt.as_deref().map(|r| (href(r), receipt_label)),
         accepted_receipt: c.accepted_receipt.as_deref().map(href),
+        progress: None,
     }
 }
 
