@@ -21,6 +21,7 @@ pub mod render;
 pub mod rollup;
 pub mod status;
 pub mod template;
+pub mod tiles;
 pub mod tracking;
 pub mod validate;
 pub mod watch;

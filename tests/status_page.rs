@@ -276,3 +276,210 @@ fn decode_rgb(path: &Path) -> (usize, usize, Vec<(u8, u8, u8)>) {
         .collect();
     (info.width as usize, info.height as usize, pixels)
 }
+
+#[path = "support/ledgers.rs"]
+mod ledgers;
+
+use gongwen::archive::Layout;
+use gongwen::status::{self, StatusOptions};
+use ledgers::{Plan, day};
+
+/// Three counties' ledgers: 西湖区 mostly 销号 but two items past 2019-12, 鹿城区 with three
+/// items past 2019-11, 余姚市 with nothing due before 2020-06 (and one item sent back).
+fn ledger_archive(root: &Path) -> Layout {
+    let layout = Layout::new(root);
+    layout.prepare().unwrap();
+    for plan in [
+        Plan {
+            county: "西湖区",
+            deadline: "2019-12",
+            not_started: 1,
+            in_progress: 0,
+            completed: 1,
+            closed: 8,
+            returned: 0,
+        },
+        Plan {
+            county: "鹿城区",
+            deadline: "2019-11",
+            not_started: 0,
+            in_progress: 3,
+            completed: 0,
+            closed: 2,
+            returned: 0,
+        },
+        Plan {
+            county: "余姚市",
+            deadline: "2020-06",
+            not_started: 4,
+            in_progress: 1,
+            completed: 0,
+            closed: 0,
+            returned: 1,
+        },
+    ] {
+        ledgers::save(&layout, &plan);
+    }
+    layout
+}
+
+/// The `<tr>` of a county in the progress table, up to its end.
+fn progress_row<'a>(html: &'a str, code: &str) -> &'a str {
+    let start = html
+        .find(&format!("<tr id=\"progress-{code}\""))
+        .unwrap_or_else(|| panic!("no progress row for {code}"));
+    &html[start..start + html[start..].find("</tr>").unwrap()]
+}
+
+/// The tile `<rect>` of a county in the map.
+fn tile_rect<'a>(html: &'a str, county: &str) -> &'a str {
+    let start = html
+        .find(&format!("data-county=\"{county}\""))
+        .unwrap_or_else(|| panic!("no tile for {county}"));
+    let rect = start + html[start..].find("<rect").unwrap();
+    &html[rect..rect + html[rect..].find("/>").unwrap()]
+}
+
+#[test]
+fn the_progress_view_counts_states_marks_the_overdue_and_maps_the_share_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = ledger_archive(dir.path());
+    let as_of = day(2020, 1, 10);
+    status::write(&layout, &StatusOptions::default(), as_of).unwrap();
+    let html = std::fs::read_to_string(layout.outbox.join("index.html")).unwrap();
+    if let Some(keep) = std::env::var_os("GONGWEN_KEEP_PAGE") {
+        // For a look (and the README's picture): copy the outbox somewhere.
+        let keep = Path::new(&keep);
+        for file in common::files_under(&layout.outbox) {
+            let to = keep.join(file.strip_prefix(&layout.outbox).unwrap());
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&file, to).unwrap();
+        }
+    }
+
+    // Counts per state, per county.
+    let xihu = progress_row(&html, "330106");
+    for count in ["未启动 1", "推进中 0", "已完成 1", "已销号 8"] {
+        assert!(xihu.contains(count), "{count} in {xihu}");
+    }
+    let yuyao = progress_row(&html, "330281");
+    for count in ["未启动 4", "推进中 2", "已完成 0", "已销号 0"] {
+        assert!(yuyao.contains(count), "{count} in {yuyao}");
+    }
+    // Overdue in red for the counties with items past their deadline month, as of the day.
+    assert!(xihu.contains("data-overdue=\"2\""));
+    assert!(xihu.contains("<span class=\"overdue-count\">2</span>"));
+    let lucheng = progress_row(&html, "330302");
+    assert!(lucheng.contains("<span class=\"overdue-count\">3</span>"));
+    assert!(yuyao.contains("data-overdue=\"0\""));
+    assert!(!yuyao.contains("overdue-count"));
+    assert!(html.contains("逾期 <strong>5</strong> 项"));
+
+    // The map: one tile per division standing on the day, shaded by the share 销号.
+    let standing = gongwen::domain::registry().counties_on(as_of).len();
+    assert_eq!(standing, 90);
+    assert_eq!(html.matches("<rect class=\"tile ").count(), standing);
+    assert!(tile_rect(&html, "西湖区").contains("class=\"tile s4\"")); // 8 of 10
+    assert!(tile_rect(&html, "鹿城区").contains("class=\"tile s2\"")); // 2 of 5
+    assert!(tile_rect(&html, "余姚市").contains("class=\"tile s0\"")); // 0 of 6
+    assert!(tile_rect(&html, "龙港市").contains("class=\"tile none\"")); // no list
+    assert_eq!(
+        html.matches("<rect class=\"tile none\"").count(),
+        standing - 3
+    );
+    // Each tile with a list links to its county's page, which exists.
+    for link in hrefs(&html)
+        .into_iter()
+        .filter(|l| l.starts_with("%E8%BF%9B%E5%B1%95/"))
+    {
+        assert!(
+            layout.outbox.join(percent_decode(&link)).is_file(),
+            "{link}"
+        );
+    }
+
+    // The county's row in its city's table links there too.
+    let row = &html[html.find("<tr id=\"county-330106\"").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("整改进展</a>"), "{row}");
+
+    // Self-contained still: no scripts, nothing fetched.
+    assert!(!html.contains("<script"));
+    for outside in ["<link", "<img", " src=", "url("] {
+        assert!(!html.contains(outside), "{outside}");
+    }
+    assert_eq!(
+        html.matches("://").count(),
+        html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+
+    // The county page: every item, its state and history with dates and files.
+    let page = std::fs::read_to_string(layout.outbox.join("进展/西湖区.html")).unwrap();
+    assert_eq!(page.matches("<tr id=\"item-330106-").count(), 10);
+    assert!(page.contains(
+        "<span class=\"time\">2019-05-20</span> 列入整改清单<span class=\"src\">西湖区.xlsx</span>"
+    ));
+    assert!(page.contains("<span class=\"time\">2019-09-30</span> 进展由未启动改为已完成<span class=\"src\">整改进展表_西湖区.xlsx</span>"));
+    assert!(page.contains("<span class=\"time\">2019-10-15</span> 设区市核查同意销号<span class=\"src\">整改进展汇总_杭州市.xlsx</span>"));
+    assert_eq!(page.matches("逾期 10 天").count(), 2);
+    assert!(!page.contains("<script"));
+    let returned = std::fs::read_to_string(layout.outbox.join("进展/余姚市.html")).unwrap();
+    assert!(returned.contains("设区市核查退回重改：佐证材料不全"));
+    assert!(returned.contains("退回意见：佐证材料不全"));
+
+    // Earlier, 西湖区's items are not yet due; 鹿城区's are.
+    status::write(&layout, &StatusOptions::default(), day(2019, 12, 15)).unwrap();
+    let html = std::fs::read_to_string(layout.outbox.join("index.html")).unwrap();
+    assert!(progress_row(&html, "330106").contains("data-overdue=\"0\""));
+    assert!(progress_row(&html, "330302").contains("data-overdue=\"3\""));
+
+    // A county whose ledger is gone loses its page.
+    std::fs::remove_file(layout.archive.join("tracking/330302.json")).unwrap();
+    status::write(&layout, &StatusOptions::default(), as_of).unwrap();
+    assert!(!layout.outbox.join("进展/鹿城区.html").exists());
+    assert!(layout.outbox.join("进展/西湖区.html").is_file());
+    let html = std::fs::read_to_string(layout.outbox.join("index.html")).unwrap();
+    assert!(tile_rect(&html, "鹿城区").contains("class=\"tile none\""));
+
+    screenshot(&layout.outbox.join("index.html"));
+}
+
+/// Not a check: the README's picture of the progress view, many counties at many stages.
+/// `GONGWEN_KEEP_PAGE=/tmp/page cargo test --test status_page -- --ignored demo`, then
+/// screenshot `/tmp/page/index.html`.
+#[test]
+#[ignore]
+fn demo_progress_page() {
+    let Some(keep) = std::env::var_os("GONGWEN_KEEP_PAGE") else {
+        return;
+    };
+    let layout = Layout::new(Path::new(&keep));
+    layout.prepare().unwrap();
+    let registry = gongwen::domain::registry();
+    for (i, d) in registry
+        .counties_on(day(2020, 3, 1))
+        .into_iter()
+        .enumerate()
+    {
+        if i % 5 == 3 {
+            continue; // no list yet
+        }
+        let n = 4 + i % 9;
+        let closed = (i * 7) % (n + 1);
+        let completed = (n - closed).min(i % 3);
+        let in_progress = (n - closed - completed) / 2;
+        ledgers::save(
+            &layout,
+            &Plan {
+                county: &d.name,
+                deadline: if i % 4 == 0 { "2019-12" } else { "2020-12" },
+                not_started: n - closed - completed - in_progress,
+                in_progress,
+                completed,
+                closed,
+                returned: 0,
+            },
+        );
+    }
+    status::write(&layout, &StatusOptions::default(), day(2020, 3, 1)).unwrap();
+}

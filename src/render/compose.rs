@@ -1206,6 +1206,67 @@ pub fn province_summary(subs: &[Submission], config: &Config) -> Result<Document
     })
 }
 
+/// [`province_summary`] with the 挂图 added: a last numbered part on where the items stand as
+/// of `as_of` (how many 销号, how many 逾期) and the tile map of the divisions standing that
+/// day, shaded by the share of each one's items 销号 ([`crate::tiles::progress_map`]). Without
+/// ledgers it is [`province_summary`], block for block.
+pub fn province_summary_with_map(
+    subs: &[Submission],
+    config: &Config,
+    ledgers: &BTreeMap<String, crate::tracking::Ledger>,
+    as_of: NaiveDate,
+) -> Result<Document, ComposeError> {
+    let mut doc = province_summary(subs, config)?;
+    if ledgers.is_empty() {
+        return Ok(doc);
+    }
+    let Some(section) = doc.sections.first_mut() else {
+        return Ok(doc);
+    };
+    let numbered = section
+        .blocks
+        .iter()
+        .filter(|b| matches!(b, Block::Heading { level: 1, .. }))
+        .count();
+    let numeral = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"]
+        .get(numbered)
+        .copied()
+        .unwrap_or("十");
+    let (mut items, mut closed, mut overdue) = (0, 0, 0);
+    for ledger in ledgers.values() {
+        let counts = ledger.counts();
+        items += counts.values().sum::<usize>();
+        closed += counts
+            .get(&crate::tracking::Status::Closed)
+            .copied()
+            .unwrap_or(0);
+        overdue += ledger.overdue(as_of).len();
+    }
+    let blocks = [
+        Block::Heading {
+            level: 1,
+            text: format!("{numeral}、整改事项销号进度"),
+        },
+        Block::Paragraph {
+            text: format!(
+                "截至{}，全省{}个县（市、区）的整改清单共有整改事项{items}项，已销号{closed}项，占{}；逾期未销号{overdue}项。",
+                zh_date(as_of),
+                ledgers.len(),
+                percent(closed, items),
+            ),
+        },
+        Block::TileMap(crate::tiles::progress_map(ledgers, as_of)),
+    ];
+    // Before the signature, which closes the summary.
+    let at = section
+        .blocks
+        .iter()
+        .rposition(|b| matches!(b, Block::Signature { .. }))
+        .unwrap_or(section.blocks.len());
+    section.blocks.splice(at..at, blocks);
+    Ok(doc)
+}
+
 /// Where in the workbook a character of the document came from: the row's 存在不足情况 cell
 /// and the column it sits in, for the first item, school or county item that contains it.
 pub fn locate_char(sub: &Submission, c: char) -> Option<(Location, &'static str)> {

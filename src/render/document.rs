@@ -152,6 +152,9 @@ pub enum Block {
     Notes { lines: Vec<String> },
     /// A bar chart of counts (the province summary).
     BarChart(BarChart),
+    /// 挂图: a square per county-level division at its place on a grid of Zhejiang, shaded by
+    /// the share of its items 销号 (the province summary; built by [`crate::tiles`]).
+    TileMap(TileMap),
     /// 版记: 抄送 and 印发机关/印发日期 between rules, at the foot of the last page.
     Colophon {
         cc: Vec<String>,
@@ -231,6 +234,52 @@ pub struct Bar {
 pub struct Goal {
     pub label: String,
     pub share: f64,
+}
+
+/// A tile map: squares on a grid, each shaded by one of `levels` (a sequential scale, light
+/// to dark) or hatched grey when it has nothing to show. Colours are in the model so both
+/// backends draw the same ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TileMap {
+    pub title: String,
+    /// The grid's size in tiles.
+    pub columns: u32,
+    pub rows: u32,
+    pub tiles: Vec<MapTile>,
+    /// The scale, lightest first.
+    pub levels: Vec<ShadeLevel>,
+    /// The legend's word for a tile with no level (hatched grey).
+    pub no_data: String,
+    /// A line under the map (what is counted, as of when).
+    pub caption: String,
+}
+
+/// One square of a [`TileMap`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapTile {
+    /// What the tile stands for (a division's code); not printed.
+    pub key: String,
+    pub col: u32,
+    pub row: u32,
+    /// The division's short name (西湖).
+    pub label: String,
+    /// A second, smaller line (the share, `40%`), empty when there is none.
+    pub value: String,
+    /// Tiles of one city share this; the backends outline each city.
+    pub group: String,
+    /// Index into [`TileMap::levels`]; `None` for hatched grey.
+    pub level: Option<usize>,
+}
+
+/// One step of a [`TileMap`]'s scale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShadeLevel {
+    /// `0–20%`.
+    pub label: String,
+    /// Fill, `#rrggbb`.
+    pub fill: String,
+    /// Label colour on that fill, `#rrggbb`.
+    pub ink: String,
 }
 
 impl Document {
@@ -315,6 +364,18 @@ impl Block {
                     out.push(&g.label);
                 }
             }
+            Block::TileMap(m) => {
+                out.push(&m.title);
+                for t in &m.tiles {
+                    out.push(&t.label);
+                    out.push(&t.value);
+                }
+                for l in &m.levels {
+                    out.push(&l.label);
+                }
+                out.push(&m.no_data);
+                out.push(&m.caption);
+            }
             Block::Colophon {
                 cc,
                 printer,
@@ -381,6 +442,18 @@ impl Block {
                 for g in &mut c.goals {
                     out.push(&mut g.label);
                 }
+            }
+            Block::TileMap(m) => {
+                out.push(&mut m.title);
+                for t in &mut m.tiles {
+                    out.push(&mut t.label);
+                    out.push(&mut t.value);
+                }
+                for l in &mut m.levels {
+                    out.push(&mut l.label);
+                }
+                out.push(&mut m.no_data);
+                out.push(&mut m.caption);
             }
             Block::Colophon {
                 cc,

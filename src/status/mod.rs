@@ -25,6 +25,9 @@ use crate::model::{PlanYear, Submission};
 use crate::notice;
 use crate::render::compose::PACKAGE_STEM;
 use crate::rollup::{self, Rollup};
+use crate::tracking::Ledger;
+
+pub mod progress;
 
 /// The page's file name in the outbox.
 pub const PAGE: &str = "index.html";
@@ -55,6 +58,8 @@ pub struct Snapshot {
     pub submissions: BTreeMap<String, Submission>,
     /// Files that exist, relative to the outbox with forward slashes: the only link targets.
     pub files: BTreeSet<String>,
+    /// Every county's item ledger, by county code (the progress view).
+    pub ledgers: BTreeMap<String, Ledger>,
 }
 
 /// Where a county stands.
@@ -378,6 +383,35 @@ struct Page<'v> {
     chart: Chart,
     plan_rows: Vec<PlanRow>,
     cities: Vec<CityView<'v>>,
+    /// The progress view, once a county has a ledger.
+    progress: Option<ProgressPage>,
+}
+
+/// The progress view's pieces, as the template walks them.
+struct ProgressPage {
+    as_of: String,
+    total: usize,
+    overdue: usize,
+    without_list: usize,
+    segments: Vec<progress::Segment>,
+    bars: Vec<progress::BarRow>,
+    indicators: Vec<progress::IndicatorRow>,
+    map: progress::MapView,
+}
+
+impl ProgressPage {
+    fn new(p: &progress::Progress) -> ProgressPage {
+        ProgressPage {
+            as_of: zh_date(p.as_of),
+            total: p.counts.iter().sum(),
+            overdue: p.overdue,
+            without_list: p.without_list,
+            segments: progress::segments(&p.counts),
+            bars: progress::bar_rows(p),
+            indicators: progress::indicator_rows(p),
+            map: progress::map_view(p),
+        }
+    }
 }
 
 struct Card {
@@ -428,6 +462,8 @@ struct CountyView<'v> {
     /// The latest receipt's link and label.
     receipt: Option<(String, &'static str)>,
     accepted_receipt: Option<String>,
+    /// Its page of items and their history, when it has a ledger.
+    progress: Option<String>,
 }
 
 /// What the plan-year cell shows.
@@ -506,7 +542,14 @@ pub fn render(
 ) -> String {
     use askama::Template as _;
     let view = overview(snapshot, options, today);
-    let page = page(&view, generated_at);
+    let mut page = page(&view, generated_at);
+    page.progress = progress::progress(&snapshot.ledgers, today).map(|p| ProgressPage::new(&p));
+    for county in page.cities.iter_mut().flat_map(|c| &mut c.counties) {
+        county.progress = snapshot
+            .ledgers
+            .get(&county.row.code)
+            .map(|l| href(&progress::county_page_path(&l.county.name)));
+    }
     // Rendering into a String fails only if a value's Display fails; none of ours do.
     page.render()
         .unwrap_or_else(|err| format!("<!DOCTYPE html>\n<p>{err}</p>\n"))
@@ -586,6 +629,7 @@ fn page<'v>(v: &'v Overview<'v>, generated_at: &'v str) -> Page<'v> {
         chart: chart(p),
         plan_rows,
         cities: v.cities.iter().map(city_view).collect(),
+        progress: None,
     }
 }
 
@@ -630,6 +674,7 @@ fn county_view<'v>(c: &'v CountyRow<'v>) -> CountyView<'v> {
         documents: doc_groups(&c.documents, &c.name),
         receipt: c.receipt.as_deref().map(|r| (href(r), receipt_label)),
         accepted_receipt: c.accepted_receipt.as_deref().map(href),
+        progress: None,
     }
 }
 
@@ -874,10 +919,16 @@ pub fn snapshot(layout: &Layout) -> io::Result<Snapshot> {
             files.insert(relative);
         }
     }
+    // The page is a view: an unreadable ledger leaves the progress view out, not the page.
+    let ledgers = Ledger::load_all(layout).unwrap_or_else(|error| {
+        tracing::warn!(%error, "status page: cannot read the item ledgers");
+        BTreeMap::new()
+    });
     Ok(Snapshot {
         state,
         submissions,
         files,
+        ledgers,
     })
 }
 
@@ -901,12 +952,57 @@ fn list_files(dir: &Path, prefix: &str, depth: usize, out: &mut BTreeSet<String>
     }
 }
 
-/// Rewrites `outbox/index.html` from the archive, atomically.
+/// Rewrites `outbox/index.html` from the archive, atomically, after the county pages it
+/// links to (`outbox/进展/<县>.html`, one per ledger; pages of counties without a ledger
+/// any more are removed).
 pub fn write(layout: &Layout, options: &StatusOptions, today: NaiveDate) -> io::Result<()> {
     let snapshot = snapshot(layout)?;
     let generated_at = options.clock.now().format("%Y-%m-%d %H:%M:%S").to_string();
+    write_county_pages(layout, &snapshot.ledgers, today)?;
     let html = render(&snapshot, options, today, &generated_at);
     crate::archive::write_atomic(&layout.outbox.join(PAGE), html.as_bytes())
+}
+
+/// One page per ledger in `outbox/进展/`, and no page for a county without one.
+fn write_county_pages(
+    layout: &Layout,
+    ledgers: &BTreeMap<String, Ledger>,
+    today: NaiveDate,
+) -> io::Result<()> {
+    let dir = layout.outbox.join(progress::COUNTY_PAGES);
+    let mut keep = BTreeSet::new();
+    let mut changed = Vec::new();
+    for ledger in ledgers.values() {
+        let name = format!("{}.html", ledger.county.name);
+        // Names come from the registry; a hand-edited ledger must not write outside the folder.
+        if ledger.county.name.is_empty() || ledger.county.name.contains(['/', '\\', '.']) {
+            continue;
+        }
+        let html = progress::county_page(ledger, today);
+        let path = dir.join(&name);
+        // The daemon rewrites the page after every file: leave unchanged pages alone.
+        if std::fs::read(&path).ok().as_deref() != Some(html.as_bytes()) {
+            changed.push((path, html));
+        }
+        keep.insert(name);
+    }
+    let files: Vec<(&Path, &[u8])> = changed
+        .iter()
+        .map(|(path, html)| (path.as_path(), html.as_bytes()))
+        .collect();
+    if !files.is_empty() {
+        crate::archive::write_atomic_all(&files)?;
+    }
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".html") && !keep.contains(&name) {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -501,7 +501,7 @@ impl Builder<'_> {
         // Two tables with nothing between them are one table to Word and LibreOffice.
         if matches!(
             block,
-            Block::Table(_) | Block::BarChart(_) | Block::Colophon { .. }
+            Block::Table(_) | Block::BarChart(_) | Block::TileMap(_) | Block::Colophon { .. }
         ) && matches!(out.last(), Some(Child::T(_)))
         {
             out.push(Child::P(para(style::TINY)));
@@ -550,6 +550,7 @@ impl Builder<'_> {
             Block::Table(table) => out.push(Child::T(self.table(table))),
             Block::Notes { lines } => out.extend(notes_paragraphs(lines).map(Child::P)),
             Block::BarChart(chart) => self.bar_chart(chart, gap, out),
+            Block::TileMap(map) => self.tile_map(map, out),
             Block::Colophon {
                 cc,
                 printer,
@@ -1224,6 +1225,182 @@ impl Builder<'_> {
                 .align(TableAlignmentType::Center)
                 .set_borders(borders),
         ));
+    }
+
+    /// The tile map as a table whose cells are the tiles: square cells of exact height, each
+    /// tile's cell shaded with its level's fill (hatched grey without one: `w:shd`
+    /// `diagStripe`), its label and value in the level's ink, a thick rule on every side
+    /// facing another city or the sea, and a thin white one between tiles of one city. A
+    /// table rather than `DrawingML` because Word and LibreOffice both lay tables out alike,
+    /// the tiles stay text a reader can search and copy, and no shape positions need
+    /// patching; then the legend as a second one-row table of swatches, and the caption.
+    fn tile_map(&self, map: &model::TileMap, out: &mut Vec<Child>) {
+        use docx_rs::{TableCellBorder, TableCellBorderPosition as Side};
+        if !map.title.is_empty() {
+            out.push(Child::P(
+                before(text_para(style::CHART_TITLE, &map.title), 1).keep_next(true),
+            ));
+        }
+        let columns = map.columns.max(1) as usize;
+        let side = self.geo.text_width() / columns as i32;
+        let tile_at = |col: i64, row: i64| {
+            map.tiles
+                .iter()
+                .find(|t| i64::from(t.col) == col && i64::from(t.row) == row)
+        };
+        let small = |text: &str, size: usize, ink: &str| {
+            para(style::TABLE_TEXT)
+                .align(AlignmentType::Center)
+                .line_spacing(
+                    LineSpacing::new()
+                        .line_rule(LineSpacingType::Exact)
+                        .line(size as i32 * 10 + 20)
+                        .before(0)
+                        .after(0),
+                )
+                .add_run(text_run(text).size(size).color(ink))
+        };
+        let fill_of = |level: Option<usize>| match level.and_then(|l| map.levels.get(l)) {
+            Some(l) => (
+                Shading::new()
+                    .shd_type(ShdType::Clear)
+                    .color("auto")
+                    .fill(l.fill.trim_start_matches('#')),
+                l.ink.trim_start_matches('#').to_owned(),
+            ),
+            None => (
+                Shading::new()
+                    .shd_type(ShdType::DiagStripe)
+                    .color("A0A4A8")
+                    .fill("E6E8EB"),
+                "57606A".to_owned(),
+            ),
+        };
+        let mut rows = Vec::with_capacity(map.rows as usize);
+        for row in 0..i64::from(map.rows) {
+            let mut cells = Vec::with_capacity(columns);
+            for col in 0..columns as i64 {
+                let cell = TableCell::new()
+                    .width(side as usize, WidthType::Dxa)
+                    .vertical_align(VAlignType::Center);
+                let Some(tile) = tile_at(col, row) else {
+                    cells.push(
+                        cell.clear_all_border()
+                            .add_paragraph(small("", 8, "000000")),
+                    );
+                    continue;
+                };
+                let (shading, ink) = fill_of(tile.level);
+                let mut cell = cell
+                    .shading(shading)
+                    .add_paragraph(small(&tile.label, 15, &ink));
+                if !tile.value.is_empty() {
+                    cell = cell.add_paragraph(small(&tile.value, 12, &ink));
+                }
+                for (position, dc, dr) in [
+                    (Side::Top, 0, -1),
+                    (Side::Bottom, 0, 1),
+                    (Side::Left, -1, 0),
+                    (Side::Right, 1, 0),
+                ] {
+                    let same_city =
+                        tile_at(col + dc, row + dr).is_some_and(|n| n.group == tile.group);
+                    let (size, color) = if same_city {
+                        (4, "FFFFFF")
+                    } else {
+                        (12, "1F2328")
+                    };
+                    cell = cell.set_border(
+                        TableCellBorder::new(position)
+                            .border_type(BorderType::Single)
+                            .size(size)
+                            .color(color),
+                    );
+                }
+                cells.push(cell);
+            }
+            // Every row kept with the next, and the last with the legend: one picture, on
+            // one page, as the PDF draws it.
+            let mut row = TableRow::new(cells)
+                .row_height(side as f32)
+                .height_rule(HeightRule::Exact)
+                .cant_split();
+            keep_with_next(&mut row);
+            rows.push(row);
+        }
+        let no_margin = TableCellMargins::new().margin(0, 0, 0, 0);
+        out.push(Child::T(
+            Table::new(rows)
+                .set_grid(vec![side as usize; columns])
+                .layout(TableLayoutType::Fixed)
+                .width((side * columns as i32) as usize, WidthType::Dxa)
+                .align(TableAlignmentType::Center)
+                .margins(no_margin.clone())
+                .set_borders(TableBorders::with_empty()),
+        ));
+        // The legend: a swatch and its words per level, then the hatched one.
+        let swatch = side / 2;
+        let mut legend = Vec::new();
+        let mut widths = Vec::new();
+        let entries = map
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (Some(i), l.label.as_str()))
+            .chain(std::iter::once((None, map.no_data.as_str())));
+        for (level, label) in entries {
+            let (shading, _) = fill_of(level);
+            let mut key = TableCell::new()
+                .width(swatch as usize, WidthType::Dxa)
+                .shading(shading)
+                .add_paragraph(small("", 8, "000000"));
+            for position in [Side::Top, Side::Bottom, Side::Left, Side::Right] {
+                key = key.set_border(
+                    TableCellBorder::new(position)
+                        .border_type(BorderType::Single)
+                        .size(2)
+                        .color("8C959F"),
+                );
+            }
+            legend.push(key);
+            // Room for the words at 9 pt: a hanzi 180 twips, other characters about half.
+            let room: i32 = label
+                .chars()
+                .map(|c| if c.is_ascii() || c == '–' { 100 } else { 180 })
+                .sum::<i32>()
+                + 240;
+            widths.push(swatch as usize);
+            widths.push(room as usize);
+            legend.push(
+                TableCell::new()
+                    .width(room as usize, WidthType::Dxa)
+                    .clear_all_border()
+                    .vertical_align(VAlignType::Center)
+                    .add_paragraph(small(label, 18, "1F2328").align(AlignmentType::Left)),
+            );
+        }
+        out.push(Child::P(para(style::TINY).keep_next(true)));
+        out.push(Child::T(
+            Table::new(vec![
+                TableRow::new(legend)
+                    .row_height(swatch as f32)
+                    .height_rule(HeightRule::Exact),
+            ])
+            .set_grid(widths.clone())
+            .layout(TableLayoutType::Fixed)
+            .width(widths.iter().sum(), WidthType::Dxa)
+            .align(TableAlignmentType::Center)
+            .margins(no_margin)
+            .set_borders(TableBorders::with_empty()),
+        ));
+        if !map.caption.is_empty() {
+            // 10.5 pt, as the PDF sets it.
+            out.push(Child::P(
+                small(&map.caption, 21, "000000")
+                    .align(AlignmentType::Left)
+                    .line_spacing(LineSpacing::new().before(120)),
+            ));
+        }
     }
 
     /// 版记: 抄送 and 印发 rows between a thick rule above and below and a thin one between,
