@@ -8,6 +8,7 @@ pub mod document;
 pub mod docx;
 pub mod fonts;
 pub mod pdf;
+pub mod progress;
 pub mod renderer;
 pub mod worker;
 pub mod world;
