@@ -1,0 +1,96 @@
+//! `gongwen progress`: the documents of 倒逼 from an archive's ledgers (archive/tracking/), as
+//! of a day — each city's 督办通知 and 催报通知 and the counties' 整改进展情况报告 into
+//! `DIR/<市>/<县>/`, each city's report into `DIR/<市>/`, the province's 年度考核 and
+//! `全省整改清单.xlsx` with its 年度考核 sheet into `DIR/`. Each job's files are written
+//! atomically; the same archive and day give the same bytes.
+
+use chrono::{Datelike, NaiveDate};
+
+use gongwen::archive::{Layout, State};
+use gongwen::domain;
+use gongwen::lists::{self, AnnualInput};
+use gongwen::model::Submission;
+use gongwen::tracking::Ledger;
+
+use super::output::{render_fault, warn_template, write_files};
+use super::setup::open_renderer;
+use super::{Fault, Status};
+use crate::cli::args::ProgressArgs;
+
+pub fn progress(args: &ProgressArgs) -> Result<Status, Fault> {
+    let mut renderer = open_renderer(&args.options)?;
+    let as_of = match &args.as_of {
+        Some(text) => parse_day(text)?,
+        None => renderer.config().clock().today(),
+    };
+    let year = args.year.unwrap_or_else(|| as_of.year());
+    let layout = Layout::new(&args.root);
+    if !layout.archive.is_dir() {
+        return Err(
+            Fault::new(format!("{} has no archive/", args.root.display()))
+                .hint("name the folder `gongwen watch` runs in with --root"),
+        );
+    }
+    let ledgers = Ledger::load_all(&layout)
+        .map_err(|e| Fault::new(format!("cannot read the ledgers in archive/tracking/: {e}")))?;
+    let refs: Vec<&Ledger> = ledgers.values().collect();
+    renderer.world().preload_fonts();
+
+    for (city, _) in domain::registry().cities() {
+        let placed = renderer
+            .progress_city(city, &refs, as_of)
+            .map_err(|e| render_fault(&e))?;
+        warn_template(&placed.rendered.typst_warnings);
+        for (county, files) in placed.by_folder() {
+            let dir = match county {
+                Some(county) => args.out.join(city).join(county),
+                None => args.out.join(city),
+            };
+            write_files(&files, &dir)?;
+        }
+    }
+
+    let mut province = renderer
+        .progress_province(&refs, year, as_of)
+        .map_err(|e| render_fault(&e))?;
+    warn_template(&province.typst_warnings);
+    let subs = accepted_submissions(&layout)?;
+    let annual = AnnualInput {
+        ledgers: &refs,
+        year,
+        as_of,
+    };
+    if !refs.is_empty()
+        && let Some(book) =
+            lists::province_workbook_with_annual(&subs, renderer.config(), Some(&annual))
+                .map_err(|e| Fault::new(e.to_string()))?
+    {
+        province.files.push(book);
+    }
+    write_files(&province.files, &args.out)?;
+    Ok(Status::Ok)
+}
+
+/// `2020-09-01`, as `--as-of` takes it.
+fn parse_day(text: &str) -> Result<NaiveDate, Fault> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        Fault::new(format!("--as-of「{text}」is not a date"))
+            .hint("write the day as YYYY-MM-DD, e.g. --as-of 2020-09-01")
+    })
+}
+
+/// The latest accepted list of each county, as the archive keeps them.
+fn accepted_submissions(layout: &Layout) -> Result<Vec<Submission>, Fault> {
+    let state = State::load(layout)
+        .map_err(|e| Fault::new(format!("cannot read archive/state.json: {e}")))?;
+    let mut subs = Vec::new();
+    for entry in state.accepted.values() {
+        let path = layout.archived(&entry.sha256).join("submission.json");
+        let bytes = std::fs::read(&path)
+            .map_err(|e| Fault::new(format!("cannot read {}: {e}", path.display())))?;
+        let sub: Submission = serde_json::from_slice(&bytes)
+            .map_err(|e| Fault::new(format!("cannot read {}: {e}", path.display())))?;
+        subs.push(sub);
+    }
+    Ok(subs)
+}
