@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDate;
-use gongwen::archive::Layout;
+use gongwen::archive::{self, Entry, Layout, State};
+use gongwen::calendar::Timestamp;
 use gongwen::config::Config;
 use gongwen::diag::Location;
 use gongwen::domain::{self, CountyMatch};
@@ -564,21 +565,60 @@ fn annual_assessment_has_the_ledgers_rate() {
     assert!(text.find("吴兴区").unwrap() < text.find("定海区").unwrap());
 }
 
-#[test]
-fn the_province_workbook_gains_the_annual_sheet() {
-    use calamine::{Data, Reader, Xlsx};
-    let ledgers = ledgers();
-    let refs: Vec<&Ledger> = ledgers.iter().collect();
-    let of = county("定海区");
-    let sub = list(
-        &of,
+fn sheet_names(xlsx: &[u8]) -> Vec<String> {
+    use calamine::{Reader, Xlsx};
+    let book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).expect("open the workbook");
+    book.sheet_names().clone()
+}
+
+/// 定海区's list as last accepted (one item is enough for the workbook).
+fn dinghai_list() -> Submission {
+    list(
+        &county("定海区"),
         "dh2",
         vec![(
             "定海区第一小学",
             vec![item("生均体育运动场馆面积不足", "R5", "2019-12")],
         )],
         Vec::new(),
+    )
+}
+
+#[test]
+fn the_province_summary_can_carry_the_annual_sheet() {
+    let Some(mut renderer) = renderer() else {
+        return;
+    };
+    let ledgers = ledgers();
+    let refs: Vec<&Ledger> = ledgers.iter().collect();
+    let annual = AnnualInput {
+        ledgers: &refs,
+        year: 2020,
+        as_of: as_of(),
+    };
+    let rendered = renderer
+        .province_with_annual(&[dinghai_list()], &annual)
+        .unwrap();
+    let names: Vec<&str> = rendered.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["全省汇总.pdf", "全省汇总.docx", lists::PROVINCE_FILE]
     );
+    assert_eq!(
+        sheet_names(&rendered.files[2].bytes)
+            .last()
+            .map(String::as_str),
+        Some(lists::ANNUAL_SHEET)
+    );
+}
+
+#[test]
+fn the_province_workbook_gains_the_annual_sheet() {
+    use calamine::{Data, Reader, Xlsx};
+    let ledgers = ledgers();
+    let refs: Vec<&Ledger> = ledgers.iter().collect();
+    let sub = dinghai_list();
     let config = Config::default();
     let annual = AnnualInput {
         ledgers: &refs,
@@ -708,6 +748,30 @@ fn the_cli_writes_every_document_from_an_archive() {
         ledger.save(&layout).unwrap();
     }
     let out = root.path().join("out");
+    // First without any list in archive/state.json: no province workbook to add a sheet to.
+    let result = progress_cli(root.path(), &out, &[]);
+    assert!(result.status.success(), "{}", common::stderr(&result));
+    assert!(!out.join(lists::PROVINCE_FILE).exists());
+    std::fs::remove_dir_all(&out).unwrap();
+    // Then with 定海区's list accepted, as the daemon records it.
+    let sub = dinghai_list();
+    archive::write_json(
+        &layout.archived(&sub.source.sha256).join("submission.json"),
+        &sub,
+    )
+    .unwrap();
+    let mut state = State::default();
+    state.accepted.insert(
+        code("定海区"),
+        Entry {
+            sha256: sub.source.sha256.clone(),
+            file: sub.source.file.clone(),
+            at: Timestamp::parse("2019-05-20T10:00:00+08:00").unwrap(),
+            receipt: "outbox/回执/x.txt".to_owned(),
+            warnings: 0,
+        },
+    );
+    state.save(&layout).unwrap();
     let result = progress_cli(root.path(), &out, &[]);
     assert!(
         result.status.success(),
@@ -738,8 +802,17 @@ fn the_cli_writes_every_document_from_an_archive() {
         !files.iter().any(|f| f.contains("督办通知_普陀区")),
         "{files:#?}"
     );
-    // No list in archive/state.json: no province workbook to add the sheet to.
-    assert!(!files.iter().any(|f| f.ends_with(".xlsx")), "{files:#?}");
+    // The province workbook of the accepted lists, with its 年度考核 sheet.
+    assert!(
+        files.iter().any(|f| f == lists::PROVINCE_FILE),
+        "{files:#?}"
+    );
+    assert_eq!(
+        sheet_names(&std::fs::read(out.join(lists::PROVINCE_FILE)).unwrap())
+            .last()
+            .map(String::as_str),
+        Some(lists::ANNUAL_SHEET)
+    );
     // Every county standing on the day without a ledger is reminded, and only those.
     let reminded = files.iter().filter(|f| f.contains("催报通知_")).count();
     let standing = domain::registry().counties_on(as_of()).len();

@@ -311,10 +311,10 @@ fn overdue_attachment(
     }
     columns.extend([
         column(1.6, Align::Center),
-        column(2.2, Align::Left),
-        column(2.9, Align::Left),
-        column(2.9, Align::Left),
-        column(1.3, Align::Center),
+        column(2.1, Align::Left),
+        column(2.8, Align::Left),
+        column(2.8, Align::Left),
+        column(1.6, Align::Center),
         column(1.25, Align::Center),
         column(2.6, Align::Center),
     ]);
@@ -1105,9 +1105,17 @@ fn annual_table(ledgers: &[&Ledger], year: i32, as_of: NaiveDate, config: &Confi
             corner: None,
         }),
     ];
-    let mut notes = vec![
-        format!(
-            "全省{}个县（市、区）的整改清单中，完成时限在{year}年内的整改任务共{}项，按时销号{}项，逾期销号{}项，尚未销号{}项，按时销号率{}。",
+    // Short notes, kept with the table; the sentences that may run long are paragraphs.
+    blocks.push(Block::Notes {
+        lines: vec![
+            format!("1.到期任务指完成时限在{year}年内的整改任务，不含已撤回的整改任务。"),
+            "2.按时销号指在完成时限所在月份的最后一日前经设区市教育局核查同意销号；逾期销号指此后销号。".to_owned(),
+            "3.按时销号率＝按时销号数÷到期任务数。".to_owned(),
+        ],
+    });
+    blocks.push(Block::Paragraph {
+        text: format!(
+            "全省{}个县（市、区）的整改清单中，完成时限在{year}年内的整改任务共{}项，按时销号{}项，逾期销号{}项，尚未销号{}项，按时销号率{}。依据{NOTICE_NUMBER}，各县（市、区）创建工作的实施情况列入省人民政府对县（市、区）人民政府履行教育职责的年度考核评价。",
             ledgers.len(),
             total.due,
             total.on_time,
@@ -1115,27 +1123,16 @@ fn annual_table(ledgers: &[&Ledger], year: i32, as_of: NaiveDate, config: &Confi
             total.open,
             annual_rate_text(&total)
         ),
-        format!("到期任务指完成时限在{year}年内的整改任务，不含已撤回的整改任务。"),
-        "按时销号指在完成时限所在月份的最后一日前经设区市教育局核查同意销号；逾期销号指此后销号。"
-            .to_owned(),
-        "按时销号率＝按时销号数÷到期任务数。".to_owned(),
-        format!(
-            "依据{NOTICE_NUMBER}，各县（市、区）创建工作的实施情况列入省人民政府对县（市、区）人民政府履行教育职责的年度考核评价。"
-        ),
-    ];
+    });
     if !not_filed.is_empty() {
-        notes.push(format!(
-            "尚未报送整改清单、未列入本表的县（市、区）{}个：{}。",
-            not_filed.len(),
-            not_filed.join("、")
-        ));
+        blocks.push(Block::Paragraph {
+            text: format!(
+                "尚未报送整改清单、未列入本表的县（市、区）{}个：{}。",
+                not_filed.len(),
+                not_filed.join("、")
+            ),
+        });
     }
-    let notes = notes
-        .into_iter()
-        .enumerate()
-        .map(|(i, line)| format!("{}.{line}", i + 1))
-        .collect();
-    blocks.push(Block::Notes { lines: notes });
     blocks.push(Block::Signature {
         office: office.issuer.clone(),
         date: zh_date(as_of),
