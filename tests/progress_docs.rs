@@ -372,6 +372,12 @@ fn city_documents_say_what_the_ledgers_hold() {
     let placed = renderer.progress_city("舟山市", &refs, as_of()).unwrap();
     keep(&placed.rendered.files);
     let files = &placed.rendered.files;
+    // Every character has a font.
+    assert!(
+        placed.rendered.diagnostics.is_empty(),
+        "{:?}",
+        placed.rendered.diagnostics
+    );
 
     // Who gets what, and in which folder.
     let by_folder: Vec<(Option<&str>, Vec<String>)> = placed
@@ -537,6 +543,11 @@ fn annual_assessment_has_the_ledgers_rate() {
     let refs: Vec<&Ledger> = ledgers.iter().collect();
     let rendered = renderer.progress_province(&refs, 2020, as_of()).unwrap();
     keep(&rendered.files);
+    assert!(
+        rendered.diagnostics.is_empty(),
+        "{:?}",
+        rendered.diagnostics
+    );
     let names: Vec<&str> = rendered.files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["年度考核_2020.pdf", "年度考核_2020.docx"]);
     // 定海区 2020: 002, 003, 004, 006, 007 due; 006 销号 late; none on time.
@@ -779,6 +790,15 @@ fn the_cli_writes_every_document_from_an_archive() {
         common::stdout(&result),
         common::stderr(&result)
     );
+    let standing = domain::registry().counties_on(as_of()).len();
+    assert!(
+        common::stdout(&result).contains(&format!(
+            "截至2020年9月15日：督办通知1份，催报通知{}份，整改进展情况报告5份，2020年度考核1份。",
+            standing - 3
+        )),
+        "{}",
+        common::stdout(&result)
+    );
     let files: Vec<String> = common::files_under(&out)
         .iter()
         .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
@@ -815,7 +835,6 @@ fn the_cli_writes_every_document_from_an_archive() {
     );
     // Every county standing on the day without a ledger is reminded, and only those.
     let reminded = files.iter().filter(|f| f.contains("催报通知_")).count();
-    let standing = domain::registry().counties_on(as_of()).len();
     assert_eq!(reminded, 2 * (standing - 3), "{files:#?}");
     assert!(!files.iter().any(|f| f.contains(".tmp")), "{files:#?}");
 

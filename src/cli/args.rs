@@ -203,7 +203,7 @@ pub struct ProgressArgs {
     pub root: PathBuf,
     /// The day counted as of, YYYY-MM-DD: overdue items, days overdue and the documents' date
     /// (default: today, China time or the configured `daemon.utc_offset`).
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", env = "GONGWEN_AS_OF")]
     pub as_of: Option<String>,
     /// The year of the 年度考核 (default: the as-of date's year).
     #[arg(long, value_name = "YYYY")]

@@ -4,15 +4,19 @@
 //! `全省整改清单.xlsx` with its 年度考核 sheet into `DIR/`. Each job's files are written
 //! atomically; the same archive and day give the same bytes.
 
+use std::collections::BTreeSet;
+
 use chrono::{Datelike, NaiveDate};
 
 use gongwen::archive::{Layout, State};
+use gongwen::calendar::zh_date;
 use gongwen::domain;
 use gongwen::lists::{self, AnnualInput};
 use gongwen::model::Submission;
+use gongwen::render::progress::{ANNUAL_STEM, REMIND_STEM, REPORT_STEM, URGE_STEM};
 use gongwen::tracking::Ledger;
 
-use super::output::{render_fault, warn_template, write_files};
+use super::output::{print_stdout, render_fault, warn_template, write_files};
 use super::setup::open_renderer;
 use super::{Fault, Status};
 use crate::cli::args::ProgressArgs;
@@ -36,11 +40,13 @@ pub fn progress(args: &ProgressArgs) -> Result<Status, Fault> {
     let refs: Vec<&Ledger> = ledgers.values().collect();
     renderer.world().preload_fonts();
 
+    let mut written: Vec<String> = Vec::new();
     for (city, _) in domain::registry().cities() {
         let placed = renderer
             .progress_city(city, &refs, as_of)
             .map_err(|e| render_fault(&e))?;
         warn_template(&placed.rendered.typst_warnings);
+        written.extend(placed.rendered.files.iter().map(|f| f.name.clone()));
         for (county, files) in placed.by_folder() {
             let dir = match county {
                 Some(county) => args.out.join(city).join(county),
@@ -68,7 +74,27 @@ pub fn progress(args: &ProgressArgs) -> Result<Status, Fault> {
         province.files.push(book);
     }
     write_files(&province.files, &args.out)?;
+    written.extend(province.files.iter().map(|f| f.name.clone()));
+    print_stdout(&summary(&written, as_of, year))?;
     Ok(Status::Ok)
+}
+
+/// `截至2020年9月15日：督办通知1份，催报通知2份，整改进展情况报告3份，年度考核1份。`, counting
+/// documents (a PDF and its DOCX are one).
+fn summary(names: &[String], as_of: NaiveDate, year: i32) -> String {
+    let stems: BTreeSet<&str> = names
+        .iter()
+        .map(|n| n.rsplit_once('.').map_or(n.as_str(), |(stem, _)| stem))
+        .collect();
+    let count = |prefix: &str| stems.iter().filter(|s| s.starts_with(prefix)).count();
+    format!(
+        "截至{}：{URGE_STEM}{}份，{REMIND_STEM}{}份，{REPORT_STEM}{}份，{year}{ANNUAL_STEM}{}份。\n",
+        zh_date(as_of),
+        count(URGE_STEM),
+        count(REMIND_STEM),
+        count(REPORT_STEM),
+        count(ANNUAL_STEM),
+    )
 }
 
 /// `2020-09-01`, as `--as-of` takes it.

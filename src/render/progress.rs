@@ -89,7 +89,7 @@ pub fn city_documents(
     if !mine.is_empty() {
         out.push(Placed {
             county: None,
-            document: city_report(city, &mine, &city_office, as_of, config.output.duplex),
+            document: city_report(city, &mine, &city_office, as_of, config),
         });
     }
     out
@@ -847,8 +847,9 @@ fn city_report(
     mine: &[&Ledger],
     office: &Office,
     as_of: NaiveDate,
-    duplex: bool,
+    config: &Config,
 ) -> Document {
+    let duplex = config.output.duplex;
     let items: Vec<&TrackedItem> = mine.iter().flat_map(|l| l.current()).collect();
     let t = tally(items.iter().copied(), as_of);
     let standing = domain::registry().counties_of(city, as_of);
@@ -900,8 +901,14 @@ fn city_report(
         overdue.len()
     );
     if !not_filed.is_empty() {
+        // 催报通知 go out once the county deadline has passed.
+        let action = if as_of > config.deadlines.county {
+            "我局已发出催报通知"
+        } else {
+            "我局将督促其按时报送"
+        };
         text.push_str(&format!(
-            "{}尚未报送整改清单，我局已发出催报通知。",
+            "{}尚未报送整改清单，{action}。",
             not_filed.join("、")
         ));
     }
