@@ -2,9 +2,12 @@
 //! of a day — each city's 督办通知 and 催报通知 and the counties' 整改进展情况报告 into
 //! `DIR/<市>/<县>/`, each city's report into `DIR/<市>/`, the province's 年度考核 and
 //! `全省整改清单.xlsx` with its 年度考核 sheet into `DIR/`. Each job's files are written
-//! atomically; the same archive and day give the same bytes.
+//! atomically; the same archive and day give the same bytes. A city's progress documents of
+//! an earlier run that this one does not make again are removed, so the folder says what is
+//! true on the day.
 
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -13,7 +16,9 @@ use gongwen::calendar::zh_date;
 use gongwen::domain;
 use gongwen::lists::{self, AnnualInput};
 use gongwen::model::Submission;
-use gongwen::render::progress::{ANNUAL_STEM, REMIND_STEM, REPORT_STEM, URGE_STEM};
+use gongwen::render::progress::{
+    ANNUAL_STEM, REMIND_STEM, REPORT_STEM, URGE_STEM, is_progress_file,
+};
 use gongwen::tracking::Ledger;
 
 use super::output::{print_stdout, render_fault, warn_template, write_files};
@@ -47,13 +52,16 @@ pub fn progress(args: &ProgressArgs) -> Result<Status, Fault> {
             .map_err(|e| render_fault(&e))?;
         warn_template(&placed.rendered.typst_warnings);
         written.extend(placed.rendered.files.iter().map(|f| f.name.clone()));
+        let mut kept: BTreeSet<PathBuf> = BTreeSet::new();
         for (county, files) in placed.by_folder() {
             let dir = match county {
                 Some(county) => args.out.join(city).join(county),
                 None => args.out.join(city),
             };
             write_files(&files, &dir)?;
+            kept.extend(files.iter().map(|f| dir.join(&f.name)));
         }
+        remove_stale(&args.out.join(city), &kept)?;
     }
 
     let mut province = renderer
@@ -95,6 +103,37 @@ fn summary(names: &[String], as_of: NaiveDate, year: i32) -> String {
         count(REPORT_STEM),
         count(ANNUAL_STEM),
     )
+}
+
+/// Removes the progress documents of an earlier run from a city's folder and its counties'
+/// that this run did not write again: a county no longer overdue keeps no 督办通知, one whose
+/// list came in no 催报通知. Other files are left alone.
+fn remove_stale(city_dir: &Path, kept: &BTreeSet<PathBuf>) -> Result<(), Fault> {
+    let mut dirs = vec![city_dir.to_path_buf()];
+    if let Ok(entries) = std::fs::read_dir(city_dir) {
+        dirs.extend(
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path()),
+        );
+    }
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            if is_file && is_progress_file(&name) && !kept.contains(&path) {
+                std::fs::remove_file(&path)
+                    .map_err(|e| Fault::new(format!("cannot remove {}: {e}", path.display())))?;
+                print_stdout(&format!("  ✗ {}\n", path.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `2020-09-01`, as `--as-of` takes it.

@@ -33,6 +33,18 @@ pub const REPORT_STEM: &str = "整改进展情况报告";
 /// File stem of the province's 年度考核 table: `年度考核_2020`.
 pub const ANNUAL_STEM: &str = "年度考核";
 
+/// Whether a file in an outbox folder is one of these documents (`督办通知_西湖区.pdf` …):
+/// what a writer of the outbox removes when a new run no longer makes it (the county's items
+/// are no longer overdue, a list has come in).
+pub fn is_progress_file(name: &str) -> bool {
+    [URGE_STEM, REMIND_STEM, REPORT_STEM, ANNUAL_STEM]
+        .iter()
+        .any(|stem| {
+            name.strip_prefix(stem)
+                .is_some_and(|rest| rest.starts_with('_'))
+        })
+}
+
 /// The states a report counts, in order; withdrawn items are not counted.
 const COUNTED: [Status; 4] = [
     Status::NotStarted,

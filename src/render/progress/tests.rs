@@ -160,3 +160,23 @@ fn annual_rows_group_counties_by_city_with_subtotals() {
     assert_eq!(annual_rate_text(&total), "0.0%");
     assert_eq!(annual_rate_text(&Annual::default()), "—");
 }
+
+#[test]
+fn progress_files_are_recognised_by_name() {
+    for name in [
+        "督办通知_西湖区.pdf",
+        "催报通知_西湖区.docx",
+        "整改进展情况报告_杭州市.pdf",
+        "年度考核_2020.pdf",
+    ] {
+        assert!(is_progress_file(name), "{name}");
+    }
+    for name in [
+        "报告_西湖区.pdf",
+        "督办通知.pdf",
+        "全省整改清单.xlsx",
+        "回执.txt",
+    ] {
+        assert!(!is_progress_file(name), "{name}");
+    }
+}
