@@ -317,17 +317,19 @@ fn overdue_attachment(
 ) -> Section {
     let mut columns = Vec::new();
     let mut header = Vec::new();
+    // The two texts give the county column its room.
+    let text = if with_county { 2.45 } else { 2.8 };
     if with_county {
-        columns.push(column(1.5, Align::Center));
+        columns.push(column(1.85, Align::Center));
         header.push("县（市、区）".to_owned());
     }
     columns.extend([
         column(1.6, Align::Center),
         column(2.1, Align::Left),
-        column(2.8, Align::Left),
-        column(2.8, Align::Left),
+        column(text, Align::Left),
+        column(text, Align::Left),
         column(1.6, Align::Center),
-        column(1.25, Align::Center),
+        column(1.35, Align::Center),
         column(2.6, Align::Center),
     ]);
     header.extend(strings([
