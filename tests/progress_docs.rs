@@ -20,6 +20,7 @@ use gongwen::domain::{self, CountyMatch};
 use gongwen::lists::{self, AnnualInput};
 use gongwen::model::{CountyRef, Item, SUBMISSION_SCHEMA, School, Source, Submission};
 use gongwen::pipeline::RenderedFile;
+use gongwen::render::progress;
 use gongwen::render::renderer::{Formats, Renderer};
 use gongwen::render::world::{GongwenWorld, Templates};
 use gongwen::tracking::{Ledger, ProgressRow, ReviewRow, SourceRef, Status, Verdict};
@@ -297,11 +298,17 @@ fn renderer() -> Option<Renderer> {
 /// pdftotext -layout of `bytes`, each line's runs of spaces squeezed to one, page numbers
 /// (`—1—`) left out so sentences read on across pages.
 fn pdf_lines(bytes: &[u8]) -> Vec<String> {
+    pdftotext(bytes, "-layout")
+}
+
+/// pdftotext with `mode` (`-layout`, or `-raw` for the content stream's order, which keeps a
+/// wrapped table cell's lines together).
+fn pdftotext(bytes: &[u8], mode: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("doc.pdf");
     std::fs::write(&pdf, bytes).unwrap();
     let out = Command::new("pdftotext")
-        .arg("-layout")
+        .arg(mode)
         .arg(&pdf)
         .arg("-")
         .output()
@@ -902,4 +909,79 @@ fn the_cli_refuses_a_bad_day_and_a_folder_without_an_archive() {
         "{}",
         common::stderr(&result)
     );
+}
+
+/// Whitespace removed: line breaks differ between the backends.
+fn squeeze(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{200b}')
+        .collect()
+}
+
+fn docx_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let mut text = String::new();
+    for part in xml.split("<w:t").skip(1) {
+        if let (Some(start), Some(end)) = (part.find('>'), part.find("</w:t>"))
+            && start < end
+        {
+            text.push_str(&part[start + 1..end]);
+        }
+    }
+    squeeze(
+        &text
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
+#[test]
+fn pdf_and_docx_print_every_text_of_the_model() {
+    if !have_tool("pdftotext") {
+        skip("pdftotext is not installed");
+        return;
+    }
+    let Some(mut renderer) = renderer() else {
+        return;
+    };
+    let ledgers = ledgers();
+    let refs: Vec<&Ledger> = ledgers.iter().collect();
+    let config = Config::default();
+    let mut docs: Vec<_> = progress::city_documents("舟山市", &refs, as_of(), &config)
+        .into_iter()
+        .map(|p| p.document)
+        .collect();
+    docs.extend(progress::province_documents(&refs, 2020, as_of(), &config));
+    let rendered = renderer.documents(&docs, None).unwrap();
+    let mut failures = Vec::new();
+    for doc in &docs {
+        let find = |ext: &str| {
+            let name = format!("{}.{ext}", doc.file_stem);
+            &file(&rendered.files, &name).bytes
+        };
+        let pdf = squeeze(&pdftotext(find("pdf"), "-raw").concat());
+        let docx = docx_text(find("docx"));
+        for text in doc.texts() {
+            let want = squeeze(text);
+            if want.is_empty() {
+                continue;
+            }
+            if !pdf.contains(&want) {
+                failures.push(format!("{}: the PDF lacks 「{want}」", doc.file_stem));
+            }
+            if !docx.contains(&want) {
+                failures.push(format!("{}: the DOCX lacks 「{want}」", doc.file_stem));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
