@@ -108,7 +108,7 @@ pub fn city_documents(
 }
 
 /// The province's 年度考核 of `year` as of `as_of`: one table of every county with a ledger,
-/// grouped by city with subtotals and the province's total. `None` without ledgers.
+/// grouped by city with subtotals and the province's total. Empty without ledgers.
 pub fn province_documents(
     ledgers: &[&Ledger],
     year: i32,
