@@ -379,11 +379,16 @@ fn city_documents_say_what_the_ledgers_hold() {
     let placed = renderer.progress_city("舟山市", &refs, as_of()).unwrap();
     keep(&placed.rendered.files);
     let files = &placed.rendered.files;
-    // Every character has a font.
+    // Every character has a font; the templates have nothing to say.
     assert!(
         placed.rendered.diagnostics.is_empty(),
         "{:?}",
         placed.rendered.diagnostics
+    );
+    assert!(
+        placed.rendered.typst_warnings.is_empty(),
+        "{:?}",
+        placed.rendered.typst_warnings
     );
 
     // Who gets what, and in which folder.
@@ -984,4 +989,53 @@ fn pdf_and_docx_print_every_text_of_the_model() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn a_county_with_every_item_withdrawn_still_reports() {
+    let Some(mut renderer) = renderer() else {
+        return;
+    };
+    let of = county("嵊泗县");
+    let mut ledger = Ledger::new(of.clone());
+    ledger.apply_list(
+        &list(
+            &of,
+            "ss1",
+            vec![("嵊泗县实验小学", vec![item("班额超标", "G5", "2019-12")])],
+            Vec::new(),
+        ),
+        day(2019, 5, 20),
+    );
+    ledger.apply_list(&list(&of, "ss2", Vec::new(), Vec::new()), day(2019, 6, 1));
+    assert_eq!(ledger.current().count(), 0);
+    let placed = renderer
+        .progress_city("舟山市", &[&ledger], as_of())
+        .unwrap();
+    assert!(
+        placed.rendered.typst_warnings.is_empty(),
+        "{:?}",
+        placed.rendered.typst_warnings
+    );
+    let report = file(&placed.rendered.files, "整改进展情况报告_嵊泗县.pdf");
+    if !have_tool("pdftotext") {
+        skip("pdftotext is not installed");
+        return;
+    }
+    let text = pdf_lines(&report.bytes).concat();
+    for want in [
+        "我县整改清单共有整改任务0项",
+        "销号率—",
+        "另有1项整改任务已从整改清单中撤回",
+        "没有超过完成时限仍未销号的整改任务",
+    ] {
+        assert!(text.contains(want), "lacks {want}:\n{text}");
+    }
+    assert!(
+        !placed
+            .rendered
+            .files
+            .iter()
+            .any(|f| f.name.starts_with("督办通知_嵊泗县")),
+    );
 }
