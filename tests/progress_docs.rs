@@ -772,11 +772,24 @@ fn the_cli_writes_every_document_from_an_archive() {
         ledger.save(&layout).unwrap();
     }
     let out = root.path().join("out");
-    // First without any list in archive/state.json: no province workbook to add a sheet to.
-    let result = progress_cli(root.path(), &out, &[]);
+    // First without any list in archive/state.json: no province workbook to add a sheet to;
+    // and without -o, into the root's outbox/ (GONGWEN_AS_OF naming the day).
+    let result = run(gongwen()
+        .arg("progress")
+        .arg("--root")
+        .arg(root.path())
+        .arg("--install-root")
+        .arg(repo())
+        .env("GONGWEN_AS_OF", "2020-09-15"));
     assert!(result.status.success(), "{}", common::stderr(&result));
-    assert!(!out.join(lists::PROVINCE_FILE).exists());
-    std::fs::remove_dir_all(&out).unwrap();
+    assert!(
+        layout
+            .outbox
+            .join("舟山市/定海区/督办通知_定海区.pdf")
+            .is_file()
+    );
+    assert!(layout.outbox.join("年度考核_2020.pdf").is_file());
+    assert!(!layout.outbox.join(lists::PROVINCE_FILE).exists());
     // Then with 定海区's list accepted, as the daemon records it.
     let sub = dinghai_list();
     archive::write_json(

@@ -208,10 +208,10 @@ pub struct ProgressArgs {
     /// The year of the 年度考核 (default: the as-of date's year).
     #[arg(long, value_name = "YYYY")]
     pub year: Option<i32>,
-    /// Output folder: county documents go to DIR/<市>/<县>/, city reports to DIR/<市>/, the
-    /// 年度考核 and the province workbook to DIR/.
-    #[arg(short, long, value_name = "DIR", default_value = "outbox")]
-    pub out: PathBuf,
+    /// Output folder (default: the root's outbox/): county documents go to DIR/<市>/<县>/,
+    /// city reports to DIR/<市>/, the 年度考核 and the province workbook to DIR/.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub options: RenderOptions,
 }

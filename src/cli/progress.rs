@@ -1,10 +1,10 @@
-//! `gongwen progress`: the documents of 倒逼 from an archive's ledgers (archive/tracking/), as
-//! of a day — each city's 督办通知 and 催报通知 and the counties' 整改进展情况报告 into
-//! `DIR/<市>/<县>/`, each city's report into `DIR/<市>/`, the province's 年度考核 and
-//! `全省整改清单.xlsx` with its 年度考核 sheet into `DIR/`. Each job's files are written
-//! atomically; the same archive and day give the same bytes. A city's progress documents of
-//! an earlier run that this one does not make again are removed, so the folder says what is
-//! true on the day.
+//! `gongwen progress`: the documents of 倒逼 from an archive's ledgers (archive/tracking/),
+//! as of a day, into DIR (default: the root's outbox/) — each city's 督办通知 and 催报通知 and
+//! the counties' 整改进展情况报告 into `DIR/<市>/<县>/`, each city's report into `DIR/<市>/`,
+//! the province's 年度考核 and `全省整改清单.xlsx` with its 年度考核 sheet into `DIR/`. Each
+//! job's files are written atomically; the same archive and day give the same bytes. A city's
+//! progress documents of an earlier run that this one does not make again are removed, so the
+//! folder says what is true on the day.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,7 @@ pub fn progress(args: &ProgressArgs) -> Result<Status, Fault> {
     };
     let year = args.year.unwrap_or_else(|| as_of.year());
     let layout = Layout::new(&args.root);
+    let out = args.out.clone().unwrap_or_else(|| layout.outbox.clone());
     if !layout.archive.is_dir() {
         return Err(
             Fault::new(format!("{} has no archive/", args.root.display()))
@@ -55,13 +56,13 @@ pub fn progress(args: &ProgressArgs) -> Result<Status, Fault> {
         let mut kept: BTreeSet<PathBuf> = BTreeSet::new();
         for (county, files) in placed.by_folder() {
             let dir = match county {
-                Some(county) => args.out.join(city).join(county),
-                None => args.out.join(city),
+                Some(county) => out.join(city).join(county),
+                None => out.join(city),
             };
             write_files(&files, &dir)?;
             kept.extend(files.iter().map(|f| dir.join(&f.name)));
         }
-        remove_stale(&args.out.join(city), &kept)?;
+        remove_stale(&out.join(city), &kept)?;
     }
 
     let mut province = renderer
@@ -81,7 +82,7 @@ pub fn progress(args: &ProgressArgs) -> Result<Status, Fault> {
     {
         province.files.push(book);
     }
-    write_files(&province.files, &args.out)?;
+    write_files(&province.files, &out)?;
     written.extend(province.files.iter().map(|f| f.name.clone()));
     print_stdout(&summary(&written, as_of, year))?;
     Ok(Status::Ok)
