@@ -1350,6 +1350,10 @@ fn kind_label(kind: DocKind) -> &'static str {
         DocKind::ProvinceSummary => "全省汇总",
         DocKind::CountyPackage => "报送材料",
         DocKind::CityPackage => "city package",
+        DocKind::UrgeNotice => "督办通知",
+        DocKind::RemindNotice => "催报通知",
+        DocKind::ProgressReport => "整改进展情况报告",
+        DocKind::AnnualAssessment => "年度考核",
     }
 }
 

@@ -38,6 +38,7 @@ use crate::notice::{
 use crate::pipeline::RenderedFile;
 use crate::render::compose::latest_per_county;
 use crate::rollup::{self, CityRollup, Rollup};
+use crate::tracking::Ledger;
 use crate::workbook;
 
 /// The province's workbook, beside `全省汇总`.
@@ -300,6 +301,27 @@ pub fn province_workbook(
     subs: &[Submission],
     config: &Config,
 ) -> Result<Option<RenderedFile>, ListsError> {
+    province_workbook_with_annual(subs, config, None)
+}
+
+/// The ledgers, year and day of the 年度考核 sheet.
+#[derive(Debug, Clone, Copy)]
+pub struct AnnualInput<'a> {
+    pub ledgers: &'a [&'a Ledger],
+    pub year: i32,
+    pub as_of: NaiveDate,
+}
+
+/// The province workbook's 年度考核 sheet (gongwen's name).
+pub const ANNUAL_SHEET: &str = "年度考核";
+
+/// [`province_workbook`], with a last sheet [`ANNUAL_SHEET`] when `annual` is given: the
+/// 年度考核 table of the PDF `年度考核_<年>`, its rate a number formatted as a percentage.
+pub fn province_workbook_with_annual(
+    subs: &[Submission],
+    config: &Config,
+    annual: Option<&AnnualInput>,
+) -> Result<Option<RenderedFile>, ListsError> {
     let latest = latest_per_county(subs);
     if latest.is_empty() {
         return Ok(None);
@@ -313,7 +335,7 @@ pub fn province_workbook(
         date,
         apart: rollup.apart().map(|(_, a)| a.reason.clone()).collect(),
     };
-    province_book(&rollup, &office, &scope)
+    province_book(&rollup, &office, &scope, annual)
         .map(|bytes| {
             Some(RenderedFile {
                 name: PROVINCE_FILE.to_owned(),
@@ -326,7 +348,12 @@ pub fn province_workbook(
         })
 }
 
-fn province_book(rollup: &Rollup, office: &Office, scope: &Scope) -> Result<Vec<u8>, XlsxError> {
+fn province_book(
+    rollup: &Rollup,
+    office: &Office,
+    scope: &Scope,
+    annual: Option<&AnnualInput>,
+) -> Result<Vec<u8>, XlsxError> {
     let styles = Styles::new();
     let mut book = Workbook::new();
     book.set_properties(&properties(
@@ -345,7 +372,115 @@ fn province_book(rollup: &Rollup, office: &Office, scope: &Scope) -> Result<Vec<
         list_sheet(book.add_worksheet(), &styles, form, scope, &rows)?;
     }
     count_sheet(book.add_worksheet(), &styles, rollup, scope)?;
+    if let Some(annual) = annual {
+        annual_sheet(book.add_worksheet(), &styles, annual)?;
+    }
     book.save_to_buffer()
+}
+
+/// 年度考核: each county with a ledger grouped by city, a 小计 per city and 全省合计; the rate
+/// is the share 销号 on time (blank when nothing was due).
+fn annual_sheet(
+    sheet: &mut Worksheet,
+    styles: &Styles,
+    input: &AnnualInput,
+) -> Result<(), XlsxError> {
+    use crate::render::progress::{SUBTOTAL, annual_rows};
+    let (rows, total) = annual_rows(input.ledgers, input.year, input.as_of);
+    let headers = [
+        TIMETABLE.city_header,
+        PLAN.county_header,
+        "到期任务",
+        "按时销号",
+        "逾期销号",
+        "未销号",
+        "按时销号率",
+    ];
+    let last = last_col(headers.len());
+    sheet.set_name(ANNUAL_SHEET)?;
+    sheet.set_column_width(0, 10)?;
+    sheet.set_column_width(1, 14)?;
+    for col in 2..=last {
+        sheet.set_column_width(col, 11)?;
+    }
+    sheet.set_row_height(0, 40)?;
+    sheet.merge_range(
+        0,
+        0,
+        0,
+        last,
+        &format!(
+            "{}年度各县（市、区）义务教育优质均衡发展整改任务完成情况考核表",
+            input.year
+        ),
+        &styles.title,
+    )?;
+    let as_of = input.as_of;
+    sheet.write_string_with_format(
+        1,
+        0,
+        format!(
+            "单位：项。统计截至{}年{}月{}日；到期任务指完成时限在{}年内的整改任务（不含已撤回）。",
+            chrono::Datelike::year(&as_of),
+            chrono::Datelike::month(&as_of),
+            chrono::Datelike::day(&as_of),
+            input.year
+        ),
+        &styles.label,
+    )?;
+    const HEADER: u32 = 2;
+    sheet.set_row_height(HEADER, 30)?;
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(HEADER, col as u16, *header, &styles.header)?;
+    }
+    let write = |sheet: &mut Worksheet,
+                 row: u32,
+                 annual: &crate::tracking::Annual,
+                 count: &Format,
+                 rate: &Format|
+     -> Result<(), XlsxError> {
+        for (i, n) in [annual.due, annual.on_time, annual.late, annual.open]
+            .into_iter()
+            .enumerate()
+        {
+            sheet.write_number_with_format(row, 2 + i as u16, n as f64, count)?;
+        }
+        // The share itself, not the percentage divided back: Excel shows it as a percentage.
+        match annual.due {
+            0 => sheet.write_blank(row, 6, rate)?,
+            due => {
+                sheet.write_number_with_format(row, 6, annual.on_time as f64 / due as f64, rate)?
+            }
+        };
+        Ok(())
+    };
+    let rate = styles.count.clone().set_num_format("0.0%");
+    let rate_total = styles.count_total.clone().set_num_format("0.0%");
+    let counts = styles.center.clone();
+    let counts_total = styles.count_total.clone().set_num_format("0");
+    let mut row = HEADER + 1;
+    for r in &rows {
+        match &r.county {
+            Some(county) => {
+                sheet.write_string_with_format(row, 0, &r.city, &styles.center)?;
+                sheet.write_string_with_format(row, 1, county, &styles.center)?;
+                write(sheet, row, &r.annual, &counts, &rate)?;
+            }
+            None => {
+                sheet.write_string_with_format(row, 0, &r.city, &styles.total_label)?;
+                sheet.write_string_with_format(row, 1, SUBTOTAL, &styles.total_label)?;
+                write(sheet, row, &r.annual, &counts_total, &rate_total)?;
+            }
+        }
+        row += 1;
+    }
+    sheet.write_string_with_format(row, 0, "全省", &styles.total_label)?;
+    sheet.write_string_with_format(row, 1, TOTAL, &styles.total_label)?;
+    write(sheet, row, &total, &counts_total, &rate_total)?;
+    sheet.autofilter(HEADER, 0, (row - 1).max(HEADER), last)?;
+    sheet.set_freeze_panes(HEADER + 1, 2)?;
+    sheet.set_selection(HEADER + 1, 2, HEADER + 1, 2)?;
+    print_setup(sheet, (HEADER, HEADER))
 }
 
 fn excel_date(date: NaiveDate) -> Result<ExcelDateTime, XlsxError> {

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Rollup(args) => cli::rollup::rollup(&args),
         Command::Watch(args) => cli::watch::watch(&args),
         Command::Template(args) => cli::template::template(&args),
+        Command::Progress(args) => cli::progress::progress(&args),
         Command::ReadWorkbook(args) => cli::read_workbook::read_workbook(&args),
         Command::RenderWorker(args) => cli::render_worker::render_worker(&args),
     };

@@ -40,6 +40,9 @@ pub enum Command {
     /// Write the workbook a county fills in Excel or WPS: 附件1, 附件2 and 创建时间 in the
     /// notice's layout, locked headers, drop-downs (生成填报模板).
     Template(TemplateArgs),
+    /// Write the documents of 倒逼 from an archive's ledgers: each city's 督办通知 and 催报通知,
+    /// the counties' and cities' 整改进展情况报告, and the province's 年度考核 (督办与考核).
+    Progress(ProgressArgs),
     /// Internal: parse one workbook in a sandboxed child process and answer in JSON.
     #[command(name = "__read-workbook", hide = true)]
     ReadWorkbook(ReadWorkbookArgs),
@@ -189,6 +192,26 @@ pub struct WatchArgs {
     /// Process what is in the inbox, then exit with the status of the worst file.
     #[arg(long)]
     pub once: bool,
+    #[command(flatten)]
+    pub options: RenderOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    /// The shared folder whose archive/ holds the ledgers (archive/tracking/).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
+    /// The day counted as of, YYYY-MM-DD: overdue items, days overdue and the documents' date
+    /// (default: today, China time or the configured `daemon.utc_offset`).
+    #[arg(long, value_name = "YYYY-MM-DD", env = "GONGWEN_AS_OF")]
+    pub as_of: Option<String>,
+    /// The year of the 年度考核 (default: the as-of date's year).
+    #[arg(long, value_name = "YYYY")]
+    pub year: Option<i32>,
+    /// Output folder (default: the root's outbox/): county documents go to DIR/<市>/<县>/,
+    /// city reports to DIR/<市>/, the 年度考核 and the province workbook to DIR/.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub options: RenderOptions,
 }

@@ -5,6 +5,7 @@ pub mod check;
 pub mod install;
 pub mod output;
 pub mod parallel;
+pub mod progress;
 pub mod read_workbook;
 pub mod render;
 pub mod render_worker;

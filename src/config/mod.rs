@@ -36,6 +36,9 @@
 //!
 //! [daemon]
 //! utc_offset = "+08:00"    # receipt and log times; China time whatever the server's TZ
+//!
+//! [progress]               # 倒逼: the city's 督办通知 and 催报通知
+//! report_within_days = 10  # the county reports back within this many days of the as-of date
 //! ```
 //!
 //! A file with problems is refused as a whole, every problem reported with its line and the
@@ -76,6 +79,29 @@ pub struct Config {
     pub deadlines: Deadlines,
     /// How the daemon keeps time.
     pub daemon: DaemonConfig,
+    /// The progress documents (督办通知, 催报通知).
+    pub progress: ProgressConfig,
+}
+
+/// The progress documents of 倒逼 (`gongwen progress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProgressConfig {
+    /// A 督办通知 or 催报通知 asks the county to report by the as-of date plus this many days.
+    pub report_within_days: u32,
+}
+
+impl ProgressConfig {
+    pub const DEFAULT_REPORT_WITHIN_DAYS: u32 = 10;
+    const REPORT_WITHIN_DAYS: std::ops::RangeInclusive<u32> = 1..=90;
+}
+
+impl Default for ProgressConfig {
+    fn default() -> Self {
+        ProgressConfig {
+            report_within_days: ProgressConfig::DEFAULT_REPORT_WITHIN_DAYS,
+        }
+    }
 }
 
 /// How the documents are printed.
@@ -411,6 +437,18 @@ impl Config {
                     ),
                 ));
             }
+        }
+        let days = self.progress.report_within_days;
+        if !ProgressConfig::REPORT_WITHIN_DAYS.contains(&days) {
+            let range = ProgressConfig::REPORT_WITHIN_DAYS;
+            problems.push(ConfigProblem::at_key(
+                "progress.report_within_days",
+                format!(
+                    "progress.report_within_days = {days} is outside {}–{} days",
+                    range.start(),
+                    range.end()
+                ),
+            ));
         }
         check_issuer("defaults", &self.defaults, &mut problems);
         check_issuer("province", &self.province, &mut problems);
@@ -945,6 +983,9 @@ mod tests {
                 utc_offset: FixedOffset::west_opt(5 * 3600 + 1800).unwrap(),
                 render_memory_mb: 512,
                 render_timeout_s: 60,
+            },
+            progress: ProgressConfig {
+                report_within_days: 7,
             },
         };
         let text = toml::to_string(&config).unwrap();

@@ -84,6 +84,10 @@ const ROOT: &[(&str, Shape)] = &[
             ("render_timeout_s", Shape::Whole),
         ]),
     ),
+    (
+        "progress",
+        Shape::Table(&[("report_within_days", Shape::Whole)]),
+    ),
 ];
 
 /// A file that passed the check: where each key is, to locate later problems.
@@ -559,7 +563,7 @@ mod tests {
                 "gongwen.toml:2: unknown key seal.colour; [seal] takes style, diameter_mm, label",
                 "gongwen.toml:5: unknown key defaults.signer_name (did you mean defaults.signer?)",
                 "gongwen.toml:8: unknown key county.\"西湖区\".doc_numbr (did you mean county.\"西湖区\".doc_number?)",
-                "gongwen.toml:9: unknown key issuers; the file takes seal, defaults, county, city, province, output, deadlines, daemon",
+                "gongwen.toml:9: unknown key issuers; the file takes seal, defaults, county, city, province, output, deadlines, daemon, progress",
             ]
         );
     }

@@ -45,6 +45,14 @@ pub enum DocKind {
     CountyPackage,
     /// The city's bound package: the report, 附件3, then the 版记.
     CityPackage,
+    /// 督办通知: the city bureau to a county with overdue items.
+    UrgeNotice,
+    /// 催报通知: the city bureau to a county that has filed no list.
+    RemindNotice,
+    /// 整改进展情况报告: a county's to its city, or a city's to the province.
+    ProgressReport,
+    /// 年度考核: the province's table of every county for a year.
+    AnnualAssessment,
 }
 
 /// Document properties (PDF info / DOCX core properties).

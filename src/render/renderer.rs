@@ -2,16 +2,20 @@
 //! memory with one long-lived typst world. The CLI and the daemon both use it; neither
 //! writes a byte until everything of a job has rendered.
 
+use chrono::NaiveDate;
+
 use crate::config::{Config, SealStyle};
 use crate::diag::Diagnostic;
 use crate::lists;
 use crate::model::Submission;
 use crate::pipeline::RenderedFile;
+use crate::tracking::Ledger;
 
 use super::compose::{self, ComposeError};
 use super::document::{Block, Document};
 use super::docx::{self, DocxOptions};
 use super::pdf::{self, PdfError, PdfRenderOptions};
+use super::progress::{self, Placed};
 use super::world::GongwenWorld;
 
 /// Which files each document becomes.
@@ -39,6 +43,33 @@ pub struct Rendered {
     pub diagnostics: Vec<Diagnostic>,
     /// For us: typst's warnings about the templates.
     pub typst_warnings: Vec<String>,
+}
+
+/// Files that go to different folders: a city's progress documents, some for the city's
+/// folder (`<市>/`), some for a county's (`<市>/<县>/`).
+#[derive(Debug, Clone, Default)]
+pub struct PlacedRendered {
+    pub rendered: Rendered,
+    /// For each of `rendered.files`, in order: the county whose folder it goes to, or `None`
+    /// for the city's.
+    pub folders: Vec<Option<String>>,
+}
+
+impl PlacedRendered {
+    /// The files by folder, the city's (`None`) first, then each county's in order of first
+    /// appearance.
+    pub fn by_folder(&self) -> Vec<(Option<&str>, Vec<RenderedFile>)> {
+        let mut out: Vec<(Option<&str>, Vec<RenderedFile>)> = vec![(None, Vec::new())];
+        for (file, folder) in self.rendered.files.iter().zip(&self.folders) {
+            let folder = folder.as_deref();
+            match out.iter_mut().find(|(f, _)| *f == folder) {
+                Some((_, files)) => files.push(file.clone()),
+                None => out.push((folder, vec![file.clone()])),
+            }
+        }
+        out.retain(|(_, files)| !files.is_empty());
+        out
+    }
 }
 
 /// A job that could not be rendered.
@@ -120,6 +151,66 @@ impl Renderer {
             .files
             .extend(lists::province_workbook(subs, &self.config)?);
         Ok(rendered)
+    }
+
+    /// Every 倒逼 document of `city` as of `as_of` ([`progress::city_documents`]): a
+    /// 督办通知 to each county with overdue items, a 催报通知 to each county without a list
+    /// after the county deadline, each county's 整改进展情况报告 and the city's. `ledgers` may
+    /// hold other cities' ledgers. Empty when the city has nothing to say.
+    pub fn progress_city(
+        &mut self,
+        city: &str,
+        ledgers: &[&Ledger],
+        as_of: NaiveDate,
+    ) -> Result<PlacedRendered, RenderError> {
+        let placed = progress::city_documents(city, ledgers, as_of, &self.config);
+        self.placed(placed)
+    }
+
+    /// The province's 年度考核 of `year` as of `as_of`, as PDF/DOCX `年度考核_<年>` (empty
+    /// without ledgers). The same table as a sheet of `全省整改清单.xlsx` comes from
+    /// [`Renderer::province_with_annual`].
+    pub fn progress_province(
+        &mut self,
+        ledgers: &[&Ledger],
+        year: i32,
+        as_of: NaiveDate,
+    ) -> Result<Rendered, RenderError> {
+        let docs = progress::province_documents(ledgers, year, as_of, &self.config);
+        if docs.is_empty() {
+            return Ok(Rendered::default());
+        }
+        self.documents(&docs, None)
+    }
+
+    /// [`Renderer::province`] with the 年度考核 sheet in `全省整改清单.xlsx`.
+    pub fn province_with_annual(
+        &mut self,
+        subs: &[Submission],
+        annual: &lists::AnnualInput,
+    ) -> Result<Rendered, RenderError> {
+        let doc = compose::province_summary(subs, &self.config)?;
+        let mut rendered = self.documents(std::slice::from_ref(&doc), None)?;
+        rendered.files.extend(lists::province_workbook_with_annual(
+            subs,
+            &self.config,
+            Some(annual),
+        )?);
+        Ok(rendered)
+    }
+
+    fn placed(&mut self, placed: Vec<Placed>) -> Result<PlacedRendered, RenderError> {
+        if placed.is_empty() {
+            return Ok(PlacedRendered::default());
+        }
+        let docs: Vec<Document> = placed.iter().map(|p| p.document.clone()).collect();
+        let rendered = self.documents(&docs, None)?;
+        let per_doc = usize::from(self.formats.pdf) + usize::from(self.formats.docx);
+        let folders = placed
+            .iter()
+            .flat_map(|p| std::iter::repeat_n(p.county.clone(), per_doc))
+            .collect();
+        Ok(PlacedRendered { rendered, folders })
     }
 
     /// Renders each document to the configured formats, on two lanes: this thread typesets
