@@ -2,7 +2,9 @@
 //! memory with one long-lived typst world. The CLI and the daemon both use it; neither
 //! writes a byte until everything of a job has rendered.
 
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
 
 use crate::config::{Config, SealStyle};
 use crate::diag::Diagnostic;
@@ -45,6 +47,49 @@ pub struct Rendered {
     pub typst_warnings: Vec<String>,
 }
 
+impl Rendered {
+    /// Adds `other`'s files and what was noticed making them after these.
+    pub fn append(&mut self, other: Rendered) {
+        self.files.extend(other.files);
+        for diagnostic in other.diagnostics {
+            if !self.diagnostics.contains(&diagnostic) {
+                self.diagnostics.push(diagnostic);
+            }
+        }
+        self.typst_warnings.extend(other.typst_warnings);
+    }
+}
+
+/// The items under tracking the roll-ups draw on: every county's ledger, by county code, and
+/// the day the documents speak of (the daemon's today, or `GONGWEN_AS_OF`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Tracking {
+    pub ledgers: BTreeMap<String, Ledger>,
+    pub as_of: NaiveDate,
+}
+
+impl Tracking {
+    /// The ledgers of the counties of `city`.
+    pub fn of_city(&self, city: &str) -> Vec<&Ledger> {
+        self.ledgers
+            .values()
+            .filter(|l| l.county.city == city)
+            .collect()
+    }
+
+    /// The years a 年度考核 is made for: each year some item falls due in, up to `as_of`'s.
+    pub fn assessed_years(&self) -> Vec<i32> {
+        let years: std::collections::BTreeSet<i32> = self
+            .ledgers
+            .values()
+            .flat_map(|l| l.current())
+            .filter_map(|i| i.deadline.map(|d| d.year()))
+            .filter(|&y| y <= self.as_of.year())
+            .collect();
+        years.into_iter().collect()
+    }
+}
+
 /// Files that go to different folders: a city's progress documents, some for the city's
 /// folder (`<市>/`), some for a county's (`<市>/<县>/`).
 #[derive(Debug, Clone, Default)]
@@ -56,6 +101,12 @@ pub struct PlacedRendered {
 }
 
 impl PlacedRendered {
+    /// Adds `other`'s files after these, with their folders.
+    pub fn append(&mut self, other: PlacedRendered) {
+        self.folders.extend(other.folders);
+        self.rendered.append(other.rendered);
+    }
+
     /// The files by folder, the city's (`None`) first, then each county's in order of first
     /// appearance.
     pub fn by_folder(&self) -> Vec<(Option<&str>, Vec<RenderedFile>)> {
@@ -196,6 +247,61 @@ impl Renderer {
             &self.config,
             Some(annual),
         )?);
+        Ok(rendered)
+    }
+
+    /// The city's roll-up ([`Renderer::city`], for the city's folder) and, with items under
+    /// tracking, its 倒逼 documents ([`Renderer::progress_city`]) as of `tracking.as_of`:
+    /// what the daemon writes after each file of the city.
+    pub fn city_tracked(
+        &mut self,
+        city: &str,
+        subs: &[Submission],
+        tracking: &Tracking,
+    ) -> Result<PlacedRendered, RenderError> {
+        let rendered = self.city(city, subs)?;
+        let mut placed = PlacedRendered {
+            folders: vec![None; rendered.files.len()],
+            rendered,
+        };
+        let ledgers = tracking.of_city(city);
+        if !ledgers.is_empty() {
+            let progress = self.progress_city(city, &ledgers, tracking.as_of)?;
+            placed.append(progress);
+        }
+        Ok(placed)
+    }
+
+    /// The province summary with the 挂图 of the items' progress, `全省整改清单.xlsx` with
+    /// its 年度考核 sheet, and the 年度考核 of each year with items due up to `as_of`'s.
+    pub fn province_tracked(
+        &mut self,
+        subs: &[Submission],
+        tracking: &Tracking,
+    ) -> Result<Rendered, RenderError> {
+        let doc = compose::province_summary_with_map(
+            subs,
+            &self.config,
+            &tracking.ledgers,
+            tracking.as_of,
+        )?;
+        let mut rendered = self.documents(std::slice::from_ref(&doc), None)?;
+        let ledgers: Vec<&Ledger> = tracking.ledgers.values().collect();
+        let years = tracking.assessed_years();
+        let annual = years.last().map(|&year| lists::AnnualInput {
+            ledgers: &ledgers,
+            year,
+            as_of: tracking.as_of,
+        });
+        rendered.files.extend(lists::province_workbook_with_annual(
+            subs,
+            &self.config,
+            annual.as_ref(),
+        )?);
+        for year in years {
+            let assessed = self.progress_province(&ledgers, year, tracking.as_of)?;
+            rendered.append(assessed);
+        }
         Ok(rendered)
     }
 

@@ -37,7 +37,7 @@ use crate::model::Submission;
 use crate::pipeline::RenderedFile;
 
 use super::compose::ComposeError;
-use super::renderer::{RenderError, Rendered, Renderer};
+use super::renderer::{PlacedRendered, RenderError, Rendered, Renderer, Tracking};
 
 /// The hidden subcommand the child runs.
 pub const CHILD_SUBCOMMAND: &str = "__render-worker";
@@ -207,8 +207,15 @@ pub enum Request {
     City {
         name: String,
         submissions: Vec<Submission>,
+        /// With the items under tracking: the city's 倒逼 documents too.
+        #[serde(default)]
+        tracking: Option<Tracking>,
     },
-    Province(Vec<Submission>),
+    Province {
+        submissions: Vec<Submission>,
+        #[serde(default)]
+        tracking: Option<Tracking>,
+    },
 }
 
 /// [`Request`] borrowed, so the parent serialises without copying submissions.
@@ -219,8 +226,14 @@ enum RequestRef<'a> {
     City {
         name: &'a str,
         submissions: &'a [Submission],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tracking: Option<&'a Tracking>,
     },
-    Province(&'a [Submission]),
+    Province {
+        submissions: &'a [Submission],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tracking: Option<&'a Tracking>,
+    },
 }
 
 /// The child's first frame.
@@ -256,6 +269,9 @@ pub enum ReplyHeader {
 pub struct FileHeader {
     pub name: String,
     pub len: u64,
+    /// The county folder a city's file goes to (`None`: the job's own folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 /// Writes one frame.
@@ -302,9 +318,27 @@ pub fn serve(renderer: &mut Renderer, input: impl Read, output: impl Write) -> i
     let mut output = BufWriter::new(output);
     while let Some(frame) = read_frame(&mut input, MAX_JSON_FRAME)? {
         let result = match serde_json::from_slice::<Request>(&frame) {
-            Ok(Request::County(sub)) => renderer.county(&sub),
-            Ok(Request::City { name, submissions }) => renderer.city(&name, &submissions),
-            Ok(Request::Province(submissions)) => renderer.province(&submissions),
+            Ok(Request::County(sub)) => renderer.county(&sub).map(unplaced),
+            Ok(Request::City {
+                name,
+                submissions,
+                tracking: None,
+            }) => renderer.city(&name, &submissions).map(unplaced),
+            Ok(Request::City {
+                name,
+                submissions,
+                tracking: Some(tracking),
+            }) => renderer.city_tracked(&name, &submissions, &tracking),
+            Ok(Request::Province {
+                submissions,
+                tracking: None,
+            }) => renderer.province(&submissions).map(unplaced),
+            Ok(Request::Province {
+                submissions,
+                tracking: Some(tracking),
+            }) => renderer
+                .province_tracked(&submissions, &tracking)
+                .map(unplaced),
             Err(err) => {
                 write_json(&mut output, &ReplyHeader::BadRequest(err.to_string()))?;
                 output.flush()?;
@@ -313,14 +347,16 @@ pub fn serve(renderer: &mut Renderer, input: impl Read, output: impl Write) -> i
         };
         drop(frame);
         match result {
-            Ok(rendered) => {
+            Ok(PlacedRendered { rendered, folders }) => {
                 let header = ReplyHeader::Rendered {
                     files: rendered
                         .files
                         .iter()
-                        .map(|f| FileHeader {
+                        .zip(folders.iter().chain(std::iter::repeat(&None)))
+                        .map(|(f, folder)| FileHeader {
                             name: f.name.clone(),
                             len: f.bytes.len() as u64,
+                            folder: folder.clone(),
                         })
                         .collect(),
                     diagnostics: rendered.diagnostics,
@@ -337,6 +373,14 @@ pub fn serve(renderer: &mut Renderer, input: impl Read, output: impl Write) -> i
         output.flush()?;
     }
     Ok(())
+}
+
+/// A job's files, all for the job's own folder.
+fn unplaced(rendered: Rendered) -> PlacedRendered {
+    PlacedRendered {
+        folders: vec![None; rendered.files.len()],
+        rendered,
+    }
 }
 
 /// Sends the child's handshake.
@@ -409,7 +453,7 @@ impl RenderWorker {
 
     /// 附件1, 附件2 and the cover report of one county.
     pub fn county(&mut self, sub: &Submission) -> Result<Rendered, WorkerError> {
-        self.job(&RequestRef::County(sub))
+        self.job(&RequestRef::County(sub)).map(|p| p.rendered)
     }
 
     /// 附件3 and the cover report of `city`.
@@ -417,15 +461,48 @@ impl RenderWorker {
         self.job(&RequestRef::City {
             name: city,
             submissions: subs,
+            tracking: None,
+        })
+        .map(|p| p.rendered)
+    }
+
+    /// [`Renderer::city_tracked`] in the worker.
+    pub fn city_tracked(
+        &mut self,
+        city: &str,
+        subs: &[Submission],
+        tracking: &Tracking,
+    ) -> Result<PlacedRendered, WorkerError> {
+        self.job(&RequestRef::City {
+            name: city,
+            submissions: subs,
+            tracking: Some(tracking),
         })
     }
 
     /// The province summary.
     pub fn province(&mut self, subs: &[Submission]) -> Result<Rendered, WorkerError> {
-        self.job(&RequestRef::Province(subs))
+        self.job(&RequestRef::Province {
+            submissions: subs,
+            tracking: None,
+        })
+        .map(|p| p.rendered)
     }
 
-    fn job(&mut self, request: &RequestRef<'_>) -> Result<Rendered, WorkerError> {
+    /// [`Renderer::province_tracked`] in the worker.
+    pub fn province_tracked(
+        &mut self,
+        subs: &[Submission],
+        tracking: &Tracking,
+    ) -> Result<Rendered, WorkerError> {
+        self.job(&RequestRef::Province {
+            submissions: subs,
+            tracking: Some(tracking),
+        })
+        .map(|p| p.rendered)
+    }
+
+    fn job(&mut self, request: &RequestRef<'_>) -> Result<PlacedRendered, WorkerError> {
         let body = serde_json::to_vec(request)
             .map_err(|e| WorkerFault::Protocol(format!("cannot encode the request: {e}")))?;
         let timeout = self.spec.timeout;
@@ -663,7 +740,7 @@ impl Live {
         &mut self,
         request: &[u8],
         timeout: Duration,
-    ) -> Result<Result<Rendered, WorkerError>, Broken> {
+    ) -> Result<Result<PlacedRendered, WorkerError>, Broken> {
         let watchdog = Watchdog::arm(Arc::clone(&self.child), timeout);
         let result = self.send_and_receive(request);
         match result {
@@ -694,7 +771,7 @@ impl Live {
     fn send_and_receive(
         &mut self,
         request: &[u8],
-    ) -> Result<Result<Rendered, WorkerError>, Exchange> {
+    ) -> Result<Result<PlacedRendered, WorkerError>, Exchange> {
         let stdin = self
             .stdin
             .as_mut()
@@ -716,6 +793,7 @@ impl Live {
                     diagnostics,
                     typst_warnings,
                 };
+                let mut folders = Vec::with_capacity(files.len());
                 for file in files {
                     let bytes = read_frame(&mut self.stdout, MAX_FILE_FRAME)?
                         .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
@@ -731,8 +809,12 @@ impl Live {
                         name: file.name,
                         bytes,
                     });
+                    folders.push(file.folder);
                 }
-                Ok(Ok(out))
+                Ok(Ok(PlacedRendered {
+                    rendered: out,
+                    folders,
+                }))
             }
             ReplyHeader::Input(err) => Ok(Err(WorkerError::Input(err))),
             ReplyHeader::Render(message) => Ok(Err(WorkerFault::Render(message).into())),
@@ -947,6 +1029,7 @@ mod tests {
     #[test]
     fn requests_borrowed_and_owned_have_one_wire_format() {
         let json = serde_json::to_string(&RequestRef::City {
+            tracking: None,
             name: "杭州市",
             submissions: &[],
         })
@@ -954,9 +1037,24 @@ mod tests {
         assert_eq!(json, r#"{"city":{"name":"杭州市","submissions":[]}}"#);
         assert!(matches!(
             serde_json::from_str::<Request>(&json).unwrap(),
-            Request::City { name, submissions } if name == "杭州市" && submissions.is_empty()
+            Request::City {
+                name,
+                submissions,
+                tracking: None,
+            } if name == "杭州市" && submissions.is_empty()
         ));
-        let json = serde_json::to_string(&RequestRef::Province(&[])).unwrap();
-        assert_eq!(json, r#"{"province":[]}"#);
+        let json = serde_json::to_string(&RequestRef::Province {
+            submissions: &[],
+            tracking: None,
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"province":{"submissions":[]}}"#);
+        assert!(matches!(
+            serde_json::from_str::<Request>(&json).unwrap(),
+            Request::Province {
+                submissions,
+                tracking: None,
+            } if submissions.is_empty()
+        ));
     }
 }
