@@ -150,23 +150,32 @@ pub fn read_file(
     })
 }
 
-/// What the daemon reads from a claimed file's bytes: a filing (a roll-up list comes back as
-/// a filing with the error saying what it is), or a returned progress or review workbook.
-pub fn reading_from_bytes(
+/// What the daemon takes from a dropped file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intake {
+    /// A county's filing (a roll-up list comes as a filing whose error says what it is).
+    Filing(Submission),
+    /// A progress or review workbook gongwen made, returned.
+    Returned(Returned),
+}
+
+/// Reads a claimed file's bytes (from a checked handle) as the daemon takes them. `as_of` is
+/// the day it is received.
+pub fn intake_bytes(
     bytes: &[u8],
     source: Source,
     reader: &WorkbookReader,
     limits: &Limits,
     as_of: chrono::NaiveDate,
-) -> Result<Reading, SandboxFault> {
+) -> Result<Intake, SandboxFault> {
     match reader.read_bytes(bytes, &source.file, limits)? {
         Ok(book) => Ok(
             match crate::progress::read::recognise(&book, &source, as_of) {
-                Some(returned) => Reading::from_returned(returned),
-                None => Reading::Filing(submission_from_workbook(&book, source, limits)),
+                Some(returned) => Intake::Returned(returned),
+                None => Intake::Filing(submission_from_workbook(&book, source, limits)),
             },
         ),
-        Err(failure) => Ok(Reading::Filing(failed(source, &failure))),
+        Err(failure) => Ok(Intake::Filing(failed(source, &failure))),
     }
 }
 

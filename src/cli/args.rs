@@ -210,8 +210,9 @@ pub struct TemplateArgs {
     /// Fill in the county and its city: 西湖区 or 杭州市西湖区.
     #[arg(long, value_name = "NAME")]
     pub county: Option<String>,
-    /// Output folder; the file is 整改清单填报模板[_<县>].xlsx.
-    #[arg(long, value_name = "DIR", default_value = ".")]
+    /// Output folder; the file is 整改清单填报模板[_<县>].xlsx (整改进展表_<县>.xlsx with
+    /// --progress).
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
     /// First month of the 完成时限 drop-down, YYYY-MM (default 2019-03, the notice's month;
     /// the list ends at 2023-12).

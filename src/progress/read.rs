@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::{YearMonth, zh_date};
 use crate::diag::{Diagnostic, Location, Rule};
@@ -28,7 +28,7 @@ pub enum Returned {
 }
 
 /// A county's progress report as read (`gongwen.progress/1`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProgressReport {
     /// [`PROGRESS_FORMAT`].
     pub schema: String,
@@ -51,14 +51,14 @@ pub struct ProgressReport {
 }
 
 /// One row of a progress report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportedRow {
     pub id: ItemId,
     pub status: Status,
     pub completed_in: Option<YearMonth>,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub completion: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub evidence: String,
     /// The 编号 cell.
     pub cell: Location,
@@ -77,7 +77,7 @@ impl ReportedRow {
 }
 
 /// A city's review as read (`gongwen.review/1`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewReport {
     /// [`REVIEW_FORMAT`].
     pub schema: String,
@@ -90,11 +90,11 @@ pub struct ReviewReport {
 }
 
 /// One row of a review.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewedRow {
     pub id: ItemId,
     pub verdict: Verdict,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub remark: String,
     pub cell: Location,
 }
