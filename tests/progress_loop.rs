@@ -5,7 +5,7 @@
 //! carrying the remark, the status page rewritten.
 //!
 //! The workbooks are "filled" by writing them again through gongwen's own writer with cells
-//! written over (`progress_workbook_filled`, `review_workbook_filled`): rust_xlsxwriter cannot
+//! written over (`progress_workbook_filled`, `review_workbook_filled`): `rust_xlsxwriter` cannot
 //! edit a file, and the writer makes the same layout and fingerprint sheet a clerk's Excel
 //! keeps when saving, so what is tested is the reading of those cells, not a zip editor. The
 //! test first reads the daemon's own workbook to check that is what it wrote.

@@ -1,4 +1,4 @@
-//! Writes the 整改进展表 and the 整改进展汇总 with rust_xlsxwriter, in the style of the
+//! Writes the 整改进展表 and the 整改进展汇总 with `rust_xlsxwriter`, in the style of the
 //! template (src/template.rs): a 小标宋 title, a line naming the unit, a frozen grey header
 //! row, A4 landscape one page wide with the header repeated. What gongwen wrote is locked
 //! (sheet protection, no password); the columns a person fills are unlocked and carry
