@@ -175,7 +175,11 @@ impl Tracking {
                 for item in &self.items {
                     t.push_str(&format!("  {}\n", item.text()));
                 }
-                ids(t, "新增编号", &self.added);
+                if !self.items.is_empty() && self.added.len() == self.items.len() {
+                    t.push_str(&format!("  首次登记，共{}项\n", self.items.len()));
+                } else {
+                    ids(t, "新增编号", &self.added);
+                }
                 ids(t, "修订（措施或时限）", &self.revised);
                 ids(t, "重新列入", &self.reinstated);
                 lines(t, "撤回（不再列入清单）", &self.withdrawn);

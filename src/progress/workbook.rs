@@ -97,6 +97,7 @@ pub fn progress_workbook_filled(
         for (offset, item) in items.iter().enumerate() {
             let row = FIRST_ROW + offset as u32;
             let closed = item.status == Status::Closed;
+            let mut lines = 1;
             let fill_format = if closed {
                 &styles.locked
             } else {
@@ -131,8 +132,10 @@ pub fn progress_workbook_filled(
                     .get(&(item.id.clone(), column))
                     .cloned()
                     .unwrap_or(text);
+                lines = lines.max(lines_needed(&text, PROGRESS_WIDTHS[column.col() as usize]));
                 sheet.write_string_with_format(row, column.col(), &text, format)?;
             }
+            sheet.set_row_height(row, row_height(lines))?;
         }
         if !items.is_empty() {
             let last = FIRST_ROW + items.len() as u32 - 1;
@@ -249,6 +252,7 @@ pub fn review_workbook_filled(
         }
         for (offset, (ledger, item)) in awaiting.iter().enumerate() {
             let row = FIRST_ROW + offset as u32;
+            let mut lines = 1;
             for column in ReviewColumn::ALL {
                 let (text, format) = match column {
                     ReviewColumn::Id => (item.id.to_string(), &styles.locked_centre),
@@ -268,8 +272,10 @@ pub fn review_workbook_filled(
                     .get(&(item.id.clone(), column))
                     .cloned()
                     .unwrap_or(text);
+                lines = lines.max(lines_needed(&text, REVIEW_WIDTHS[column.col() as usize]));
                 sheet.write_string_with_format(row, column.col(), &text, format)?;
             }
+            sheet.set_row_height(row, row_height(lines))?;
         }
         if !awaiting.is_empty() {
             let last = FIRST_ROW + awaiting.len() as u32 - 1;
@@ -324,6 +330,28 @@ fn indicator_label(item: &TrackedItem) -> String {
         .iter()
         .find(|i| i.code == code)
         .map_or_else(|| code.to_owned(), |i| format!("{} {}", i.code, i.short))
+}
+
+/// Lines a wrapped cell of `width` (Excel's units, about one Latin character) needs for
+/// `text`, a Chinese character counting two: rows are given their height, since neither
+/// Excel nor LibreOffice grows a written row to its wrapped text when opening the file.
+fn lines_needed(text: &str, width: f64) -> usize {
+    let per_line = (width - 1.0).max(2.0);
+    text.split('\n')
+        .map(|line| {
+            let units: f64 = line
+                .chars()
+                .map(|c| if c.is_ascii() { 1.1 } else { 2.0 })
+                .sum();
+            (units / per_line).ceil().max(1.0) as usize
+        })
+        .sum::<usize>()
+        .max(1)
+}
+
+/// The height in points of a row of `lines` lines of 11 pt text.
+fn row_height(lines: usize) -> f64 {
+    15.0 * lines.min(20) as f64 + 4.0
 }
 
 fn month_text(month: Option<YearMonth>) -> String {
