@@ -169,6 +169,9 @@ pub enum Rule {
     TableWithoutItems,
     /// A 合计/小计/总计 row left out of the items (a note; the file goes on).
     TotalsRowSkipped,
+    /// A returned 整改进展表 or 整改进展汇总 given where a county's lists are expected
+    /// (`render`, `rollup`): the inbox takes it as a report.
+    ReportNotFiling,
     // A county's progress report (整改进展表).
     /// An 编号 that is no item of the county (or not an ID at all).
     ProgressUnknownId,

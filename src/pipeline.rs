@@ -195,6 +195,25 @@ pub fn submission_from_bytes(
 
 /// Finds the forms in a workbook already read, normalizes and validates them.
 pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Limits) -> Submission {
+    if let Some(format) = crate::progress::read::report_format(book) {
+        let what = if format == crate::progress::PROGRESS_FORMAT {
+            "整改进展表（县（市、区）的整改进展报告）"
+        } else {
+            "整改进展汇总（设区市的销号核查）"
+        };
+        let mut submission = empty(source);
+        submission.diagnostics.push(
+            crate::diag::Diagnostic::new(
+                crate::diag::Rule::ReportNotFiling,
+                None,
+                format!("这是gongwen生成的{what}，不是整改清单"),
+            )
+            .with_hint(
+                "整改进展表和整改进展汇总请放入收件文件夹（inbox）报送；用 gongwen check 可先检查",
+            ),
+        );
+        return submission;
+    }
     if let Some(list) = lists::recognise(book) {
         let mut submission = empty(source);
         submission.diagnostics.push(rollup_list(&list));

@@ -47,6 +47,9 @@ pub struct ProgressReport {
     /// Rows marked 已销号, by ID with their 进展状态 cell: checked against the ledger.
     #[serde(skip)]
     pub closed_rows: Vec<(ItemId, Location)>,
+    /// Rows left out for an error of their own: not "missing" on top of it.
+    #[serde(skip)]
+    pub rows_in_error: Vec<ItemId>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -162,6 +165,18 @@ pub fn recognise(book: &RawWorkbook, source: &Source, as_of: NaiveDate) -> Optio
     }
 }
 
+/// Which of gongwen's report formats a workbook's fingerprint names, if any.
+pub fn report_format(book: &RawWorkbook) -> Option<&'static str> {
+    let print = book
+        .sheets
+        .iter()
+        .filter(|s| !s.visible || s.name == FINGERPRINT_SHEET)
+        .find_map(fingerprint)?;
+    [PROGRESS_FORMAT, REVIEW_FORMAT]
+        .into_iter()
+        .find(|f| print.get(keys::FORMAT).is_some_and(|v| v == f))
+}
+
 type Fingerprint = BTreeMap<String, String>;
 
 /// The `key | value` rows of a fingerprint sheet, when its first key is `format` naming one
@@ -226,6 +241,7 @@ fn read_progress(
         made_on: date(print, keys::MADE_ON),
         rows: Vec::new(),
         closed_rows: Vec::new(),
+        rows_in_error: Vec::new(),
         diagnostics: Vec::new(),
     };
     if county.is_none() {
@@ -318,6 +334,7 @@ fn read_progress(
                 )
                 .with_hint("从下拉列表中选择：未启动、推进中、已完成"),
             );
+            report.rows_in_error.push(id);
             continue;
         };
         let completion = text(sheet, row, col(ProgressColumn::Completion));
@@ -337,6 +354,7 @@ fn read_progress(
                         )
                         .with_hint("从下拉列表中选择完成的月份，如“2020年6月”"),
                     );
+                    report.rows_in_error.push(id);
                     continue;
                 }
             },
@@ -391,7 +409,9 @@ fn read_progress(
                 );
             }
         }
-        if ok {
+        if !ok {
+            report.rows_in_error.push(id);
+        } else {
             report.rows.push(ReportedRow {
                 id,
                 status,
@@ -466,6 +486,7 @@ pub fn check_progress(report: &mut ProgressReport, ledger: Option<&Ledger>) {
         .iter()
         .map(|r| &r.id)
         .chain(report.closed_rows.iter().map(|(id, _)| id))
+        .chain(&report.rows_in_error)
         .collect();
     for item in ledger.current().filter(|i| i.status.is_open()) {
         if !reported.contains(&item.id) {
