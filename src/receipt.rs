@@ -393,7 +393,8 @@ impl Receipt {
         receipt.kind = FileKind::Progress;
         receipt.county = report.county.clone();
         receipt.filed_on = report.list_filed_on;
-        receipt.rows = Some(report.rows.len() + report.closed_rows.len());
+        receipt.rows =
+            Some(report.rows.len() + report.closed_rows.len() + report.rows_in_error.len());
         receipt.diagnostics = report.diagnostics.clone();
         receipt
     }

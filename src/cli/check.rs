@@ -176,7 +176,7 @@ pub fn progress_report(r: &ProgressReport) -> String {
     out.push_str(&format!(
         "{}: {county}的整改进展表（整改进展报告，不是整改清单） · {}项 · 未启动{}项 推进中{}项 已完成{}项 · {}\n",
         r.source.file,
-        r.rows.len() + r.closed_rows.len(),
+        r.rows.len() + r.closed_rows.len() + r.rows_in_error.len(),
         count(tracking::Status::NotStarted),
         count(tracking::Status::InProgress),
         count(tracking::Status::Completed),
