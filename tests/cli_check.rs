@@ -392,3 +392,75 @@ fn a_progress_workbook_is_read_as_a_report_and_checked_at_its_cells() {
         common::stderr(&out)
     );
 }
+
+/// `check --json` of a returned 整改进展表 and 整改进展汇总 (`gongwen.progress/1`,
+/// `gongwen.review/1`) as stored in tests/reference/reports.json: the reports' contract.
+/// `GONGWEN_BLESS=1` writes the file again after a deliberate change.
+#[test]
+fn the_report_contract_is_unchanged() {
+    use gongwen::progress::workbook::{progress_workbook_filled, review_workbook_filled};
+    use gongwen::progress::{ProgressColumn, ReviewColumn};
+    use gongwen::tracking::{ItemId, ProgressRow, SourceRef, Status};
+    let reference = common::repo_root().join("tests/reference/reports.json");
+    let dir = temp();
+    let mut ledger = xihu_ledger();
+    let made_on = chrono::NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
+    let id = |seq| ItemId::new("330106", seq);
+    let mut fill = std::collections::BTreeMap::new();
+    for (column, text) in [
+        (ProgressColumn::Status, "已完成"),
+        (ProgressColumn::CompletedIn, "2020年2月"),
+        (ProgressColumn::Completion, "改造屋顶运动场1200平方米"),
+        (ProgressColumn::Evidence, "区教育局基建科验收报告"),
+    ] {
+        fill.insert((id(1), column), text.to_owned());
+    }
+    fill.insert((id(2), ProgressColumn::Status), "推进中".to_owned());
+    std::fs::write(
+        dir.path().join("整改进展表_西湖区.xlsx"),
+        progress_workbook_filled(&ledger, made_on, &fill).unwrap(),
+    )
+    .unwrap();
+    ledger
+        .apply_progress(
+            &[ProgressRow {
+                id: id(1),
+                status: Status::Completed,
+                completed_in: "2020-02".parse().ok(),
+                completion: "改造屋顶运动场1200平方米".into(),
+                evidence: String::new(),
+            }],
+            &SourceRef {
+                file: "整改进展表_西湖区.xlsx".into(),
+                sha256: "p".into(),
+            },
+            made_on,
+        )
+        .unwrap();
+    let mut review = std::collections::BTreeMap::new();
+    review.insert((id(1), ReviewColumn::Verdict), "同意销号".to_owned());
+    std::fs::write(
+        dir.path().join("整改进展汇总_杭州市.xlsx"),
+        review_workbook_filled("杭州市", &[&ledger], made_on, &review).unwrap(),
+    )
+    .unwrap();
+    let out = run(gongwen()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--json",
+            "整改进展表_西湖区.xlsx",
+            "整改进展汇总_杭州市.xlsx",
+        ])
+        .env("GONGWEN_AS_OF", "2020-03-15"));
+    must_exit(&out, 0);
+    let printed = stdout(&out);
+    if std::env::var_os("GONGWEN_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(&reference, &printed).unwrap();
+    }
+    let stored = std::fs::read_to_string(&reference).expect("tests/reference/reports.json");
+    assert_eq!(
+        printed, stored,
+        "check --json no longer prints the stored contract"
+    );
+}
