@@ -454,3 +454,111 @@ fn a_file_finished_again_after_a_crash_changes_the_ledger_once() {
     assert_eq!(ledger.item(&id(1)).unwrap().history.len(), 2);
     assert!(files_under(&root.join("work")).is_empty());
 }
+
+/// Reports that do not fit the ledgers: a county with no accepted list, a city reviewing
+/// another city's items — rejected with the reason; a workbook made from an older list —
+/// accepted with a warning naming both dates.
+#[test]
+fn reports_that_do_not_fit_the_ledgers_are_rejected_or_warned_about() {
+    use gongwen::tracking::{ProgressRow, SourceRef};
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let inbox = root.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::write(inbox.join("西湖区.xlsx"), example("西湖区.xlsx")).unwrap();
+    must_exit(&once(root), 0);
+    let xihu = ledger(root);
+    let made_on = NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
+
+    // 滨江区 has filed no list: its workbook (made here from 西湖区's items) has nothing to
+    // report on.
+    let binjiang_county = gongwen::progress::county_of_code("330108").unwrap();
+    let mut binjiang = Ledger::new(binjiang_county);
+    binjiang.items = xihu
+        .items
+        .iter()
+        .map(|i| {
+            let mut item = i.clone();
+            item.id = ItemId::new("330108", i.id.seq());
+            item
+        })
+        .collect();
+    binjiang.list = xihu.list.clone();
+    let bytes = progress_workbook_filled(&binjiang, made_on, &BTreeMap::new()).unwrap();
+    std::fs::write(inbox.join("滨江区进展.xlsx"), bytes).unwrap();
+
+    // 宁波市 reviewing 西湖区's items.
+    let mut done = xihu.clone();
+    done.apply_progress(
+        &[ProgressRow {
+            id: id(1),
+            status: Status::Completed,
+            completed_in: "2020-02".parse().ok(),
+            completion: "完成".into(),
+            evidence: String::new(),
+        }],
+        &SourceRef {
+            file: "x".into(),
+            sha256: "x".into(),
+        },
+        made_on,
+    )
+    .unwrap();
+    let mut review: Fill<ReviewColumn> = BTreeMap::new();
+    review.insert((id(1), ReviewColumn::Verdict), "同意销号".into());
+    let bytes = review_workbook_filled("宁波市", &[&done], made_on, &review).unwrap();
+    std::fs::write(inbox.join("宁波市核查.xlsx"), bytes).unwrap();
+
+    // 西湖区's workbook made from a list that has since been replaced.
+    let mut older = xihu.clone();
+    older.list.as_mut().unwrap().sha256 = "0".repeat(64);
+    older.list_filed_on = NaiveDate::from_ymd_opt(2019, 4, 30);
+    let mut fill: Fill<ProgressColumn> = BTreeMap::new();
+    fill.insert((id(3), ProgressColumn::Status), "推进中".into());
+    let bytes = progress_workbook_filled(&older, made_on, &fill).unwrap();
+    std::fs::write(inbox.join("西湖区旧表.xlsx"), bytes).unwrap();
+
+    must_exit(&once(root), 1);
+    let no_list = receipts_of(root, "滨江区进展.xlsx").remove(0);
+    assert_eq!(no_list["verdict"], "rejected");
+    assert!(
+        no_list["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("杭州市滨江区尚无已受理的整改清单"),
+        "{no_list:#}"
+    );
+    let other_city = receipts_of(root, "宁波市核查.xlsx").remove(0);
+    assert_eq!(other_city["verdict"], "rejected");
+    assert_eq!(other_city["diagnostics"][0]["rule"], "review_unknown_id");
+    assert_eq!(other_city["diagnostics"][0]["cell"], "整改进展汇总!A4");
+    assert!(
+        other_city["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("不属于宁波市"),
+        "{other_city:#}"
+    );
+    let outdated = receipts_of(root, "西湖区旧表.xlsx").remove(0);
+    assert_eq!(
+        outdated["verdict"], "accepted_with_warnings",
+        "{outdated:#}"
+    );
+    let warning = &outdated["diagnostics"][0];
+    assert_eq!(warning["rule"], "progress_outdated_list");
+    let message = warning["message"].as_str().unwrap();
+    assert!(
+        message.contains("2019年4月30日") && message.contains("2019年5月20日"),
+        "{message}"
+    );
+    assert_eq!(ids(&outdated["tracking"]["advanced"]), ["330106-003"]);
+    assert_eq!(
+        ledger(root).item(&id(1)).unwrap().status,
+        Status::NotStarted
+    );
+    // Rejected reports leave the county's standing alone: its list is still its latest file.
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(root.join("archive/state.json")).unwrap()).unwrap();
+    assert!(state["rejected"].get("330108").is_none(), "{state:#}");
+    assert!(state["rejected"].get("330106").is_none(), "{state:#}");
+}
