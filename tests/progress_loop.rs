@@ -562,3 +562,28 @@ fn reports_that_do_not_fit_the_ledgers_are_rejected_or_warned_about() {
     assert!(state["rejected"].get("330108").is_none(), "{state:#}");
     assert!(state["rejected"].get("330106").is_none(), "{state:#}");
 }
+
+/// An archive from before items were tracked (an accepted list, no ledger): the daemon's
+/// start gives the county its ledger and its 整改进展表 from the archived list.
+#[test]
+fn lists_accepted_before_tracking_are_tracked_at_start() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let inbox = root.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::write(inbox.join("西湖区.xlsx"), example("西湖区.xlsx")).unwrap();
+    must_exit(&once(root), 0);
+    let before = ledger(root);
+    std::fs::remove_file(root.join("archive/tracking/330106.json")).unwrap();
+    std::fs::remove_file(progress_workbook(root)).unwrap();
+    must_exit(&once(root), 0);
+    let after = ledger(root);
+    assert_eq!(after.items.len(), 23);
+    assert_eq!(
+        after.items.iter().map(|i| &i.id).collect::<Vec<_>>(),
+        before.items.iter().map(|i| &i.id).collect::<Vec<_>>()
+    );
+    assert_eq!(after.list, before.list);
+    assert!(progress_workbook(root).is_file());
+    assert!(review_workbook(root).is_file());
+}

@@ -156,6 +156,48 @@ impl<O: Outputs> Processor<O> {
         }
     }
 
+    /// Counties whose list was accepted before items were tracked (an archive from an
+    /// earlier version) get their ledger from that archived list, dated the day it was
+    /// accepted, and their progress workbooks; done once, at start, under the archive lock.
+    pub fn track_earlier_filings(&mut self) -> Result<(), DaemonFault> {
+        let layout = self.layout.clone();
+        let _guard = layout.lock().map_err(io_fault("locking the archive"))?;
+        let state =
+            crate::archive::State::load(&layout).map_err(io_fault("reading archive/state.json"))?;
+        let mut cities = std::collections::BTreeSet::new();
+        for (code, entry) in &state.accepted {
+            if Ledger::load(&layout, code)
+                .map_err(io_fault("reading a county's ledger"))?
+                .is_some()
+            {
+                continue;
+            }
+            let submission: Submission =
+                read_json(&layout.archived(&entry.sha256).join("submission.json"))?;
+            let Some(county) = submission.county.clone() else {
+                continue;
+            };
+            let mut ledger = Ledger::new(county.clone());
+            ledger.apply_list(&submission, entry.at.date());
+            ledger
+                .save(&layout)
+                .map_err(io_fault("writing a county's ledger"))?;
+            progress::write_progress(&layout, &ledger, self.status.clock.today())
+                .map_err(io_fault("writing a progress workbook"))?;
+            tracing::info!(county = %county.name, items = ledger.items.len(), "items of an earlier list now tracked");
+            cities.insert(county.city);
+        }
+        if !cities.is_empty() {
+            let all = Ledger::load_all(&layout).map_err(io_fault("reading the ledgers"))?;
+            for city in &cities {
+                let of_city = progress::city_ledgers(&all, city);
+                progress::write_review(&layout, city, &of_city, self.status.clock.today())
+                    .map_err(io_fault("writing a review workbook"))?;
+            }
+        }
+        Ok(())
+    }
+
     fn process_file(&mut self, claimed: &mut Claimed) -> Result<Receipt, DaemonFault> {
         let received_at = claimed
             .received_at(self.status.clock.stamp())
