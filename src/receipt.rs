@@ -193,7 +193,7 @@ impl Tracking {
                 lines(t, "报告已完成（待设区市核查销号）", &self.completed);
                 lines(t, "由已完成改回未完成", &self.reopened);
                 lines(t, "进展推进", &self.advanced);
-                ids(t, "已销号，未再登记", &self.already_closed);
+                ids(t, "已销号或已撤回，未再登记", &self.already_closed);
             }
             FileKind::Review => {
                 t.push_str("核查结果\n");
