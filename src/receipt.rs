@@ -591,6 +591,67 @@ mod tests {
         }
     }
 
+    fn line(seq: u32, status: Status, remark: Option<&str>) -> ItemLine {
+        ItemLine {
+            id: ItemId::new("330106", seq),
+            owner: "杭州市文三街小学".into(),
+            shortcoming: "生均体育运动场馆面积不足".into(),
+            deadline: "2019-12".parse().ok(),
+            status,
+            remark: remark.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn tracking_is_told_in_the_clerks_terms() {
+        let as_of = NaiveDate::from_ymd_opt(2020, 3, 15);
+        let first = Tracking {
+            as_of,
+            items: vec![line(1, Status::NotStarted, None)],
+            added: vec![ItemId::new("330106", 1)],
+            ..Tracking::default()
+        };
+        let mut t = String::new();
+        first.to_text(FileKind::Filing, &mut t);
+        assert!(
+            t.contains(
+                "  330106-001 杭州市文三街小学：生均体育运动场馆面积不足（完成时限2019年12月）\n"
+            ),
+            "{t}"
+        );
+        assert!(t.contains("首次登记，共1项"), "{t}");
+        assert!(!t.contains("逾期"), "a list's receipt counts no days: {t}");
+
+        let review = Tracking {
+            as_of,
+            closed: vec![line(1, Status::Closed, None)],
+            returned: vec![line(2, Status::InProgress, Some("佐证不全"))],
+            overdue: vec![OverdueLine {
+                item: line(2, Status::InProgress, None),
+                days: 75,
+            }],
+            ..Tracking::default()
+        };
+        let mut t = String::new();
+        review.to_text(FileKind::Review, &mut t);
+        assert!(t.contains("同意销号（1项）：\n    330106-001"), "{t}");
+        assert!(t.contains("退回重改（1项）：\n    330106-002"), "{t}");
+        assert!(t.contains("      核查意见：佐证不全\n"), "{t}");
+        assert!(
+            t.contains("逾期事项（截至2020年3月15日，1项，超过完成时限尚未销号）"),
+            "{t}"
+        );
+        assert!(t.contains("（完成时限2019年12月），逾期75天"), "{t}");
+        let mut t = String::new();
+        Tracking {
+            as_of,
+            ..Tracking::default()
+        }
+        .to_text(FileKind::Progress, &mut t);
+        assert!(t.contains("进展状态没有变化"), "{t}");
+        assert!(t.contains("逾期事项（截至2020年3月15日）：无"), "{t}");
+    }
+
     #[test]
     fn changes_list_schools_items_and_moved_deadlines() {
         let old = sub(

@@ -440,9 +440,14 @@ impl<O: Outputs> Processor<O> {
         let list_changes = tracked(&layout, &dir, sha, &mut ledger, |l| {
             l.apply_list(&submission, as_of)
         })?;
+        let mut submission = submission;
         if submission_ids(&submission) != list_changes.ids {
-            // Another daemon changed the county's ledger between the preview and now.
+            // Another daemon changed the county's ledger between the preview and now: the
+            // ledger's IDs stand, and the archived submission says so.
             tracing::warn!(county = %county.name, "item IDs changed while the documents were made; the ledger's stand");
+            set_ids(&mut submission, &list_changes.ids);
+            crate::archive::write_json(&dir.join("submission.json"), &submission)
+                .map_err(io_fault("archiving the submission"))?;
         }
         let mut state =
             crate::archive::State::load(&layout).map_err(io_fault("reading archive/state.json"))?;
