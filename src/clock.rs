@@ -2,6 +2,10 @@
 //! configuration names another offset (`[daemon] utc_offset`). Receipts and log lines read it,
 //! so a clerk's 收到时间 matches the clock on the office wall whatever time zone the server
 //! runs in. It never consults `TZ` or the system's zone database: the offset is fixed.
+//!
+//! The day may be fixed too ([`Clock::with_as_of`]: `--as-of`, `GONGWEN_AS_OF`): then
+//! [`Clock::today`] is that day, and what depends on it (逾期, the status page's date, the
+//! dates of ledger events) is the view of that day. Receipts still carry the real instant.
 
 use std::fmt;
 
@@ -18,6 +22,7 @@ const CHINA_OFFSET_SECONDS: i32 = 8 * 3600;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clock {
     offset: FixedOffset,
+    as_of: Option<NaiveDate>,
 }
 
 impl Default for Clock {
@@ -31,12 +36,27 @@ impl Clock {
     pub fn china() -> Clock {
         Clock {
             offset: china_offset(),
+            as_of: None,
         }
     }
 
     /// A clock at `offset` east of UTC.
     pub fn with_offset(offset: FixedOffset) -> Clock {
-        Clock { offset }
+        Clock {
+            offset,
+            as_of: None,
+        }
+    }
+
+    /// The same clock with its day fixed (or left to the wall when `None`).
+    #[must_use]
+    pub fn with_as_of(self, as_of: Option<NaiveDate>) -> Clock {
+        Clock { as_of, ..self }
+    }
+
+    /// The fixed day, if any.
+    pub fn as_of(&self) -> Option<NaiveDate> {
+        self.as_of
     }
 
     pub fn offset(&self) -> FixedOffset {
@@ -48,9 +68,9 @@ impl Clock {
         self.at(Utc::now())
     }
 
-    /// The calendar day at this clock's offset.
+    /// The calendar day at this clock's offset, or the fixed as-of day.
     pub fn today(&self) -> NaiveDate {
-        self.now().date_naive()
+        self.as_of.unwrap_or_else(|| self.now().date_naive())
     }
 
     /// The current time to the second, as receipts and manifests keep it.
@@ -62,6 +82,12 @@ impl Clock {
     pub fn at(&self, instant: DateTime<Utc>) -> DateTime<FixedOffset> {
         instant.with_timezone(&self.offset)
     }
+}
+
+/// Reads an as-of day as `--as-of` and `GONGWEN_AS_OF` take it: `YYYY-MM-DD`.
+pub fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("not a day (YYYY-MM-DD): {text}"))
 }
 
 fn china_offset() -> FixedOffset {
@@ -102,6 +128,18 @@ mod tests {
             NaiveDate::from_ymd_opt(2019, 5, 29).unwrap()
         );
         assert_eq!(Clock::default(), clock);
+    }
+
+    #[test]
+    fn a_fixed_day_is_today_whatever_the_wall_says() {
+        let day = parse_as_of("2021-01-15").unwrap();
+        let clock = Clock::china().with_as_of(Some(day));
+        assert_eq!(clock.today(), day);
+        assert_eq!(clock.as_of(), Some(day));
+        assert_ne!(clock.stamp().date(), day, "receipts keep the real instant");
+        assert!(parse_as_of("2021-13-01").is_err());
+        assert!(parse_as_of("2021-01").is_err());
+        assert_eq!(Clock::china().with_as_of(None), Clock::china());
     }
 
     #[test]

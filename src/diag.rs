@@ -169,6 +169,45 @@ pub enum Rule {
     TableWithoutItems,
     /// A 合计/小计/总计 row left out of the items (a note; the file goes on).
     TotalsRowSkipped,
+    /// A returned 整改进展表 or 整改进展汇总 given where a county's lists are expected
+    /// (`render`, `rollup`): the inbox takes it as a report.
+    ReportNotFiling,
+    // A county's progress report (整改进展表).
+    /// An 编号 that is no item of the county (or not an ID at all).
+    ProgressUnknownId,
+    /// The same 编号 on two rows.
+    ProgressDuplicateId,
+    /// A 进展状态 that is not 未启动, 推进中 or 已完成 (or 已销号 the city did not give).
+    ProgressStatusInvalid,
+    /// 已完成 without 完成时间.
+    ProgressCompletedInMissing,
+    /// A 完成时间 that is no month.
+    ProgressCompletedInInvalid,
+    /// 已完成 without 完成情况.
+    ProgressCompletionMissing,
+    /// A 完成时间 after the month the report is received.
+    ProgressCompletedInFuture,
+    /// A 完成时间 before the list was filed.
+    ProgressCompletedBeforeList,
+    /// A current item of the county the report leaves out.
+    ProgressItemMissing,
+    /// A workbook made from an older list than the county's current one.
+    ProgressOutdatedList,
+    /// A workbook of another county, or of a county code the registry does not know.
+    ProgressWrongCounty,
+    // A city's review (整改进展汇总).
+    /// An 编号 no county of the city holds, or of another city.
+    ReviewUnknownId,
+    /// The same 编号 on two rows.
+    ReviewDuplicateId,
+    /// A 核查意见 that is not 同意销号 or 退回重改.
+    ReviewVerdictInvalid,
+    /// 退回重改 without 意见说明.
+    ReviewRemarkMissing,
+    /// An item no longer awaiting 销号 (not reported 已完成): its row is left as it is.
+    ReviewNotAwaiting,
+    /// A review workbook of a city the registry does not know.
+    ReviewWrongCity,
 }
 
 impl Rule {
@@ -179,7 +218,8 @@ impl Rule {
             CountySuffixMissing | CountyFromFilename | DivisionNotValid | FiledOnMissing
             | DeadlineBeforeFiling | IndicatorUnmatched | IndicatorWrongList
             | SchoolMultiCampus | SchoolDuplicate | ControlCharacters | StrayCellIgnored
-            | PlanYearMissing | GlyphMissing | TotalsRowSkipped => Severity::Warning,
+            | PlanYearMissing | GlyphMissing | TotalsRowSkipped | ProgressItemMissing
+            | ProgressOutdatedList | ReviewNotAwaiting => Severity::Warning,
             _ => Severity::Error,
         }
     }

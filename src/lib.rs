@@ -16,6 +16,7 @@ pub mod model;
 pub mod normalize;
 pub mod notice;
 pub mod pipeline;
+pub mod progress;
 pub mod receipt;
 pub mod render;
 pub mod rollup;

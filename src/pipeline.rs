@@ -8,6 +8,7 @@ use crate::intake::sandbox::{self, Isolation, SandboxFault};
 use crate::intake::{self, IntakeError, Limits, RawWorkbook, forms};
 use crate::lists;
 use crate::model::{SUBMISSION_SCHEMA, Source, Submission};
+use crate::progress::read::{ProgressReport, Returned, ReviewReport};
 use crate::{normalize, validate};
 
 /// How workbooks are parsed.
@@ -82,6 +83,19 @@ pub fn read_submission(
 pub enum Reading {
     Filing(Submission),
     List(ListFile),
+    /// A county's 整改进展表 returned ([`crate::progress`]): a report, not a filing.
+    Progress(ProgressReport),
+    /// A city's 整改进展汇总 returned.
+    Review(ReviewReport),
+}
+
+impl Reading {
+    fn from_returned(returned: Returned) -> Reading {
+        match returned {
+            Returned::Progress(report) => Reading::Progress(report),
+            Returned::Review(report) => Reading::Review(report),
+        }
+    }
 }
 
 /// A roll-up list read back, as `check --json` prints it.
@@ -97,11 +111,14 @@ pub struct ListFile {
 /// Schema identifier of a [`ListFile`].
 pub const LIST_SCHEMA: &str = "gongwen.list/1";
 
-/// Reads one file like [`read_submission`], but recognises a roll-up list first.
+/// Reads one file like [`read_submission`], but recognises a returned progress or review
+/// workbook and a roll-up list first. `as_of` is the day taken as today (a 完成时间 after it
+/// is an error).
 pub fn read_file(
     path: &Path,
     reader: &WorkbookReader,
     limits: &Limits,
+    as_of: chrono::NaiveDate,
 ) -> Result<Reading, SandboxFault> {
     let file = intake::file_name(path);
     let sha256 = match intake::sniff::sha256_bounded(path, limits) {
@@ -116,16 +133,50 @@ pub fn read_file(
     };
     let source = Source { file, sha256 };
     Ok(match reader.read(path, limits)? {
-        Ok(book) => match lists::recognise(&book) {
-            Some(reading) => Reading::List(ListFile {
-                schema: LIST_SCHEMA.to_owned(),
-                source,
-                reading,
-            }),
-            None => Reading::Filing(submission_from_workbook(&book, source, limits)),
-        },
+        Ok(book) => {
+            if let Some(returned) = crate::progress::read::recognise(&book, &source, as_of) {
+                return Ok(Reading::from_returned(returned));
+            }
+            match lists::recognise(&book) {
+                Some(reading) => Reading::List(ListFile {
+                    schema: LIST_SCHEMA.to_owned(),
+                    source,
+                    reading,
+                }),
+                None => Reading::Filing(submission_from_workbook(&book, source, limits)),
+            }
+        }
         Err(failure) => Reading::Filing(failed(source, &failure)),
     })
+}
+
+/// What the daemon takes from a dropped file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intake {
+    /// A county's filing (a roll-up list comes as a filing whose error says what it is).
+    Filing(Submission),
+    /// A progress or review workbook gongwen made, returned.
+    Returned(Returned),
+}
+
+/// Reads a claimed file's bytes (from a checked handle) as the daemon takes them. `as_of` is
+/// the day it is received.
+pub fn intake_bytes(
+    bytes: &[u8],
+    source: Source,
+    reader: &WorkbookReader,
+    limits: &Limits,
+    as_of: chrono::NaiveDate,
+) -> Result<Intake, SandboxFault> {
+    match reader.read_bytes(bytes, &source.file, limits)? {
+        Ok(book) => Ok(
+            match crate::progress::read::recognise(&book, &source, as_of) {
+                Some(returned) => Intake::Returned(returned),
+                None => Intake::Filing(submission_from_workbook(&book, source, limits)),
+            },
+        ),
+        Err(failure) => Ok(Intake::Filing(failed(source, &failure))),
+    }
 }
 
 /// Reads bytes already read (from a checked handle) into a submission named `source`; the
@@ -144,6 +195,25 @@ pub fn submission_from_bytes(
 
 /// Finds the forms in a workbook already read, normalizes and validates them.
 pub fn submission_from_workbook(book: &RawWorkbook, source: Source, limits: &Limits) -> Submission {
+    if let Some(format) = crate::progress::read::report_format(book) {
+        let what = if format == crate::progress::PROGRESS_FORMAT {
+            "整改进展表（县（市、区）的整改进展报告）"
+        } else {
+            "整改进展汇总（设区市的销号核查）"
+        };
+        let mut submission = empty(source);
+        submission.diagnostics.push(
+            crate::diag::Diagnostic::new(
+                crate::diag::Rule::ReportNotFiling,
+                None,
+                format!("这是gongwen生成的{what}，不是整改清单"),
+            )
+            .with_hint(
+                "整改进展表和整改进展汇总请放入收件文件夹（inbox）报送；用 gongwen check 可先检查",
+            ),
+        );
+        return submission;
+    }
     if let Some(list) = lists::recognise(book) {
         let mut submission = empty(source);
         submission.diagnostics.push(rollup_list(&list));

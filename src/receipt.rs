@@ -8,10 +8,11 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Timestamp, YearMonth};
+use crate::calendar::{Timestamp, YearMonth, zh_date};
 use crate::diag::{Diagnostic, Severity};
 use crate::model::{CountyRef, PlanYear, Submission};
 use crate::notice::{COUNTY_LIST, SCHOOL_LIST};
+use crate::tracking::{ItemId, Status, TrackedItem};
 
 pub const RECEIPT_SCHEMA: &str = "gongwen.receipt/1";
 
@@ -42,6 +43,180 @@ impl Verdict {
     /// Whether the file counts as a failure for `--once`'s exit status.
     pub fn is_failure(self) -> bool {
         self == Verdict::Rejected
+    }
+}
+
+/// What kind of file a receipt answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// A county's lists (附件1, 附件2, 创建时间).
+    #[default]
+    Filing,
+    /// A county's 整改进展表.
+    Progress,
+    /// A city's 整改进展汇总.
+    Review,
+}
+
+/// One item as a receipt names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemLine {
+    pub id: ItemId,
+    /// The school, or 县级政府.
+    pub owner: String,
+    pub shortcoming: String,
+    pub deadline: Option<YearMonth>,
+    pub status: Status,
+    /// The city's remark, for an item sent back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remark: Option<String>,
+}
+
+impl ItemLine {
+    pub fn of(item: &TrackedItem) -> ItemLine {
+        ItemLine {
+            id: item.id.clone(),
+            owner: item.owner().to_owned(),
+            shortcoming: item.shortcoming.clone(),
+            deadline: item.deadline,
+            status: item.status,
+            remark: item.returned_remark.clone(),
+        }
+    }
+
+    /// `330106-001 文三街小学：生均体育运动场馆面积不足（完成时限2020年8月）`
+    fn text(&self) -> String {
+        let deadline = self
+            .deadline
+            .map_or_else(|| "未填".to_owned(), YearMonth::zh);
+        format!(
+            "{} {}：{}（完成时限{deadline}）",
+            self.id, self.owner, self.shortcoming
+        )
+    }
+}
+
+/// An item past its deadline and not 销号, as of the receipt's day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverdueLine {
+    #[serde(flatten)]
+    pub item: ItemLine,
+    pub days: i64,
+}
+
+/// What a file did to the county's (or the city's counties') tracked items, in tracking
+/// terms: IDs given and withdrawn, states reported, 销号 given or refused, and what is overdue.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracking {
+    /// The day the changes are dated and 逾期 is counted from.
+    pub as_of: Option<NaiveDate>,
+    /// A list: every item with the ID it now has, in list order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemLine>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<ItemId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revised: Vec<ItemId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<ItemLine>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reinstated: Vec<ItemId>,
+    /// A progress report: now 已完成, awaiting the city.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub completed: Vec<ItemLine>,
+    /// Back to 未启动 or 推进中 after 已完成.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reopened: Vec<ItemLine>,
+    /// 未启动 → 推进中 and the like.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advanced: Vec<ItemLine>,
+    /// Rows about items already 销号, left as they were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub already_closed: Vec<ItemId>,
+    /// A review: 同意销号.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub closed: Vec<ItemLine>,
+    /// 退回重改, with the remark.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returned: Vec<ItemLine>,
+    /// Rows about items not awaiting 销号, left as they were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_awaiting: Vec<ItemId>,
+    /// Items past their deadline and not 销号 as of `as_of`, most overdue first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overdue: Vec<OverdueLine>,
+}
+
+impl Tracking {
+    fn to_text(&self, kind: FileKind, t: &mut String) {
+        let ids = |t: &mut String, title: &str, ids: &[ItemId]| {
+            if !ids.is_empty() {
+                let joined: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                t.push_str(&format!("  {title}：{}\n", joined.join("、")));
+            }
+        };
+        let lines = |t: &mut String, title: &str, items: &[ItemLine]| {
+            if items.is_empty() {
+                return;
+            }
+            t.push_str(&format!("  {title}（{}项）：\n", items.len()));
+            for item in items {
+                t.push_str(&format!("    {}\n", item.text()));
+                if let Some(remark) = &item.remark {
+                    t.push_str(&format!("      核查意见：{remark}\n"));
+                }
+            }
+        };
+        t.push('\n');
+        match kind {
+            FileKind::Filing => {
+                t.push_str("整改事项编号（销号管理用，填报整改进展时请引用）\n");
+                for item in &self.items {
+                    t.push_str(&format!("  {}\n", item.text()));
+                }
+                if !self.items.is_empty() && self.added.len() == self.items.len() {
+                    t.push_str(&format!("  首次登记，共{}项\n", self.items.len()));
+                } else {
+                    ids(t, "新增编号", &self.added);
+                }
+                ids(t, "修订（措施或时限）", &self.revised);
+                ids(t, "重新列入", &self.reinstated);
+                lines(t, "撤回（不再列入清单）", &self.withdrawn);
+            }
+            FileKind::Progress => {
+                t.push_str("与上次报告相比\n");
+                if self.completed.is_empty() && self.reopened.is_empty() && self.advanced.is_empty()
+                {
+                    t.push_str("  进展状态没有变化\n");
+                }
+                lines(t, "报告已完成（待设区市核查销号）", &self.completed);
+                lines(t, "由已完成改回未完成", &self.reopened);
+                lines(t, "进展推进", &self.advanced);
+                ids(t, "已销号或已撤回，未再登记", &self.already_closed);
+            }
+            FileKind::Review => {
+                t.push_str("核查结果\n");
+                lines(t, "同意销号", &self.closed);
+                lines(t, "退回重改", &self.returned);
+                ids(t, "不在待核查之列，未登记", &self.not_awaiting);
+            }
+        }
+        if kind != FileKind::Filing {
+            let as_of = self.as_of.map(zh_date).unwrap_or_default();
+            t.push('\n');
+            if self.overdue.is_empty() {
+                t.push_str(&format!("逾期事项（截至{as_of}）：无\n"));
+            } else {
+                t.push_str(&format!(
+                    "逾期事项（截至{as_of}，{}项，超过完成时限尚未销号）\n",
+                    self.overdue.len()
+                ));
+                for late in &self.overdue {
+                    t.push_str(&format!("  {}，逾期{}天\n", late.item.text(), late.days));
+                }
+            }
+        }
     }
 }
 
@@ -130,6 +305,9 @@ pub fn changes(previous: &Submission, current: &Submission) -> Changes {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Receipt {
     pub schema: String,
+    /// A county's lists, its progress report or a city's review.
+    #[serde(default)]
+    pub kind: FileKind,
     /// The file as dropped, relative to the inbox.
     pub file: String,
     pub sha256: String,
@@ -150,6 +328,15 @@ pub struct Receipt {
     pub changes: Option<Changes>,
     /// For a duplicate: when the same bytes were first accepted.
     pub duplicate_of: Option<String>,
+    /// The city a review is from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Items reported on (a progress report) or reviewed (a review).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<usize>,
+    /// What the file did to the tracked items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<Tracking>,
     pub gongwen_version: String,
 }
 
@@ -164,6 +351,7 @@ impl Receipt {
     ) -> Receipt {
         Receipt {
             schema: RECEIPT_SCHEMA.to_owned(),
+            kind: FileKind::Filing,
             file: file.to_owned(),
             sha256: s.source.sha256.clone(),
             received_at,
@@ -179,8 +367,58 @@ impl Receipt {
             kept_at: kept_at.to_owned(),
             changes: None,
             duplicate_of: None,
+            city: None,
+            rows: None,
+            tracking: None,
             gongwen_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
+    }
+
+    /// A receipt for a county's progress report; tracking and outputs are filled in by the
+    /// caller.
+    pub fn for_progress(
+        file: &str,
+        received_at: Timestamp,
+        verdict: Verdict,
+        report: &crate::progress::read::ProgressReport,
+        kept_at: &str,
+    ) -> Receipt {
+        let mut receipt = Receipt::for_submission(
+            file,
+            received_at,
+            verdict,
+            &crate::pipeline::empty(report.source.clone()),
+            kept_at,
+        );
+        receipt.kind = FileKind::Progress;
+        receipt.county = report.county.clone();
+        receipt.filed_on = report.list_filed_on;
+        receipt.rows =
+            Some(report.rows.len() + report.closed_rows.len() + report.rows_in_error.len());
+        receipt.diagnostics = report.diagnostics.clone();
+        receipt
+    }
+
+    /// A receipt for a city's review.
+    pub fn for_review(
+        file: &str,
+        received_at: Timestamp,
+        verdict: Verdict,
+        report: &crate::progress::read::ReviewReport,
+        kept_at: &str,
+    ) -> Receipt {
+        let mut receipt = Receipt::for_submission(
+            file,
+            received_at,
+            verdict,
+            &crate::pipeline::empty(report.source.clone()),
+            kept_at,
+        );
+        receipt.kind = FileKind::Review;
+        receipt.city = Some(report.city.clone());
+        receipt.rows = Some(report.rows.len());
+        receipt.diagnostics = report.diagnostics.clone();
+        receipt
     }
 
     /// The receipt as the clerk reads it.
@@ -197,6 +435,43 @@ impl Receipt {
         }
         t.push('\n');
         t.push_str("读取内容\n");
+        match self.kind {
+            FileKind::Filing => self.filing_text(&mut t),
+            FileKind::Progress => {
+                t.push_str("  类型：整改进展表（整改进展报告）\n");
+                self.county_line(&mut t);
+                t.push_str(&format!(
+                    "  依据的整改清单填报日期：{}\n",
+                    self.filed_on.map_or_else(|| "未知".to_owned(), zh_date)
+                ));
+                t.push_str(&format!("  报告事项：{}项\n", self.rows.unwrap_or(0)));
+            }
+            FileKind::Review => {
+                t.push_str("  类型：整改进展汇总（设区市销号核查）\n");
+                t.push_str(&format!(
+                    "  设区市：{}\n",
+                    self.city.as_deref().unwrap_or("未能识别")
+                ));
+                t.push_str(&format!("  填写核查意见：{}项\n", self.rows.unwrap_or(0)));
+            }
+        }
+        self.problems_text(&mut t);
+        if let Some(tracking) = &self.tracking {
+            tracking.to_text(self.kind, &mut t);
+        }
+        self.changes_text(&mut t);
+        t.push('\n');
+        t.push_str(&format!("原文件保存于：{}\n", self.kept_at));
+        if !self.outputs.is_empty() {
+            t.push_str("生成的文件：\n");
+            for o in &self.outputs {
+                t.push_str(&format!("  {o}\n"));
+            }
+        }
+        t
+    }
+
+    fn county_line(&self, t: &mut String) {
         match &self.county {
             Some(c) => t.push_str(&format!(
                 "  县（市、区）：{}{}（{}）\n",
@@ -204,6 +479,10 @@ impl Receipt {
             )),
             None => t.push_str("  县（市、区）：未能识别\n"),
         }
+    }
+
+    fn filing_text(&self, t: &mut String) {
+        self.county_line(t);
         t.push_str(&format!(
             "  填报日期：{}\n",
             self.filed_on
@@ -217,6 +496,9 @@ impl Receipt {
             "  {}：{}所学校，{}项；{}：{}项\n",
             SCHOOL_LIST.name, self.schools, self.school_items, COUNTY_LIST.name, self.county_items
         ));
+    }
+
+    fn problems_text(&self, t: &mut String) {
         let errors = self
             .diagnostics
             .iter()
@@ -241,6 +523,9 @@ impl Receipt {
                 t.push_str(&format!("     提示：{h}\n"));
             }
         }
+    }
+
+    fn changes_text(&self, t: &mut String) {
         if let Some(c) = &self.changes {
             t.push('\n');
             t.push_str(&format!("与上次受理的文件（{}）相比\n", c.previous_file));
@@ -252,11 +537,11 @@ impl Receipt {
                     t.push_str(&format!("  {title}：{item}\n"));
                 }
             };
-            list(&mut t, "新增学校", &c.schools_added);
-            list(&mut t, "删除学校", &c.schools_removed);
-            list(&mut t, "新增整改项", &c.items_added);
-            list(&mut t, "删除整改项", &c.items_removed);
-            list(&mut t, "完成时限变更", &c.deadlines_moved);
+            list(t, "新增学校", &c.schools_added);
+            list(t, "删除学校", &c.schools_removed);
+            list(t, "新增整改项", &c.items_added);
+            list(t, "删除整改项", &c.items_removed);
+            list(t, "完成时限变更", &c.deadlines_moved);
             if let Some((old, new)) = c.plan_year {
                 t.push_str(&format!(
                     "  计划创建年份：{} → {}\n",
@@ -265,15 +550,6 @@ impl Receipt {
                 ));
             }
         }
-        t.push('\n');
-        t.push_str(&format!("原文件保存于：{}\n", self.kept_at));
-        if !self.outputs.is_empty() {
-            t.push_str("生成的文件：\n");
-            for o in &self.outputs {
-                t.push_str(&format!("  {o}\n"));
-            }
-        }
-        t
     }
 }
 
@@ -313,6 +589,67 @@ mod tests {
             county_items: Vec::new(),
             diagnostics: Vec::new(),
         }
+    }
+
+    fn line(seq: u32, status: Status, remark: Option<&str>) -> ItemLine {
+        ItemLine {
+            id: ItemId::new("330106", seq),
+            owner: "杭州市文三街小学".into(),
+            shortcoming: "生均体育运动场馆面积不足".into(),
+            deadline: "2019-12".parse().ok(),
+            status,
+            remark: remark.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn tracking_is_told_in_the_clerks_terms() {
+        let as_of = NaiveDate::from_ymd_opt(2020, 3, 15);
+        let first = Tracking {
+            as_of,
+            items: vec![line(1, Status::NotStarted, None)],
+            added: vec![ItemId::new("330106", 1)],
+            ..Tracking::default()
+        };
+        let mut t = String::new();
+        first.to_text(FileKind::Filing, &mut t);
+        assert!(
+            t.contains(
+                "  330106-001 杭州市文三街小学：生均体育运动场馆面积不足（完成时限2019年12月）\n"
+            ),
+            "{t}"
+        );
+        assert!(t.contains("首次登记，共1项"), "{t}");
+        assert!(!t.contains("逾期"), "a list's receipt counts no days: {t}");
+
+        let review = Tracking {
+            as_of,
+            closed: vec![line(1, Status::Closed, None)],
+            returned: vec![line(2, Status::InProgress, Some("佐证不全"))],
+            overdue: vec![OverdueLine {
+                item: line(2, Status::InProgress, None),
+                days: 75,
+            }],
+            ..Tracking::default()
+        };
+        let mut t = String::new();
+        review.to_text(FileKind::Review, &mut t);
+        assert!(t.contains("同意销号（1项）：\n    330106-001"), "{t}");
+        assert!(t.contains("退回重改（1项）：\n    330106-002"), "{t}");
+        assert!(t.contains("      核查意见：佐证不全\n"), "{t}");
+        assert!(
+            t.contains("逾期事项（截至2020年3月15日，1项，超过完成时限尚未销号）"),
+            "{t}"
+        );
+        assert!(t.contains("（完成时限2019年12月），逾期75天"), "{t}");
+        let mut t = String::new();
+        Tracking {
+            as_of,
+            ..Tracking::default()
+        }
+        .to_text(FileKind::Progress, &mut t);
+        assert!(t.contains("进展状态没有变化"), "{t}");
+        assert!(t.contains("逾期事项（截至2020年3月15日）：无"), "{t}");
     }
 
     #[test]

@@ -309,3 +309,158 @@ fn the_submission_contract_is_unchanged() {
     written.push('\n');
     assert_eq!(written, stored, "the types do not round-trip the contract");
 }
+
+/// 西湖区's example list under tracking, as the daemon would hold it after accepting it.
+fn xihu_ledger() -> gongwen::tracking::Ledger {
+    use gongwen::intake::Limits;
+    use gongwen::pipeline::{WorkbookReader, read_submission};
+    let list = common::repo_root().join("examples/西湖区.xlsx");
+    let submission =
+        read_submission(&list, &WorkbookReader::InProcess, &Limits::default()).unwrap();
+    let mut ledger = gongwen::tracking::Ledger::new(submission.county.clone().unwrap());
+    ledger.apply_list(
+        &submission,
+        chrono::NaiveDate::from_ymd_opt(2019, 5, 28).unwrap(),
+    );
+    ledger
+}
+
+#[test]
+fn a_progress_workbook_is_read_as_a_report_and_checked_at_its_cells() {
+    use gongwen::progress::ProgressColumn;
+    use gongwen::progress::workbook::{progress_workbook, progress_workbook_filled};
+    use gongwen::tracking::ItemId;
+    let dir = temp();
+    let ledger = xihu_ledger();
+    let made_on = chrono::NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
+    let fresh = dir.path().join("整改进展表_西湖区.xlsx");
+    std::fs::write(&fresh, progress_workbook(&ledger, made_on).unwrap()).unwrap();
+    let out = run(gongwen()
+        .arg("check")
+        .arg(&fresh)
+        .env("GONGWEN_AS_OF", "2020-03-15"));
+    must_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("杭州市西湖区的整改进展表（整改进展报告，不是整改清单） · 23项"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("通过"), "{text}");
+
+    // Checked against the daemon's ledger too, with --root: an ID it does not hold.
+    let root = dir.path().join("root");
+    ledger.save(&gongwen::archive::Layout::new(&root)).unwrap();
+    let mut fill = std::collections::BTreeMap::new();
+    fill.insert(
+        (ItemId::new("330106", 1), ProgressColumn::Status),
+        "已完成".to_owned(),
+    );
+    fill.insert(
+        (ItemId::new("330106", 2), ProgressColumn::Id),
+        "330106-099".to_owned(),
+    );
+    let filled = dir.path().join("进展.xlsx");
+    std::fs::write(
+        &filled,
+        progress_workbook_filled(&ledger, made_on, &fill).unwrap(),
+    )
+    .unwrap();
+    let out = run(gongwen()
+        .args(["check", "--root"])
+        .arg(&root)
+        .arg(&filled)
+        .env("GONGWEN_AS_OF", "2020-03-15"));
+    must_exit(&out, 1);
+    let text = stdout(&out);
+    assert!(text.contains("进展.xlsx 整改进展表!H4"), "{text}");
+    assert!(text.contains("进展.xlsx 整改进展表!A5"), "{text}");
+    assert!(
+        text.contains("编号330106-099不是本县（市、区）已登记的整改事项"),
+        "{text}"
+    );
+    assert!(text.contains("未通过（3个错误，1个警告）"), "{text}");
+
+    // `render` refuses it for what it is.
+    let out = run(gongwen()
+        .args(["render", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&fresh));
+    assert!(
+        stdout(&out).contains("不是整改清单") || common::stderr(&out).contains("不是整改清单"),
+        "{}{}",
+        stdout(&out),
+        common::stderr(&out)
+    );
+}
+
+/// `check --json` of a returned 整改进展表 and 整改进展汇总 (`gongwen.progress/1`,
+/// `gongwen.review/1`) as stored in tests/reference/reports.json: the reports' contract.
+/// `GONGWEN_BLESS=1` writes the file again after a deliberate change.
+#[test]
+fn the_report_contract_is_unchanged() {
+    use gongwen::progress::workbook::{progress_workbook_filled, review_workbook_filled};
+    use gongwen::progress::{ProgressColumn, ReviewColumn};
+    use gongwen::tracking::{ItemId, ProgressRow, SourceRef, Status};
+    let reference = common::repo_root().join("tests/reference/reports.json");
+    let dir = temp();
+    let mut ledger = xihu_ledger();
+    let made_on = chrono::NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
+    let id = |seq| ItemId::new("330106", seq);
+    let mut fill = std::collections::BTreeMap::new();
+    for (column, text) in [
+        (ProgressColumn::Status, "已完成"),
+        (ProgressColumn::CompletedIn, "2020年2月"),
+        (ProgressColumn::Completion, "改造屋顶运动场1200平方米"),
+        (ProgressColumn::Evidence, "区教育局基建科验收报告"),
+    ] {
+        fill.insert((id(1), column), text.to_owned());
+    }
+    fill.insert((id(2), ProgressColumn::Status), "推进中".to_owned());
+    std::fs::write(
+        dir.path().join("整改进展表_西湖区.xlsx"),
+        progress_workbook_filled(&ledger, made_on, &fill).unwrap(),
+    )
+    .unwrap();
+    ledger
+        .apply_progress(
+            &[ProgressRow {
+                id: id(1),
+                status: Status::Completed,
+                completed_in: "2020-02".parse().ok(),
+                completion: "改造屋顶运动场1200平方米".into(),
+                evidence: String::new(),
+            }],
+            &SourceRef {
+                file: "整改进展表_西湖区.xlsx".into(),
+                sha256: "p".into(),
+            },
+            made_on,
+        )
+        .unwrap();
+    let mut review = std::collections::BTreeMap::new();
+    review.insert((id(1), ReviewColumn::Verdict), "同意销号".to_owned());
+    std::fs::write(
+        dir.path().join("整改进展汇总_杭州市.xlsx"),
+        review_workbook_filled("杭州市", &[&ledger], made_on, &review).unwrap(),
+    )
+    .unwrap();
+    let out = run(gongwen()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--json",
+            "整改进展表_西湖区.xlsx",
+            "整改进展汇总_杭州市.xlsx",
+        ])
+        .env("GONGWEN_AS_OF", "2020-03-15"));
+    must_exit(&out, 0);
+    let printed = stdout(&out);
+    if std::env::var_os("GONGWEN_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(&reference, &printed).unwrap();
+    }
+    let stored = std::fs::read_to_string(&reference).expect("tests/reference/reports.json");
+    assert_eq!(
+        printed, stored,
+        "check --json no longer prints the stored contract"
+    );
+}

@@ -53,9 +53,17 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Print a JSON array, one `gongwen.submission/1` object per file.
+    /// Print a JSON array, one `gongwen.submission/1` object per file (`gongwen.progress/1`
+    /// for a progress workbook, `gongwen.review/1` for a city's review).
     #[arg(long)]
     pub json: bool,
+    /// The daemon's root: progress and review workbooks are checked against its ledgers too
+    /// (unknown IDs, missing items, an outdated list).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The day taken as today (YYYY-MM-DD) for the 完成时间 checks. Default: today.
+    #[arg(long, value_name = "YYYY-MM-DD", env = "GONGWEN_AS_OF", value_parser = gongwen::clock::parse_as_of)]
+    pub as_of: Option<chrono::NaiveDate>,
     /// Treat warnings as errors for the exit status.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -192,6 +200,10 @@ pub struct WatchArgs {
     /// Process what is in the inbox, then exit with the status of the worst file.
     #[arg(long)]
     pub once: bool,
+    /// The day taken as today (YYYY-MM-DD) for 逾期, 完成时间 checks and the status page:
+    /// to re-make a past day's view, or in tests. Default: the clock's day.
+    #[arg(long, value_name = "YYYY-MM-DD", env = "GONGWEN_AS_OF", value_parser = gongwen::clock::parse_as_of)]
+    pub as_of: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub options: RenderOptions,
 }
@@ -221,13 +233,24 @@ pub struct TemplateArgs {
     /// Fill in the county and its city: 西湖区 or 杭州市西湖区.
     #[arg(long, value_name = "NAME")]
     pub county: Option<String>,
-    /// Output folder; the file is 整改清单填报模板[_<县>].xlsx.
-    #[arg(long, value_name = "DIR", default_value = ".")]
+    /// Output folder; the file is 整改清单填报模板[_<县>].xlsx (整改进展表_<县>.xlsx with
+    /// --progress).
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
     /// First month of the 完成时限 drop-down, YYYY-MM (default 2019-03, the notice's month;
     /// the list ends at 2023-12).
     #[arg(long, value_name = "YYYY-MM")]
     pub from: Option<String>,
+    /// Write the county's 整改进展表 from the archive instead (needs --county and --root):
+    /// its items under their IDs, to report progress on.
+    #[arg(long, requires_all = ["county", "root"], conflicts_with = "from")]
+    pub progress: bool,
+    /// The daemon's root, whose archive holds the county's items (with --progress).
+    #[arg(long, value_name = "DIR", requires = "progress")]
+    pub root: Option<PathBuf>,
+    /// The day the workbook is made, YYYY-MM-DD (with --progress; default today).
+    #[arg(long, value_name = "YYYY-MM-DD", env = "GONGWEN_AS_OF", value_parser = gongwen::clock::parse_as_of)]
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 #[cfg(test)]

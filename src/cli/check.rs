@@ -8,6 +8,8 @@ use gongwen::intake::sandbox::Isolation;
 use gongwen::model::Submission;
 use gongwen::notice::{COUNTY_LIST, SCHOOL_LIST};
 use gongwen::pipeline::{self, ListFile, Reading, WorkbookReader};
+use gongwen::progress::read::{ProgressReport, ReviewReport, check_progress, check_review};
+use gongwen::tracking::{self, Ledger};
 
 use super::{Fault, Status};
 use crate::cli::args::CheckArgs;
@@ -15,9 +17,35 @@ use crate::cli::args::CheckArgs;
 pub fn check(args: &CheckArgs) -> Result<Status, Fault> {
     let reader = WorkbookReader::Isolated(Isolation::current_exe()?);
     let limits = Limits::default();
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| gongwen::clock::Clock::china().today());
+    let ledgers = match &args.root {
+        Some(root) => Some(
+            Ledger::load_all(&gongwen::archive::Layout::new(root)).map_err(|e| {
+                Fault::new(format!(
+                    "cannot read the ledgers under {}: {e}",
+                    root.display()
+                ))
+                .hint("--root names the daemon's folder, the one holding archive/")
+            })?,
+        ),
+        None => None,
+    };
     let mut submissions = Vec::with_capacity(args.files.len());
     for path in &args.files {
-        submissions.push(pipeline::read_file(path, &reader, &limits)?);
+        let mut reading = pipeline::read_file(path, &reader, &limits, as_of)?;
+        if let Some(ledgers) = &ledgers {
+            match &mut reading {
+                Reading::Progress(report) => {
+                    let ledger = report.county.as_ref().and_then(|c| ledgers.get(&c.code));
+                    check_progress(report, ledger);
+                }
+                Reading::Review(report) => check_review(report, ledgers),
+                _ => {}
+            }
+        }
+        submissions.push(reading);
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -29,6 +57,8 @@ pub fn check(args: &CheckArgs) -> Result<Status, Fault> {
         submissions.iter().try_for_each(|r| match r {
             Reading::Filing(s) => write!(out, "{}", human_report(s)),
             Reading::List(list) => writeln!(out, "{}", list_line(list)),
+            Reading::Progress(report) => write!(out, "{}", progress_report(report)),
+            Reading::Review(report) => write!(out, "{}", review_report(report)),
         })
     };
     written.map_err(|e| Fault::new(format!("cannot write the report: {e}")))?;
@@ -36,6 +66,8 @@ pub fn check(args: &CheckArgs) -> Result<Status, Fault> {
     let failed = submissions.iter().any(|r| match r {
         Reading::Filing(s) => s.has_errors() || (args.deny_warnings && s.has_warnings()),
         Reading::List(list) => args.deny_warnings && !list.reading.warnings().is_empty(),
+        Reading::Progress(r) => r.has_errors() || (args.deny_warnings && r.has_warnings()),
+        Reading::Review(r) => r.has_errors() || (args.deny_warnings && r.has_warnings()),
     });
     Ok(if failed {
         Status::FileErrors
@@ -118,4 +150,56 @@ pub fn list_line(list: &ListFile) -> String {
         r.counties,
         counts.join(" · "),
     )
+}
+
+fn verdict(diagnostics: &[gongwen::diag::Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.iter().filter(|d| d.is_warning()).count();
+    match Outcome::of(diagnostics) {
+        Outcome::Ok => "通过".to_owned(),
+        Outcome::OkWithWarnings => format!("通过（{warnings}个警告）"),
+        Outcome::Failed => format!("未通过（{errors}个错误，{warnings}个警告）"),
+    }
+}
+
+/// `整改进展表_西湖区.xlsx: 杭州市西湖区的整改进展表（整改进展报告） · 12项 · 已完成3项 · 通过`
+pub fn progress_report(r: &ProgressReport) -> String {
+    let mut out = String::new();
+    for d in &r.diagnostics {
+        out.push_str(&d.human(&r.source.file));
+    }
+    let county = r.county.as_ref().map_or_else(
+        || "县（市、区）未识别".to_owned(),
+        |c| format!("{}{}", c.city, c.name),
+    );
+    let count = |status: tracking::Status| r.rows.iter().filter(|row| row.status == status).count();
+    out.push_str(&format!(
+        "{}: {county}的整改进展表（整改进展报告，不是整改清单） · {}项 · 未启动{}项 推进中{}项 已完成{}项 · {}\n",
+        r.source.file,
+        r.rows.len() + r.closed_rows.len() + r.rows_in_error.len(),
+        count(tracking::Status::NotStarted),
+        count(tracking::Status::InProgress),
+        count(tracking::Status::Completed),
+        verdict(&r.diagnostics),
+    ));
+    out
+}
+
+/// `整改进展汇总_杭州市.xlsx: 杭州市的整改进展汇总（销号核查） · 同意销号1项 退回重改1项 · 通过`
+pub fn review_report(r: &ReviewReport) -> String {
+    let mut out = String::new();
+    for d in &r.diagnostics {
+        out.push_str(&d.human(&r.source.file));
+    }
+    let count =
+        |v: gongwen::tracking::Verdict| r.rows.iter().filter(|row| row.verdict == v).count();
+    out.push_str(&format!(
+        "{}: {}的整改进展汇总（销号核查） · 同意销号{}项 退回重改{}项 · {}\n",
+        r.source.file,
+        r.city,
+        count(gongwen::tracking::Verdict::Agree),
+        count(gongwen::tracking::Verdict::Return),
+        verdict(&r.diagnostics),
+    ));
+    out
 }

@@ -3,14 +3,20 @@
 
 use gongwen::archive;
 use gongwen::calendar::YearMonth;
+use gongwen::clock::Clock;
 use gongwen::notice::{FIRST_DEADLINE_MONTH, LAST_DEADLINE_MONTH};
+use gongwen::progress;
 use gongwen::template::{self, Fill, Template};
+use gongwen::tracking::Ledger;
 
 use super::output::print_stdout;
 use super::{Fault, Status};
 use crate::cli::args::TemplateArgs;
 
 pub fn template(args: &TemplateArgs) -> Result<Status, Fault> {
+    if args.progress {
+        return progress_template(args);
+    }
     let county = match &args.county {
         Some(name) => {
             let resolved = template::resolve_county(name)
@@ -43,6 +49,48 @@ pub fn template(args: &TemplateArgs) -> Result<Status, Fault> {
             .hint("this is a fault of gongwen, not of the arguments; please report it")
     })?;
     let path = args.out.join(template::file_name(county.as_ref()));
+    archive::write_atomic(&path, &bytes).map_err(|e| {
+        Fault::new(format!("cannot write {}: {e}", path.display()))
+            .hint("check that the output folder (--out) is writable")
+    })?;
+    print_stdout(&format!("  → {}\n", path.display()))?;
+    Ok(Status::Ok)
+}
+
+/// `gongwen template --progress --county NAME --root R`: the county's 整改进展表 from the
+/// ledger in R's archive, as the daemon writes it after each accepted file.
+fn progress_template(args: &TemplateArgs) -> Result<Status, Fault> {
+    let (Some(name), Some(root)) = (&args.county, &args.root) else {
+        return Err(Fault::new("--progress needs --county and --root")
+            .hint("e.g. gongwen template --progress --county 西湖区 --root /srv/gongwen"));
+    };
+    let resolved = template::resolve_county(name)
+        .map_err(|unknown| Fault::new(unknown.message).hint(unknown.hint))?;
+    if let Some(note) = &resolved.note {
+        eprintln!("note: {note}");
+    }
+    let county = resolved.division.to_ref();
+    let layout = archive::Layout::new(root);
+    let ledger = Ledger::load(&layout, &county.code)
+        .map_err(|e| {
+            Fault::new(format!("cannot read the ledger of {}: {e}", county.name))
+                .hint("--root names the daemon's folder, the one holding archive/")
+        })?
+        .ok_or_else(|| {
+            Fault::new(format!(
+                "{}{} has no accepted list under {}",
+                county.city,
+                county.name,
+                root.display()
+            ))
+            .hint("the progress workbook lists the items of the county's accepted list; file the list first")
+        })?;
+    let made_on = args.as_of.unwrap_or_else(|| Clock::china().today());
+    let bytes = progress::workbook::progress_workbook(&ledger, made_on).map_err(|e| {
+        Fault::new(e.to_string())
+            .hint("this is a fault of gongwen, not of the arguments; please report it")
+    })?;
+    let path = args.out.join(progress::progress_file_name(&county));
     archive::write_atomic(&path, &bytes).map_err(|e| {
         Fault::new(format!("cannot write {}: {e}", path.display()))
             .hint("check that the output folder (--out) is writable")

@@ -54,7 +54,11 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
         layout,
         reader: WorkbookReader::Isolated(Isolation::current_exe()?),
         limits: Limits::default(),
-        status: StatusOptions::from_config(&config),
+        status: StatusOptions {
+            // A fixed as-of day (`--as-of`, `GONGWEN_AS_OF`) is today for everything dated.
+            clock: config.clock().with_as_of(args.as_of),
+            ..StatusOptions::from_config(&config)
+        },
         outputs: worker,
     };
     let options = WatchOptions {
@@ -67,6 +71,7 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
         root = %args.root.display(),
         mode = if options.poll.is_some() { "poll" } else { "native" },
         settle_ms = args.settle,
+        as_of = ?args.as_of,
         "watching inbox"
     );
     let mut progress = Progress::new(args.once);

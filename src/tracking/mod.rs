@@ -341,7 +341,7 @@ pub struct Ledger {
 }
 
 /// What a list did to the ledger.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListChanges {
     /// The ID of each item of the submission, 附件1's in order (school by school), then 附件2's.
     pub ids: Vec<ItemId>,
@@ -362,7 +362,7 @@ pub struct ProgressRow {
 }
 
 /// What a progress report did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressChanges {
     /// Reported 已完成 now, not before.
     pub completed: Vec<ItemId>,
@@ -383,7 +383,7 @@ pub struct ReviewRow {
 }
 
 /// What a review did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewChanges {
     pub closed: Vec<ItemId>,
     pub returned: Vec<ItemId>,

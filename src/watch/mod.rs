@@ -114,6 +114,7 @@ pub fn run<O: Outputs>(
             "removed temporary files left by a killed process"
         );
     }
+    processor.track_earlier_filings()?;
     processor.refresh_status();
 
     // Finish what a previous run left in work/ before taking anything new. A file that

@@ -18,9 +18,11 @@ use crate::diag::{Diagnostic, Rule};
 use crate::intake::sandbox::SandboxFault;
 use crate::intake::{IntakeError, Limits};
 use crate::model::{Source, Submission};
-use crate::pipeline::{self, RenderedFile, WorkbookReader, write_rendered};
-use crate::receipt::{Receipt, Verdict};
+use crate::pipeline::{self, Intake, RenderedFile, WorkbookReader, write_rendered};
+use crate::progress::{self, read::Returned};
+use crate::receipt::{ItemLine, OverdueLine, Receipt, Verdict};
 use crate::render::renderer::Rendered;
+use crate::tracking::{ItemId, Ledger, ListChanges};
 
 use super::claim::{self, Claimed, MAX_ATTEMPTS, Opened};
 use super::names;
@@ -154,6 +156,48 @@ impl<O: Outputs> Processor<O> {
         }
     }
 
+    /// Counties whose list was accepted before items were tracked (an archive from an
+    /// earlier version) get their ledger from that archived list, dated the day it was
+    /// accepted, and their progress workbooks; done once, at start, under the archive lock.
+    pub fn track_earlier_filings(&mut self) -> Result<(), DaemonFault> {
+        let layout = self.layout.clone();
+        let _guard = layout.lock().map_err(io_fault("locking the archive"))?;
+        let state =
+            crate::archive::State::load(&layout).map_err(io_fault("reading archive/state.json"))?;
+        let mut cities = std::collections::BTreeSet::new();
+        for (code, entry) in &state.accepted {
+            if Ledger::load(&layout, code)
+                .map_err(io_fault("reading a county's ledger"))?
+                .is_some()
+            {
+                continue;
+            }
+            let submission: Submission =
+                read_json(&layout.archived(&entry.sha256).join("submission.json"))?;
+            let Some(county) = submission.county.clone() else {
+                continue;
+            };
+            let mut ledger = Ledger::new(county.clone());
+            ledger.apply_list(&submission, entry.at.date());
+            ledger
+                .save(&layout)
+                .map_err(io_fault("writing a county's ledger"))?;
+            progress::write_progress(&layout, &ledger, self.status.clock.today())
+                .map_err(io_fault("writing a progress workbook"))?;
+            tracing::info!(county = %county.name, items = ledger.items.len(), "items of an earlier list now tracked");
+            cities.insert(county.city);
+        }
+        if !cities.is_empty() {
+            let all = Ledger::load_all(&layout).map_err(io_fault("reading the ledgers"))?;
+            for city in &cities {
+                let of_city = progress::city_ledgers(&all, city);
+                progress::write_review(&layout, city, &of_city, self.status.clock.today())
+                    .map_err(io_fault("writing a review workbook"))?;
+            }
+        }
+        Ok(())
+    }
+
     fn process_file(&mut self, claimed: &mut Claimed) -> Result<Receipt, DaemonFault> {
         let received_at = claimed
             .received_at(self.status.clock.stamp())
@@ -192,10 +236,27 @@ impl<O: Outputs> Processor<O> {
             file: name.clone(),
             sha256: read.sha.clone(),
         };
-        let mut submission =
-            pipeline::submission_from_bytes(&read.bytes, source, &self.reader, &self.limits)?;
+        let as_of = self.status.clock.today();
+        let intake =
+            pipeline::intake_bytes(&read.bytes, source, &self.reader, &self.limits, as_of)?;
+        let mut submission = match intake {
+            Intake::Filing(submission) => submission,
+            Intake::Returned(Returned::Progress(report)) => {
+                return self.take_progress(claimed, report, &read, &name, received_at);
+            }
+            Intake::Returned(Returned::Review(report)) => {
+                return self.take_review(claimed, report, &read, &name, received_at);
+            }
+        };
         if submission.has_errors() {
             return self.reject(claimed, submission, &read.sha, &name, received_at);
+        }
+        // The items get their IDs before the documents are made, so the documents and the
+        // archived submission carry them; the ledger itself is changed under the lock.
+        if let Some(county) = &submission.county {
+            let mut preview = self.ledger(county)?;
+            let ids = preview.apply_list(&submission, as_of).ids;
+            set_ids(&mut submission, &ids);
         }
         let county_docs = match self.outputs.county(&submission) {
             Ok(rendered) => {
@@ -278,7 +339,6 @@ impl<O: Outputs> Processor<O> {
         let layout = self.layout.clone();
         let _guard = layout.lock().map_err(io_fault("locking the archive"))?;
         let dir = layout.archived(sha);
-        let submission: Submission = read_json(&dir.join("submission.json"))?;
         let mut manifest: Manifest = read_json(&dir.join("manifest.json"))?;
         // The drop may already be recorded: the daemon stopped after recording it and before
         // removing its claim. Then it is finished, not recorded again.
@@ -290,29 +350,18 @@ impl<O: Outputs> Processor<O> {
         if recorded == Some(0) {
             // This claim is the acceptance itself, whose receipt and outbox were written
             // before the entry was marked done.
-            let verdict = if submission.has_warnings() {
-                Verdict::AcceptedWithWarnings
-            } else {
-                Verdict::Accepted
-            };
             let kept = layout.relative(&dir.join(&manifest.original));
-            let receipt = Receipt::for_submission(
-                &claimed.original,
-                received_at,
-                verdict,
-                &submission,
-                &kept,
-            );
+            let receipt = entry_receipt(&dir, &claimed.original, received_at, None, &kept)?;
             remove_claim(claimed)?;
             return Ok(receipt);
         }
-        let mut receipt = Receipt::for_submission(
+        let mut receipt = entry_receipt(
+            &dir,
             &claimed.original,
             received_at,
-            Verdict::Duplicate,
-            &submission,
+            Some(Verdict::Duplicate),
             &layout.relative(&dir),
-        );
+        )?;
         let first = manifest
             .drops
             .first()
@@ -384,6 +433,22 @@ impl<O: Outputs> Processor<O> {
             .map_err(io_fault("writing a manifest"))?;
 
         let _guard = layout.lock().map_err(io_fault("locking the archive"))?;
+        // The ledger is saved before the entry is marked done; applied again after a crash,
+        // the same list changes nothing and the record kept beside it says what it did.
+        let as_of = self.status.clock.today();
+        let mut ledger = self.ledger(county)?;
+        let list_changes = tracked(&layout, &dir, sha, &mut ledger, |l| {
+            l.apply_list(&submission, as_of)
+        })?;
+        let mut submission = submission;
+        if submission_ids(&submission) != list_changes.ids {
+            // Another daemon changed the county's ledger between the preview and now: the
+            // ledger's IDs stand, and the archived submission says so.
+            tracing::warn!(county = %county.name, "item IDs changed while the documents were made; the ledger's stand");
+            set_ids(&mut submission, &list_changes.ids);
+            crate::archive::write_json(&dir.join("submission.json"), &submission)
+                .map_err(io_fault("archiving the submission"))?;
+        }
         let mut state =
             crate::archive::State::load(&layout).map_err(io_fault("reading archive/state.json"))?;
         let previous = state
@@ -404,9 +469,11 @@ impl<O: Outputs> Processor<O> {
             &county_docs
                 .iter()
                 .map(|d| d.name.clone())
-                .chain(["回执.txt".to_owned()])
+                .chain(["回执.txt".to_owned(), progress::progress_file_name(county)])
                 .collect::<Vec<_>>(),
         )?;
+        let mut written = written;
+        written.extend(self.write_progress_workbooks(&[&ledger], &county.city, as_of)?);
 
         let verdict = if submission.has_warnings() {
             Verdict::AcceptedWithWarnings
@@ -423,13 +490,20 @@ impl<O: Outputs> Processor<O> {
         receipt.changes = previous
             .as_ref()
             .map(|p| crate::receipt::changes(p, &submission));
+        receipt.tracking = Some(list_tracking(&ledger, &list_changes, as_of));
         receipt.outputs = written;
 
         let name = &submission.source.file;
         let receipt_path = self.write_receipt(&receipt, sha, name, Some(&county_dir))?;
         state.accepted.insert(
             county.code.clone(),
-            state_entry(claimed, sha, received_at, receipt_path, &submission),
+            state_entry(
+                claimed,
+                sha,
+                received_at,
+                receipt_path,
+                submission.diagnostics.len(),
+            ),
         );
         state
             .save(&layout)
@@ -458,6 +532,28 @@ impl<O: Outputs> Processor<O> {
             &submission,
             &layout.relative(&kept),
         );
+        let county = submission
+            .county
+            .clone()
+            .map(|c| (c, submission.diagnostics.len()));
+        self.reject_with(claimed, &receipt, sha, name, received_at, county)?;
+        Ok(receipt)
+    }
+
+    /// Keeps a rejected file in `rejected/` with its receipt beside it and in the outbox. A
+    /// county's filing (`county`: its county and count of problems) is recorded in
+    /// `archive/state.json`; reports are not, as they say nothing of the county's lists.
+    fn reject_with(
+        &mut self,
+        claimed: &Claimed,
+        receipt: &Receipt,
+        sha: &str,
+        name: &str,
+        received_at: Timestamp,
+        county: Option<(crate::model::CountyRef, usize)>,
+    ) -> Result<(), DaemonFault> {
+        let layout = self.layout.clone();
+        let kept = layout.rejected.join(names::rejected(name, sha));
         // The receipt goes beside the kept file first; the file follows by rename, so a crash
         // in between leaves the file in work/ to be rejected again.
         let beside = kept.with_file_name(format!("{}.回执.txt", crate::intake::file_name(&kept)));
@@ -465,14 +561,14 @@ impl<O: Outputs> Processor<O> {
             .map_err(io_fault("writing a receipt"))?;
         crate::archive::write_json(&beside.with_extension("json"), &receipt)
             .map_err(io_fault("writing a receipt"))?;
-        let receipt_path = self.write_receipt(&receipt, sha, name, None)?;
-        if let Some(county) = &submission.county {
+        let receipt_path = self.write_receipt(receipt, sha, name, None)?;
+        if let Some((county, warnings)) = county {
             let _guard = layout.lock().map_err(io_fault("locking the archive"))?;
             let mut state = crate::archive::State::load(&layout)
                 .map_err(io_fault("reading archive/state.json"))?;
             state.rejected.insert(
                 county.code.clone(),
-                state_entry(claimed, sha, received_at, receipt_path, &submission),
+                state_entry(claimed, sha, received_at, receipt_path, warnings),
             );
             state
                 .save(&layout)
@@ -480,6 +576,279 @@ impl<O: Outputs> Processor<O> {
         }
         std::fs::rename(&claimed.path, &kept).map_err(io_fault("moving a rejected file"))?;
         crate::archive::sync_dir(&layout.rejected).map_err(io_fault("syncing rejected/"))?;
+        remove_claim(claimed)?;
+        Ok(())
+    }
+
+    /// The county's ledger, or a new one before its first accepted list.
+    fn ledger(&self, county: &crate::model::CountyRef) -> Result<Ledger, DaemonFault> {
+        Ok(Ledger::load(&self.layout, &county.code)
+            .map_err(io_fault("reading a county's ledger"))?
+            .unwrap_or_else(|| Ledger::new(county.clone())))
+    }
+
+    /// Rewrites the progress workbook of each county in `ledgers` and the review workbook of
+    /// `city` (from the saved ledgers); returns their paths relative to the root.
+    fn write_progress_workbooks(
+        &self,
+        ledgers: &[&Ledger],
+        city: &str,
+        as_of: chrono::NaiveDate,
+    ) -> Result<Vec<String>, DaemonFault> {
+        let mut written = Vec::new();
+        for ledger in ledgers {
+            progress::write_progress(&self.layout, ledger, as_of)
+                .map_err(io_fault("writing a progress workbook"))?;
+            written.push(
+                self.layout
+                    .relative(&progress::progress_path(&self.layout, &ledger.county)),
+            );
+        }
+        let all = Ledger::load_all(&self.layout).map_err(io_fault("reading the ledgers"))?;
+        let of_city = progress::city_ledgers(&all, city);
+        progress::write_review(&self.layout, city, &of_city, as_of)
+            .map_err(io_fault("writing a review workbook"))?;
+        written.push(
+            self.layout
+                .relative(&progress::review_path(&self.layout, city)),
+        );
+        Ok(written)
+    }
+
+    /// Keeps a returned report in its archive entry: the original under a fixed name, its
+    /// reading as `json_name`, the manifest. Returns the entry's folder and the original's name.
+    fn archive_report<T: serde::Serialize>(
+        &self,
+        claimed: &Claimed,
+        read: &ReadFile,
+        received_at: Timestamp,
+        json_name: &str,
+        reading: &T,
+    ) -> Result<(std::path::PathBuf, String), DaemonFault> {
+        let layout = &self.layout;
+        let dir = layout.archived(&read.sha);
+        let stored = names::stored_original(&claimed.original);
+        crate::archive::write_atomic(&dir.join(&stored), &read.bytes)
+            .map_err(io_fault("archiving the original"))?;
+        crate::archive::write_json(&dir.join(json_name), reading)
+            .map_err(io_fault("archiving a report's reading"))?;
+        let manifest = Manifest {
+            schema: MANIFEST_SCHEMA.to_owned(),
+            sha256: read.sha.clone(),
+            original: stored.clone(),
+            accepted_at: received_at,
+            gongwen_version: env!("CARGO_PKG_VERSION").to_owned(),
+            inputs: vec![HashedFile {
+                path: layout.relative(&dir.join(&stored)),
+                sha256: read.sha.clone(),
+            }],
+            outputs: Vec::new(),
+            drops: vec![Dropped {
+                file: claimed.original.clone(),
+                at: received_at,
+                claim: Some(claimed.id()),
+            }],
+        };
+        crate::archive::write_json(&dir.join("manifest.json"), &manifest)
+            .map_err(io_fault("writing a manifest"))?;
+        Ok((dir, stored))
+    }
+
+    /// A county's 整改进展表 returned: checked against its ledger, then rejected with the
+    /// cells named, or archived, applied, answered with what changed and what is overdue,
+    /// and the county's and its city's workbooks rewritten.
+    fn take_progress(
+        &mut self,
+        claimed: &Claimed,
+        mut report: progress::read::ProgressReport,
+        read: &ReadFile,
+        name: &str,
+        received_at: Timestamp,
+    ) -> Result<Receipt, DaemonFault> {
+        let layout = self.layout.clone();
+        let as_of = self.status.clock.today();
+        let guard = layout.lock().map_err(io_fault("locking the archive"))?;
+        let ledger = match &report.county {
+            Some(county) => Ledger::load(&layout, &county.code)
+                .map_err(io_fault("reading a county's ledger"))?,
+            None => None,
+        };
+        if !report.has_errors() {
+            progress::read::check_progress(&mut report, ledger.as_ref());
+        }
+        let (Some(county), Some(mut ledger), false) =
+            (report.county.clone(), ledger, report.has_errors())
+        else {
+            drop(guard);
+            let kept = layout.rejected.join(names::rejected(name, &read.sha));
+            let receipt = Receipt::for_progress(
+                &claimed.original,
+                received_at,
+                Verdict::Rejected,
+                &report,
+                &layout.relative(&kept),
+            );
+            self.reject_with(claimed, &receipt, &read.sha, name, received_at, None)?;
+            return Ok(receipt);
+        };
+        let (dir, stored) =
+            self.archive_report(claimed, read, received_at, PROGRESS_JSON, &report)?;
+        let source = crate::tracking::SourceRef {
+            file: name.to_owned(),
+            sha256: read.sha.clone(),
+        };
+        let rows = report.rows();
+        let changes = tracked(&layout, &dir, &read.sha, &mut ledger, |l| {
+            l.apply_progress(&rows, &source, as_of)
+                .unwrap_or_else(|unknown| {
+                    // The rows were checked against this ledger under the same lock.
+                    tracing::error!(%unknown, "a checked progress report names an unknown item");
+                    Default::default()
+                })
+        })?;
+        let outputs = self.write_progress_workbooks(&[&ledger], &county.city, as_of)?;
+        let verdict = if report.has_warnings() {
+            Verdict::AcceptedWithWarnings
+        } else {
+            Verdict::Accepted
+        };
+        let mut receipt = Receipt::for_progress(
+            &claimed.original,
+            received_at,
+            verdict,
+            &report,
+            &layout.relative(&dir.join(&stored)),
+        );
+        let lines = |ids: &[ItemId]| -> Vec<ItemLine> {
+            ids.iter()
+                .filter_map(|id| ledger.item(id))
+                .map(ItemLine::of)
+                .collect()
+        };
+        receipt.tracking = Some(crate::receipt::Tracking {
+            as_of: Some(as_of),
+            completed: lines(&changes.completed),
+            reopened: lines(&changes.reopened),
+            advanced: lines(&changes.advanced),
+            already_closed: changes.already_closed.clone(),
+            overdue: overdue_lines(&[&ledger], as_of),
+            ..Default::default()
+        });
+        receipt.outputs = outputs;
+        self.write_receipt(&receipt, &read.sha, name, None)?;
+        crate::archive::write_atomic(&layout.done_marker(&read.sha), b"")
+            .map_err(io_fault("marking the archive entry done"))?;
+        remove_claim(claimed)?;
+        Ok(receipt)
+    }
+
+    /// A city's 整改进展汇总 returned: checked against its counties' ledgers, then rejected,
+    /// or archived and applied (同意销号 closes, 退回重改 sends back with the remark), each
+    /// affected county's progress workbook and the city's review workbook rewritten.
+    fn take_review(
+        &mut self,
+        claimed: &Claimed,
+        mut report: progress::read::ReviewReport,
+        read: &ReadFile,
+        name: &str,
+        received_at: Timestamp,
+    ) -> Result<Receipt, DaemonFault> {
+        let layout = self.layout.clone();
+        let as_of = self.status.clock.today();
+        let guard = layout.lock().map_err(io_fault("locking the archive"))?;
+        let mut all = Ledger::load_all(&layout).map_err(io_fault("reading the ledgers"))?;
+        if !report.has_errors() {
+            progress::read::check_review(&mut report, &all);
+        }
+        if report.has_errors() {
+            drop(guard);
+            let kept = layout.rejected.join(names::rejected(name, &read.sha));
+            let receipt = Receipt::for_review(
+                &claimed.original,
+                received_at,
+                Verdict::Rejected,
+                &report,
+                &layout.relative(&kept),
+            );
+            self.reject_with(claimed, &receipt, &read.sha, name, received_at, None)?;
+            return Ok(receipt);
+        }
+        let (dir, stored) =
+            self.archive_report(claimed, read, received_at, REVIEW_JSON, &report)?;
+        let source = crate::tracking::SourceRef {
+            file: name.to_owned(),
+            sha256: read.sha.clone(),
+        };
+        let counties = report.counties();
+        let again = counties
+            .iter()
+            .any(|code| all.get(code).is_some_and(|l| l.has_applied(&read.sha)));
+        let mut changes = crate::tracking::ReviewChanges::default();
+        for code in &counties {
+            let Some(ledger) = all.get_mut(code) else {
+                continue;
+            };
+            let rows: Vec<_> = report
+                .rows()
+                .into_iter()
+                .filter(|r| r.id.county_code() == code)
+                .collect();
+            let done = ledger
+                .apply_review(&rows, &source, as_of)
+                .unwrap_or_else(|unknown| {
+                    tracing::error!(%unknown, "a checked review names an unknown item");
+                    Default::default()
+                });
+            changes.closed.extend(done.closed);
+            changes.returned.extend(done.returned);
+            changes.not_awaiting.extend(done.not_awaiting);
+        }
+        let record = dir.join(TRACKING_JSON);
+        if again {
+            changes = read_json(&record).unwrap_or(changes);
+        } else {
+            crate::archive::write_json(&record, &changes)
+                .map_err(io_fault("recording what a file changed"))?;
+        }
+        // Each ledger is saved (again, harmlessly, after a crash) before the entry is done.
+        for code in &counties {
+            if let Some(ledger) = all.get(code) {
+                ledger
+                    .save(&layout)
+                    .map_err(io_fault("writing a county's ledger"))?;
+            }
+        }
+        let touched: Vec<&Ledger> = counties.iter().filter_map(|c| all.get(c)).collect();
+        let outputs = self.write_progress_workbooks(&touched, &report.city, as_of)?;
+        let verdict = if report.has_warnings() {
+            Verdict::AcceptedWithWarnings
+        } else {
+            Verdict::Accepted
+        };
+        let mut receipt = Receipt::for_review(
+            &claimed.original,
+            received_at,
+            verdict,
+            &report,
+            &layout.relative(&dir.join(&stored)),
+        );
+        let find = |id: &ItemId| all.get(id.county_code()).and_then(|l| l.item(id));
+        let lines = |ids: &[ItemId]| -> Vec<ItemLine> {
+            ids.iter().filter_map(find).map(ItemLine::of).collect()
+        };
+        let of_city = progress::city_ledgers(&all, &report.city);
+        receipt.tracking = Some(crate::receipt::Tracking {
+            as_of: Some(as_of),
+            closed: lines(&changes.closed),
+            returned: lines(&changes.returned),
+            not_awaiting: changes.not_awaiting.clone(),
+            overdue: overdue_lines(&of_city, as_of),
+            ..Default::default()
+        });
+        receipt.outputs = outputs;
+        self.write_receipt(&receipt, &read.sha, name, None)?;
+        crate::archive::write_atomic(&layout.done_marker(&read.sha), b"")
+            .map_err(io_fault("marking the archive entry done"))?;
         remove_claim(claimed)?;
         Ok(receipt)
     }
@@ -596,15 +965,158 @@ fn state_entry(
     sha: &str,
     received_at: Timestamp,
     receipt: String,
-    submission: &Submission,
+    warnings: usize,
 ) -> crate::archive::Entry {
     crate::archive::Entry {
         sha256: sha.to_owned(),
         file: claimed.original.clone(),
         at: received_at,
         receipt,
-        warnings: submission.diagnostics.len(),
+        warnings,
     }
+}
+
+/// The receipt of the archived entry in `dir`, whatever it holds (a filing, a progress report,
+/// a review): `verdict`, or when `None` the acceptance's own.
+fn entry_receipt(
+    dir: &Path,
+    file: &str,
+    received_at: Timestamp,
+    verdict: Option<Verdict>,
+    kept: &str,
+) -> Result<Receipt, DaemonFault> {
+    let accepted = |warnings: bool| {
+        verdict.unwrap_or(if warnings {
+            Verdict::AcceptedWithWarnings
+        } else {
+            Verdict::Accepted
+        })
+    };
+    if dir.join(PROGRESS_JSON).exists() {
+        let report: progress::read::ProgressReport = read_json(&dir.join(PROGRESS_JSON))?;
+        let verdict = accepted(report.has_warnings());
+        return Ok(Receipt::for_progress(
+            file,
+            received_at,
+            verdict,
+            &report,
+            kept,
+        ));
+    }
+    if dir.join(REVIEW_JSON).exists() {
+        let report: progress::read::ReviewReport = read_json(&dir.join(REVIEW_JSON))?;
+        let verdict = accepted(report.has_warnings());
+        return Ok(Receipt::for_review(
+            file,
+            received_at,
+            verdict,
+            &report,
+            kept,
+        ));
+    }
+    let submission: Submission = read_json(&dir.join("submission.json"))?;
+    let verdict = accepted(submission.has_warnings());
+    Ok(Receipt::for_submission(
+        file,
+        received_at,
+        verdict,
+        &submission,
+        kept,
+    ))
+}
+
+/// A progress report's reading, in its archive entry.
+const PROGRESS_JSON: &str = "progress.json";
+/// A review's reading, in its archive entry.
+const REVIEW_JSON: &str = "review.json";
+/// What a file did to the ledgers, kept in its archive entry before any ledger is saved: a
+/// file applied again after a crash changes nothing, and its receipt still says what it did.
+const TRACKING_JSON: &str = "tracking.json";
+
+/// Applies a file to a ledger once: the first time, records what it did in the entry and
+/// saves the ledger; again (after a crash), applies nothing new and returns the record.
+fn tracked<T>(
+    layout: &Layout,
+    dir: &Path,
+    sha: &str,
+    ledger: &mut Ledger,
+    apply: impl FnOnce(&mut Ledger) -> T,
+) -> Result<T, DaemonFault>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let again = ledger.has_applied(sha);
+    let changes = apply(ledger);
+    let record = dir.join(TRACKING_JSON);
+    if again {
+        return Ok(read_json(&record).unwrap_or(changes));
+    }
+    crate::archive::write_json(&record, &changes)
+        .map_err(io_fault("recording what a file changed"))?;
+    ledger
+        .save(layout)
+        .map_err(io_fault("writing a county's ledger"))?;
+    Ok(changes)
+}
+
+/// Gives a submission's items their IDs, in the order [`Ledger::apply_list`] returns them
+/// (附件1 school by school, then 附件2).
+fn set_ids(submission: &mut Submission, ids: &[ItemId]) {
+    let items = submission
+        .schools
+        .iter_mut()
+        .flat_map(|s| s.items.iter_mut())
+        .chain(submission.county_items.iter_mut());
+    for (item, id) in items.zip(ids) {
+        item.id = Some(id.clone());
+    }
+}
+
+fn submission_ids(submission: &Submission) -> Vec<ItemId> {
+    submission
+        .schools
+        .iter()
+        .flat_map(|s| s.items.iter())
+        .chain(submission.county_items.iter())
+        .filter_map(|i| i.id.clone())
+        .collect()
+}
+
+/// The receipt's account of a list: every item under its ID, what is new, revised, withdrawn.
+fn list_tracking(
+    ledger: &Ledger,
+    changes: &ListChanges,
+    as_of: chrono::NaiveDate,
+) -> crate::receipt::Tracking {
+    let lines = |ids: &[ItemId]| -> Vec<ItemLine> {
+        ids.iter()
+            .filter_map(|id| ledger.item(id))
+            .map(ItemLine::of)
+            .collect()
+    };
+    crate::receipt::Tracking {
+        as_of: Some(as_of),
+        items: lines(&changes.ids),
+        added: changes.added.clone(),
+        revised: changes.revised.clone(),
+        withdrawn: lines(&changes.withdrawn),
+        reinstated: changes.reinstated.clone(),
+        ..Default::default()
+    }
+}
+
+/// Items past their deadline and not 销号 as of `as_of`, over `ledgers`, most overdue first.
+fn overdue_lines(ledgers: &[&Ledger], as_of: chrono::NaiveDate) -> Vec<OverdueLine> {
+    let mut late: Vec<OverdueLine> = ledgers
+        .iter()
+        .flat_map(|l| l.overdue(as_of))
+        .map(|(item, days)| OverdueLine {
+            item: ItemLine::of(item),
+            days,
+        })
+        .collect();
+    late.sort_by(|a, b| b.days.cmp(&a.days).then_with(|| a.item.id.cmp(&b.item.id)));
+    late
 }
 
 fn unreadable(error: &std::io::Error) -> Diagnostic {
