@@ -41,6 +41,24 @@ fn once(root: &Path) -> std::process::Output {
         .env("GONGWEN_AS_OF", AS_OF))
 }
 
+/// Every item ID (`330106-017`) a PDF prints, sorted, once each.
+fn ids_printed(pdf: &Path) -> Vec<String> {
+    let text = common::pdf_tools::pdftotext(pdf, &["-raw"]);
+    let chars: Vec<char> = text.chars().collect();
+    let mut ids = Vec::new();
+    for start in 0..chars.len().saturating_sub(9) {
+        let window: String = chars[start..start + 10].iter().collect();
+        let before_is_digit = start > 0 && chars[start - 1].is_ascii_digit();
+        let after_is_digit = chars.get(start + 10).is_some_and(|c| c.is_ascii_digit());
+        if !before_is_digit && !after_is_digit && ItemId::parse(&window).is_some() {
+            ids.push(window);
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 fn id(seq: u32) -> ItemId {
     ItemId::new("330106", seq)
 }
@@ -361,8 +379,56 @@ fn a_list_is_tracked_from_its_progress_to_the_citys_review() {
     );
     assert!(std::fs::read_to_string(&page).unwrap().contains("西湖区"));
 
-    // 督办通知: with --as-of past the deadlines, the city's 督办通知 lists exactly the overdue
-    // items (the progress documents' step asserts it here).
+    // 督办通知: the city's notice to the county lists exactly the items overdue on the day,
+    // and the daemon follows the calendar: started on a later day, it rebuilds the roll-ups
+    // and the notice lists what is overdue then.
+    let notice = root.join("outbox/杭州市/西湖区/督办通知_西湖区.pdf");
+    assert!(notice.is_file(), "no 督办通知 after the review");
+    assert!(
+        root.join("outbox/杭州市/西湖区/督办通知_西湖区.docx")
+            .is_file()
+    );
+    let overdue_ids = |ledger: &Ledger, day: NaiveDate| -> Vec<String> {
+        let mut ids: Vec<String> = ledger
+            .overdue(day)
+            .iter()
+            .map(|(item, _)| item.id.to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let expected = overdue_ids(&self::ledger(root), as_of());
+    assert!(!expected.is_empty());
+    if common::have_tool("pdftotext") {
+        assert_eq!(ids_printed(&notice), expected, "the 督办通知 as of {AS_OF}");
+    } else {
+        common::skip("pdftotext is not installed (poppler-utils): the 督办通知's items unread");
+    }
+    let later = "2021-01-10";
+    must_exit(
+        &run(gongwen()
+            .args(["watch", "--once", "--settle", "100", "--root"])
+            .arg(root)
+            .env("GONGWEN_AS_OF", later)),
+        0,
+    );
+    let later_day = NaiveDate::parse_from_str(later, "%Y-%m-%d").unwrap();
+    let expected_later = overdue_ids(&self::ledger(root), later_day);
+    assert!(
+        expected_later.len() > expected.len(),
+        "more overdue a year on"
+    );
+    assert!(
+        !expected_later.contains(&id(1).to_string()),
+        "销号 is never overdue"
+    );
+    if common::have_tool("pdftotext") {
+        assert_eq!(
+            ids_printed(&notice),
+            expected_later,
+            "the 督办通知 as of {later}"
+        );
+    }
 
     // `gongwen template --progress` writes the same workbook from the archive.
     let out_dir = tempfile::tempdir().unwrap();

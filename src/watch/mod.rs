@@ -115,6 +115,7 @@ pub fn run<O: Outputs>(
         );
     }
     processor.track_earlier_filings()?;
+    processor.roll_up_if_day_changed()?;
     processor.refresh_status();
 
     // Finish what a previous run left in work/ before taking anything new. A file that
@@ -149,6 +150,9 @@ pub fn run<O: Outputs>(
                     process_one(processor, &mut claimed)?,
                 );
             }
+        }
+        if processor.roll_up_if_day_changed()? {
+            processor.refresh_status();
         }
         let now = Instant::now();
         let scanned = scan(&layout.inbox).map_err(|source| DaemonFault::Io {

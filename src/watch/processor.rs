@@ -21,7 +21,7 @@ use crate::model::{Source, Submission};
 use crate::pipeline::{self, Intake, RenderedFile, WorkbookReader, write_rendered};
 use crate::progress::{self, read::Returned};
 use crate::receipt::{ItemLine, OverdueLine, Receipt, Verdict};
-use crate::render::renderer::Rendered;
+use crate::render::renderer::{PlacedRendered, Rendered, Tracking};
 use crate::tracking::{ItemId, Ledger, ListChanges};
 
 use super::claim::{self, Claimed, MAX_ATTEMPTS, Opened};
@@ -37,6 +37,19 @@ pub trait Outputs {
     fn city(&mut self, city: &str, submissions: &[Submission]) -> Result<Rendered, RenderFailure>;
     /// The province summary, for `outbox/`.
     fn province(&mut self, submissions: &[Submission]) -> Result<Rendered, RenderFailure>;
+    /// [`Outputs::city`] with the city's 倒逼 documents, some for its counties' folders.
+    fn city_tracked(
+        &mut self,
+        city: &str,
+        submissions: &[Submission],
+        tracking: &Tracking,
+    ) -> Result<PlacedRendered, RenderFailure>;
+    /// [`Outputs::province`] with the 挂图 and the 年度考核.
+    fn province_tracked(
+        &mut self,
+        submissions: &[Submission],
+        tracking: &Tracking,
+    ) -> Result<Rendered, RenderFailure>;
 }
 
 /// Why documents could not be made.
@@ -736,6 +749,7 @@ impl<O: Outputs> Processor<O> {
         });
         receipt.outputs = outputs;
         self.write_receipt(&receipt, &read.sha, name, None)?;
+        self.rebuild_after_report(&county.city)?;
         crate::archive::write_atomic(&layout.done_marker(&read.sha), b"")
             .map_err(io_fault("marking the archive entry done"))?;
         remove_claim(claimed)?;
@@ -847,6 +861,7 @@ impl<O: Outputs> Processor<O> {
         });
         receipt.outputs = outputs;
         self.write_receipt(&receipt, &read.sha, name, None)?;
+        self.rebuild_after_report(&report.city)?;
         crate::archive::write_atomic(&layout.done_marker(&read.sha), b"")
             .map_err(io_fault("marking the archive entry done"))?;
         remove_claim(claimed)?;
@@ -886,9 +901,36 @@ impl<O: Outputs> Processor<O> {
         Ok(self.layout.relative(&text_path))
     }
 
+    /// Rebuilds every roll-up once a day: whether an item is 逾期 depends on the day, so the
+    /// 督办通知, reports and the 挂图 follow the calendar as well as the files. The day of the
+    /// last full rebuild is kept in `archive/rolled-up-on`, so a restart the same day does not
+    /// repeat it.
+    /// Returns whether it rebuilt.
+    pub fn roll_up_if_day_changed(&mut self) -> Result<bool, DaemonFault> {
+        let today = self.status.clock.today();
+        let marker = self.layout.archive.join("rolled-up-on");
+        let done_on = std::fs::read_to_string(&marker).ok();
+        if done_on.as_deref().map(str::trim) == Some(today.to_string().as_str()) {
+            return Ok(false);
+        }
+        let layout = self.layout.clone();
+        let _guard = layout.lock().map_err(io_fault("locking the archive"))?;
+        let state =
+            crate::archive::State::load(&layout).map_err(io_fault("reading archive/state.json"))?;
+        if !state.accepted.is_empty() {
+            tracing::info!(%today, "a new day: rebuilding every roll-up");
+            self.rebuild_rollups(&state, None)?;
+        }
+        crate::archive::write_atomic(&marker, today.to_string().as_bytes())
+            .map_err(io_fault("recording the day of the roll-ups"))?;
+        Ok(true)
+    }
+
     /// Rebuilds a city's documents (or every city's when `city` is `None`) and the province
-    /// summary from the latest accepted file of every county. A roll-up that fails on the data
-    /// is logged and the earlier one stays; a fault of gongwen stops the daemon.
+    /// summary from the latest accepted file of every county, with the items under tracking
+    /// as of today: the 倒逼 documents in the city's and its counties' folders, the 挂图 and
+    /// the 年度考核 in the province's. A roll-up that fails on the data is logged and the
+    /// earlier one stays; a fault of gongwen stops the daemon. Call under the archive lock.
     pub fn rebuild_rollups(
         &mut self,
         state: &crate::archive::State,
@@ -906,6 +948,10 @@ impl<O: Outputs> Processor<O> {
             .collect();
         cities.sort();
         cities.dedup();
+        let tracking = Tracking {
+            ledgers: Ledger::load_all(&self.layout).map_err(io_fault("reading the ledgers"))?,
+            as_of: self.status.clock.today(),
+        };
         for name in cities
             .iter()
             .filter(|c| city.is_none_or(|only| only == c.as_str()))
@@ -915,10 +961,10 @@ impl<O: Outputs> Processor<O> {
                 .filter(|s| s.county.as_ref().is_some_and(|c| &c.city == name))
                 .cloned()
                 .collect();
-            match self.outputs.city(name, &of_city) {
-                Ok(docs) => {
-                    log_rollup_warnings(name, &docs);
-                    self.write_outbox_files(&self.layout.outbox.join(name), &docs.files)?;
+            match self.outputs.city_tracked(name, &of_city, &tracking) {
+                Ok(placed) => {
+                    log_rollup_warnings(name, &placed.rendered);
+                    self.write_placed(name, &placed)?;
                 }
                 Err(RenderFailure::File(d)) => {
                     tracing::error!(city = %name, error = %d.message, "city roll-up failed; the earlier one stays");
@@ -927,10 +973,11 @@ impl<O: Outputs> Processor<O> {
             }
         }
         if !latest.is_empty() {
-            match self.outputs.province(&latest) {
+            match self.outputs.province_tracked(&latest, &tracking) {
                 Ok(docs) => {
                     log_rollup_warnings("全省汇总", &docs);
                     self.write_outbox_files(&self.layout.outbox, &docs.files)?;
+                    remove_stale_progress(&self.layout.outbox, &docs.files)?;
                 }
                 Err(RenderFailure::File(d)) => {
                     tracing::error!(error = %d.message, "province summary failed; the earlier one stays");
@@ -941,11 +988,71 @@ impl<O: Outputs> Processor<O> {
         Ok(())
     }
 
+    /// The city's 倒逼 documents and the province's follow a report's changes (an item 销号 is
+    /// no longer overdue). Under the archive lock the caller holds.
+    fn rebuild_after_report(&mut self, city: &str) -> Result<(), DaemonFault> {
+        let state = crate::archive::State::load(&self.layout)
+            .map_err(io_fault("reading archive/state.json"))?;
+        self.rebuild_rollups(&state, Some(city))
+    }
+
+    /// Writes a city's roll-up: its own files to `outbox/<市>/`, each county's 督办通知 or
+    /// 催报通知 and report to `outbox/<市>/<县>/`. A progress document of an earlier day that no
+    /// longer holds (the county has caught up, its list came in) is removed.
+    fn write_placed(&self, city: &str, placed: &PlacedRendered) -> Result<(), DaemonFault> {
+        let city_dir = self.layout.outbox.join(city);
+        let groups = placed.by_folder();
+        let mut dirs = vec![(city_dir.clone(), Vec::new())];
+        for (folder, files) in groups {
+            let dir = match folder {
+                // A registry name, still kept to one path component.
+                Some(county) => city_dir.join(names::component(county)),
+                None => city_dir.clone(),
+            };
+            self.write_outbox_files(&dir, &files)?;
+            match dirs.iter_mut().find(|(d, _)| *d == dir) {
+                Some((_, written)) => written.extend(files),
+                None => dirs.push((dir, files)),
+            }
+        }
+        // Every county folder of the city, so one with nothing new loses its old notices.
+        if let Ok(entries) = std::fs::read_dir(&city_dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() && !dirs.iter().any(|(d, _)| *d == path) {
+                    dirs.push((path, Vec::new()));
+                }
+            }
+        }
+        for (dir, written) in &dirs {
+            remove_stale_progress(dir, written)?;
+        }
+        Ok(())
+    }
+
     fn write_outbox_files(&self, dir: &Path, docs: &[RenderedFile]) -> Result<(), DaemonFault> {
         write_rendered(dir, docs)
             .map(|_| ())
             .map_err(io_fault("writing to the outbox"))
     }
+}
+
+/// Removes from `dir` the progress documents ([`crate::render::progress::is_progress_file`])
+/// that are not among `written`.
+fn remove_stale_progress(dir: &Path, written: &[RenderedFile]) -> Result<(), DaemonFault> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if crate::render::progress::is_progress_file(&name)
+            && !written.iter().any(|f| f.name == name)
+            && entry.path().is_file()
+        {
+            std::fs::remove_file(entry.path()).map_err(io_fault("removing an outdated notice"))?;
+        }
+    }
+    Ok(())
 }
 
 /// A roll-up has no clerk to tell: what rendering noticed (a character no font covers, in a
@@ -1198,6 +1305,23 @@ macro_rules! outputs_by {
 
             fn province(&mut self, submissions: &[Submission]) -> Result<Rendered, RenderFailure> {
                 <$renderer>::province(self, submissions).map_err($failure)
+            }
+
+            fn city_tracked(
+                &mut self,
+                city: &str,
+                submissions: &[Submission],
+                tracking: &Tracking,
+            ) -> Result<PlacedRendered, RenderFailure> {
+                <$renderer>::city_tracked(self, city, submissions, tracking).map_err($failure)
+            }
+
+            fn province_tracked(
+                &mut self,
+                submissions: &[Submission],
+                tracking: &Tracking,
+            ) -> Result<Rendered, RenderFailure> {
+                <$renderer>::province_tracked(self, submissions, tracking).map_err($failure)
             }
         }
     };
