@@ -88,6 +88,17 @@ fn summary(root: &Path) -> Document {
         compose::province_summary_with_map(&subs, &config, &BTreeMap::new(), day(y, m, d)).unwrap(),
         compose::province_summary(&subs, &config).unwrap()
     );
+    // Reporting progress as of a later day, the summary is dated that day.
+    assert_eq!(doc.meta.date, day(y, m, d));
+    assert!(
+        doc.sections
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .any(|b| matches!(
+                b,
+                Block::Signature { date, .. } if date == "2020年1月10日"
+            ))
+    );
     doc
 }
 

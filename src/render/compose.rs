@@ -1264,6 +1264,21 @@ pub fn province_summary_with_map(
         .rposition(|b| matches!(b, Block::Signature { .. }))
         .unwrap_or(section.blocks.len());
     section.blocks.splice(at..at, blocks);
+    // A summary that reports progress as of a later day is dated that day, not the day the
+    // lists were due: the signature and the file's date say when it speaks of.
+    if as_of > doc.meta.date {
+        let was = zh_date(doc.meta.date);
+        doc.meta.date = as_of;
+        for block in doc.sections.iter_mut().flat_map(|s| &mut s.blocks) {
+            match block {
+                Block::Signature { date, .. } if *date == was => *date = zh_date(as_of),
+                Block::Colophon { printed_on, .. } if *printed_on == was => {
+                    *printed_on = zh_date(as_of)
+                }
+                _ => {}
+            }
+        }
+    }
     Ok(doc)
 }
 
