@@ -1273,7 +1273,7 @@ pub fn province_summary_with_map(
             match block {
                 Block::Signature { date, .. } if *date == was => *date = zh_date(as_of),
                 Block::Colophon { printed_on, .. } if *printed_on == was => {
-                    *printed_on = zh_date(as_of)
+                    *printed_on = zh_date(as_of);
                 }
                 _ => {}
             }
