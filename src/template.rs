@@ -107,6 +107,49 @@ pub struct Fill {
     pub plan_year: Option<String>,
 }
 
+/// The template refilled from an accepted list, so a resubmission is an edit: every school
+/// with its items (the school's name on its first row, as clerks write it), the county items,
+/// deadlines as the drop-down's months, indicators as the drop-down's choices, the plan year,
+/// and the list's 填报日期 (kept, so the refilled template reads back as the list it came from;
+/// the clerk updates it when resubmitting).
+pub fn fill_from(list: &crate::model::Submission) -> (Fill, ListOrigin) {
+    let row = |school: &str, item: &crate::model::Item| Row {
+        school: school.to_owned(),
+        shortcoming: item.shortcoming.clone(),
+        measure: item.measure.clone(),
+        deadline: item.deadline.map(YearMonth::zh).unwrap_or_default(),
+        indicator: item
+            .indicator
+            .as_deref()
+            .and_then(|code| registry().indicator(code))
+            .map(indicator_choice)
+            .unwrap_or_default(),
+    };
+    let schools = list
+        .schools
+        .iter()
+        .flat_map(|school| {
+            school
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| row(if i == 0 { school.name.as_str() } else { "" }, item))
+        })
+        .collect();
+    let fill = Fill {
+        filed_on: list.filed_on,
+        schools,
+        county_items: list.county_items.iter().map(|i| row("", i)).collect(),
+        plan_year: list.plan_year.map(|y| y.label().to_owned()),
+    };
+    let origin = ListOrigin {
+        sha256: list.source.sha256.clone(),
+        file: list.source.file.clone(),
+        filed_on: list.filed_on,
+    };
+    (fill, origin)
+}
+
 /// What to build.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
@@ -115,6 +158,11 @@ pub struct Template {
     /// The first month of the 完成时限 drop-down.
     pub from: YearMonth,
     pub fill: Fill,
+    /// The accepted list the fill was taken from, named in the fingerprint.
+    pub list: Option<ListOrigin>,
+    /// The day the template is made, named in the fingerprint: given, never read from the
+    /// clock here, so the same inputs give the same bytes.
+    pub made_on: Option<NaiveDate>,
 }
 
 impl Default for Template {
@@ -123,8 +171,217 @@ impl Default for Template {
             county: None,
             from: notice::FIRST_DEADLINE_MONTH,
             fill: Fill::default(),
+            list: None,
+            made_on: None,
         }
     }
+}
+
+/// The template's format version. Raise it whenever the forms move (a sheet renamed, a
+/// header row or a column moved): intake reads a template by where its fingerprint says the
+/// forms are, and tells a clerk who filled an older one to fetch a new one.
+pub const FORMAT_VERSION: u32 = 1;
+/// The fingerprint's `format` before the version: `gongwen.template/1`.
+pub const FORMAT_PREFIX: &str = "gongwen.template/";
+
+/// `gongwen.template/N`.
+pub fn format_name(version: u32) -> String {
+    format!("{FORMAT_PREFIX}{version}")
+}
+
+/// The accepted list a filled template was made from (`archive/<sha256>/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListOrigin {
+    pub sha256: String,
+    /// The file name as the county sent it.
+    pub file: String,
+    /// The list's 填报日期.
+    pub filed_on: Option<NaiveDate>,
+}
+
+/// Where the template put one form: its sheet, header row (zero-based) and columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintedForm {
+    pub sheet: String,
+    pub header_row: u32,
+    /// Zero-based column and what it holds ([`fingerprint_keys::COLUMNS`] names).
+    pub columns: Vec<(u32, String)>,
+}
+
+/// A template's fingerprint as read back from a returned workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// N of `gongwen.template/N`.
+    pub version: u32,
+    /// The county the template was made for: code and name.
+    pub county: Option<(String, String)>,
+    pub list: Option<ListOrigin>,
+    pub made_on: Option<NaiveDate>,
+    pub forms: Vec<PrintedForm>,
+}
+
+/// The fingerprint's keys and the names of what a column holds.
+pub mod fingerprint_keys {
+    pub const COUNTY_CODE: &str = "county_code";
+    pub const COUNTY_NAME: &str = "county_name";
+    pub const LIST_SHA256: &str = "list_sha256";
+    pub const LIST_FILE: &str = "list_file";
+    pub const LIST_FILED_ON: &str = "list_filed_on";
+    pub const MADE_ON: &str = "made_on";
+    /// `form1.sheet`, `form1.header_row` (as Excel numbers rows), `form1.columns`
+    /// (`A=school,B=shortcoming,…`), then form2, form3.
+    pub const FORM: &str = "form";
+    pub const SCHOOL: &str = "school";
+    pub const SHORTCOMING: &str = "shortcoming";
+    pub const MEASURE: &str = "measure";
+    pub const DEADLINE: &str = "deadline";
+    pub const INDICATOR: &str = "indicator";
+    pub const PLAN_COUNTY: &str = "plan_county";
+    pub const PLAN_CITY: &str = "plan_city";
+    pub const PLAN_YEAR: &str = "plan_year";
+    /// Every name a column may carry.
+    pub const COLUMNS: &[&str] = &[
+        SCHOOL,
+        SHORTCOMING,
+        MEASURE,
+        DEADLINE,
+        INDICATOR,
+        PLAN_COUNTY,
+        PLAN_CITY,
+        PLAN_YEAR,
+    ];
+}
+
+fn column_key(column: Column) -> &'static str {
+    use fingerprint_keys as k;
+    match column {
+        Column::School => k::SCHOOL,
+        Column::Shortcoming => k::SHORTCOMING,
+        Column::Measure => k::MEASURE,
+        Column::Deadline => k::DEADLINE,
+        Column::Indicator => k::INDICATOR,
+    }
+}
+
+/// Where this builder puts the forms: the three the fingerprint names.
+fn printed_forms() -> Vec<PrintedForm> {
+    let items = |layout: &ItemLayout| PrintedForm {
+        sheet: layout.form.name.to_owned(),
+        header_row: HEADER_ROW,
+        columns: layout
+            .columns()
+            .enumerate()
+            .map(|(col, (column, _))| (col as u32, column_key(column).to_owned()))
+            .collect(),
+    };
+    use fingerprint_keys as k;
+    vec![
+        items(&ItemLayout::SCHOOLS),
+        items(&ItemLayout::COUNTY),
+        PrintedForm {
+            sheet: PLAN.name.to_owned(),
+            header_row: PLAN_ROW - 1,
+            columns: [k::PLAN_COUNTY, k::PLAN_CITY, k::PLAN_YEAR]
+                .iter()
+                .enumerate()
+                .map(|(col, key)| (col as u32, (*key).to_owned()))
+                .collect(),
+        },
+    ]
+}
+
+/// The fingerprint's rows, in a fixed order.
+fn fingerprint_pairs(template: &Template) -> Vec<(String, String)> {
+    use fingerprint_keys as k;
+    let mut pairs = vec![(workbook::FORMAT_KEY.to_owned(), format_name(FORMAT_VERSION))];
+    if let Some(county) = &template.county {
+        pairs.push((k::COUNTY_CODE.to_owned(), county.code.clone()));
+        pairs.push((k::COUNTY_NAME.to_owned(), county.name.clone()));
+    }
+    if let Some(list) = &template.list {
+        pairs.push((k::LIST_SHA256.to_owned(), list.sha256.clone()));
+        pairs.push((k::LIST_FILE.to_owned(), list.file.clone()));
+        if let Some(date) = list.filed_on {
+            pairs.push((k::LIST_FILED_ON.to_owned(), date.to_string()));
+        }
+    }
+    if let Some(date) = template.made_on {
+        pairs.push((k::MADE_ON.to_owned(), date.to_string()));
+    }
+    for (i, form) in printed_forms().iter().enumerate() {
+        let n = i + 1;
+        pairs.push((format!("{}{n}.sheet", k::FORM), form.sheet.clone()));
+        pairs.push((
+            format!("{}{n}.header_row", k::FORM),
+            (form.header_row + 1).to_string(),
+        ));
+        let columns: Vec<String> = form
+            .columns
+            .iter()
+            .map(|(col, key)| format!("{}={key}", crate::diag::column_letters(*col)))
+            .collect();
+        pairs.push((format!("{}{n}.columns", k::FORM), columns.join(",")));
+    }
+    pairs
+}
+
+/// The fingerprint of a template gongwen wrote, when the workbook carries one (of any
+/// version: an older one is still read, and warned about).
+pub fn fingerprint(book: &crate::intake::RawWorkbook) -> Option<Fingerprint> {
+    use fingerprint_keys as k;
+    let print = workbook::read_fingerprint(book, |format| version_of(format).is_some())?;
+    let version = version_of(print.get(workbook::FORMAT_KEY)?)?;
+    let get = |key: &str| print.get(key).filter(|v| !v.is_empty()).cloned();
+    let date = |key: &str| get(key).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let county = get(k::COUNTY_CODE).map(|code| (code, get(k::COUNTY_NAME).unwrap_or_default()));
+    let list = get(k::LIST_SHA256).map(|sha256| ListOrigin {
+        sha256,
+        file: get(k::LIST_FILE).unwrap_or_default(),
+        filed_on: date(k::LIST_FILED_ON),
+    });
+    let mut forms = Vec::new();
+    for n in 1..=8 {
+        let key = |what: &str| format!("{}{n}.{what}", k::FORM);
+        let (Some(sheet), Some(row), Some(columns)) = (
+            get(&key("sheet")),
+            get(&key("header_row")),
+            get(&key("columns")),
+        ) else {
+            continue;
+        };
+        let Some(header_row) = row.parse::<u32>().ok().and_then(|r| r.checked_sub(1)) else {
+            continue;
+        };
+        let columns: Option<Vec<(u32, String)>> = columns
+            .split(',')
+            .map(|pair| {
+                let (letters, name) = pair.split_once('=')?;
+                let cell = crate::diag::Location::parse(&format!("x!{}1", letters.trim()))?;
+                k::COLUMNS
+                    .contains(&name.trim())
+                    .then(|| (cell.col, name.trim().to_owned()))
+            })
+            .collect();
+        if let Some(columns) = columns {
+            forms.push(PrintedForm {
+                sheet,
+                header_row,
+                columns,
+            });
+        }
+    }
+    Some(Fingerprint {
+        version,
+        county,
+        list,
+        made_on: date(k::MADE_ON),
+        forms,
+    })
+}
+
+/// N of `gongwen.template/N`.
+fn version_of(format: &str) -> Option<u32> {
+    format.strip_prefix(FORMAT_PREFIX)?.parse().ok()
 }
 
 /// Why a template could not be built.
@@ -265,6 +522,9 @@ pub fn build(template: &Template) -> Result<Vec<u8>, TemplateError> {
     )?;
     plan_sheet(book.add_worksheet(), &styles, template)?;
     lists_sheet(book.add_worksheet(), &lists)?;
+    let pairs = fingerprint_pairs(template);
+    let pairs: Vec<(&str, String)> = pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    workbook::fingerprint_sheet(book.add_worksheet(), &pairs)?;
     Ok(book.save_to_buffer()?)
 }
 
@@ -1173,6 +1433,7 @@ mod tests {
                 county_items: vec![row("", "教职工编制统筹分配不到位", "2019年12月", "")],
                 plan_year: Some("2020年".to_owned()),
             },
+            ..Template::default()
         };
         let sub = read_back(&build(&template).unwrap(), "西湖区.xlsx");
         assert!(sub.diagnostics.is_empty(), "{:?}", sub.diagnostics);
@@ -1186,6 +1447,100 @@ mod tests {
         assert_eq!(items[0].cell.to_string(), "学校整改清单!B5");
         assert_eq!(items[1].indicator.as_deref(), Some("R2"));
         assert_eq!(sub.county_items[0].indicator.as_deref(), Some("G10"));
+    }
+
+    fn book(bytes: &[u8]) -> crate::intake::RawWorkbook {
+        intake::read_bytes(bytes, "t.xlsx", &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn the_fingerprint_names_format_county_list_day_and_forms() {
+        let made_on = NaiveDate::from_ymd_opt(2020, 3, 2);
+        let template = Template {
+            county: Some(xihu()),
+            list: Some(ListOrigin {
+                sha256: "ab".repeat(32),
+                file: "西湖区.xlsx".to_owned(),
+                filed_on: NaiveDate::from_ymd_opt(2019, 5, 20),
+            }),
+            made_on,
+            ..Template::default()
+        };
+        let bytes = build(&template).unwrap();
+        assert_eq!(bytes, build(&template).unwrap(), "same inputs, same bytes");
+        let workbook = part(&bytes, "xl/workbook.xml");
+        assert!(
+            workbook.contains("<sheet name=\"gongwen\" sheetId=\"6\" state=\"veryHidden\""),
+            "{workbook}"
+        );
+        let print = fingerprint(&book(&bytes)).unwrap();
+        assert_eq!(print.version, FORMAT_VERSION);
+        assert_eq!(
+            print.county,
+            Some(("330106".to_owned(), "西湖区".to_owned()))
+        );
+        assert_eq!(print.list, template.list);
+        assert_eq!(print.made_on, made_on);
+        assert_eq!(print.forms, printed_forms());
+        assert_eq!(print.forms[0].sheet, SCHOOL_SHEET);
+        assert_eq!(print.forms[0].header_row, HEADER_ROW);
+        assert_eq!(print.forms[2].header_row, PLAN_ROW - 1);
+
+        let blank = fingerprint(&book(&build(&Template::default()).unwrap())).unwrap();
+        assert_eq!(
+            (blank.county, blank.list, blank.made_on),
+            (None, None, None)
+        );
+        assert_eq!(blank.forms.len(), 3);
+    }
+
+    #[test]
+    fn a_reworded_header_in_a_template_still_reads_every_item() {
+        let template = Template {
+            county: Some(xihu()),
+            fill: Fill {
+                filed_on: NaiveDate::from_ymd_opt(2019, 5, 20),
+                schools: vec![Row {
+                    school: "杭州市文三街小学".to_owned(),
+                    shortcoming: "生均体育运动场馆面积不足".to_owned(),
+                    measure: "扩建".to_owned(),
+                    deadline: "2020年8月".to_owned(),
+                    indicator: String::new(),
+                }],
+                plan_year: Some("2020年".to_owned()),
+                ..Fill::default()
+            },
+            ..Template::default()
+        };
+        let mut raw = book(&build(&template).unwrap());
+        let school = raw
+            .sheets
+            .iter_mut()
+            .find(|s| s.name == SCHOOL_SHEET)
+            .unwrap();
+        // The clerk's own words, which no header word matches.
+        let mut rows = school.rows().to_vec();
+        let header = (HEADER_ROW - school.origin.0) as usize;
+        rows[header][1] = crate::intake::CellValue::Text("我们的短板".into());
+        rows[header][2] = crate::intake::CellValue::Text("怎么办".into());
+        *school = crate::intake::RawSheet::new(
+            school.name.clone(),
+            true,
+            school.origin,
+            rows,
+            school.merges().to_vec(),
+        );
+        let sub = pipeline::submission_from_workbook(
+            &raw,
+            Source {
+                file: "西湖区.xlsx".to_owned(),
+                sha256: String::new(),
+            },
+            &Limits::default(),
+        );
+        assert!(sub.diagnostics.is_empty(), "{:?}", sub.diagnostics);
+        assert_eq!(sub.schools.len(), 1);
+        assert_eq!(sub.schools[0].items[0].measure, "扩建");
     }
 
     #[test]

@@ -126,6 +126,7 @@ fn filled_template(path: &Path) {
         county: Some(county),
         from: FIRST_DEADLINE_MONTH,
         fill,
+        ..Template::default()
     })
     .unwrap();
     std::fs::write(path, bytes).unwrap();
