@@ -67,6 +67,33 @@ pub fn deadline_months(from: YearMonth) -> Vec<String> {
     out
 }
 
+/// The 完成时限 drop-down of a template: [`deadline_months`] from `from`, and every month a
+/// filled list already holds outside them (a refilled list's 2019年6月 when the list starts at
+/// `--from 2020-01`), in calendar order, so a clerk editing a row can keep its month.
+pub fn offered_months(from: YearMonth, fill: &Fill) -> Vec<String> {
+    let mut months: Vec<YearMonth> = Vec::new();
+    let mut month = from;
+    while month <= notice::LAST_DEADLINE_MONTH {
+        months.push(month);
+        month = month.next();
+    }
+    for row in fill.schools.iter().chain(&fill.county_items) {
+        if let Some(m) = month_of_choice(&row.deadline)
+            && !months.contains(&m)
+        {
+            months.push(m);
+        }
+    }
+    months.sort();
+    months.into_iter().map(YearMonth::zh).collect()
+}
+
+/// `2020年6月`, as the drop-down writes a month.
+fn month_of_choice(text: &str) -> Option<YearMonth> {
+    let (year, month) = text.trim().strip_suffix('月')?.split_once('年')?;
+    YearMonth::parse(&format!("{year}-{month}"))
+}
+
 /// The 对应指标 drop-down of a list: the indicators that fit it, as `R5 生均体育运动场馆面积`
 /// (the code first, so the reader takes the code).
 pub fn indicator_choices(list: Level) -> Vec<String> {
@@ -502,7 +529,7 @@ pub fn build(template: &Template) -> Result<Vec<u8>, TemplateError> {
         }
     }
     let styles = Styles::new();
-    let lists = Lists::new(template.from);
+    let lists = Lists::new(template.from, &template.fill);
     let mut book = Workbook::new();
     book.set_properties(&properties(template.county.as_ref())?);
     guide_sheet(book.add_worksheet(), &styles, template)?;
@@ -658,9 +685,9 @@ struct Lists {
 }
 
 impl Lists {
-    fn new(from: YearMonth) -> Lists {
+    fn new(from: YearMonth, fill: &Fill) -> Lists {
         Lists {
-            months: deadline_months(from),
+            months: offered_months(from, fill),
             school_indicators: indicator_choices(Level::School),
             county_indicators: indicator_choices(Level::County),
         }
@@ -907,6 +934,7 @@ fn column_validation(
 ) -> Result<DataValidation, XlsxError> {
     let any = DataValidation::new().allow_any_value();
     let from = lists.months.first().map_or("", String::as_str);
+    let until = lists.months.last().map_or("", String::as_str);
     let title = column.header();
     match column {
         Column::School => messages(
@@ -933,9 +961,9 @@ fn column_validation(
         Column::Deadline => messages(
             DataValidation::new().allow_list_formula(lists.range(0)),
             title,
-            &format!("从下拉列表选择年月（{from}至2023年12月）。完成时限精确到月份。"),
+            &format!("从下拉列表选择年月（{from}至{until}）。完成时限精确到月份。"),
             Some(&format!(
-                "完成时限要精确到月份，请从下拉列表选择{from}至2023年12月中的一个月，如“2020年6月”。"
+                "完成时限要精确到月份，请从下拉列表选择{from}至{until}中的一个月，如“2020年6月”。"
             )),
         ),
         Column::Indicator => {
@@ -1093,7 +1121,9 @@ enum Line {
 /// The 填表说明 text. Names of labels and headers (县（市、区）名称, 填报日期, 计划创建年份…) only
 /// ever appear in quotes or mid-sentence, so the reader never takes a sentence here for a label.
 fn guide_lines(template: &Template) -> Vec<Line> {
-    let from = template.from.zh();
+    let offered = offered_months(template.from, &template.fill);
+    let from = offered.first().cloned().unwrap_or_default();
+    let until = offered.last().cloned().unwrap_or_default();
     let mut lines = vec![
         Line::Title("义务教育优质均衡整改清单填表说明".to_owned()),
         Line::Blank,
@@ -1133,7 +1163,7 @@ fn guide_lines(template: &Template) -> Vec<Line> {
         ),
         "4.存在不足情况写明对照哪项指标、存在什么不足，如“生均体育运动场馆面积不足”；达标的指标不填。".to_owned(),
         format!(
-            "5.完成时限从下拉列表选择年月（{from}至2023年12月），精确到月份，不要早于填报日期所在的月份。"
+            "5.完成时限从下拉列表选择年月（{from}至{until}），精确到月份，不要早于填报日期所在的月份。"
         ),
         "6.对应指标（可选）从下拉列表选择，如“R5 生均体育运动场馆面积”。选了对应指标的，以所选指标为准；没有选的，按存在不足情况的文字判断对应哪项指标。学校整改清单只列出要求学校达标的指标，县级政府整改清单只列出要求县级政府达标的指标。".to_owned(),
         "7.县级政府整改清单填写要求县级政府达标的指标的不足，没有学校名称一列，其余与学校整改清单相同。".to_owned(),
@@ -1150,6 +1180,16 @@ fn guide_lines(template: &Template) -> Vec<Line> {
     lines.push(Line::Paragraph(
         "填好后直接保存（xlsx格式，另存为xls或ods也可以），文件名最好带上本县（市、区）名称，如“西湖区.xlsx”，交回收件文件夹。系统会逐格检查，发现的问题写明工作表和单元格，如“学校整改清单!D7”。".to_owned(),
     ));
+    if let Some(list) = &template.list {
+        let when = list
+            .filed_on
+            .map(|d| format!("{}报送的", crate::calendar::zh_date(d)))
+            .unwrap_or_default();
+        lines.push(Line::Paragraph(format!(
+            "本模板已填入本县（市、区）{when}已接收的整改清单（{}），重新报送时在此基础上修改即可；交回前请把“{FILED_ON_FIELD}”改为本次报送的日期。",
+            list.file
+        )));
+    }
     lines.push(Line::Heading("四、《办法》31项指标"));
     lines.push(Line::Indicators);
     lines.push(Line::Paragraph(
@@ -1317,6 +1357,34 @@ mod tests {
             vec!["2023年12月".to_owned()]
         );
         assert!(deadline_months(YearMonth::known(2024, 1)).is_empty());
+    }
+
+    #[test]
+    fn a_filled_lists_months_are_offered_even_before_from() {
+        let row = |deadline: &str| Row {
+            deadline: deadline.to_owned(),
+            ..Row::default()
+        };
+        let fill = Fill {
+            schools: vec![row("2019年6月"), row("2020年3月"), row("")],
+            county_items: vec![row("2024年2月"), row("2019年6月")],
+            ..Fill::default()
+        };
+        let from = YearMonth::known(2020, 1);
+        let months = offered_months(from, &fill);
+        assert_eq!(months[0], "2019年6月");
+        assert_eq!(months[1], "2020年1月");
+        assert_eq!(months.last().map(String::as_str), Some("2024年2月"));
+        assert_eq!(months.len(), 1 + deadline_months(from).len() + 1);
+        assert_eq!(
+            offered_months(from, &Fill::default()),
+            deadline_months(from)
+        );
+        assert_eq!(
+            month_of_choice("2020年12月"),
+            Some(YearMonth::known(2020, 12))
+        );
+        assert_eq!(month_of_choice("2020年"), None);
     }
 
     #[test]

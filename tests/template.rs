@@ -529,6 +529,37 @@ fn a_template_filled_from_the_archive_reads_back_as_the_accepted_list() {
     );
     assert_eq!(print.made_on, NaiveDate::from_ymd_opt(2020, 1, 10));
 
+    // --from after every deadline of the list: the drop-down still offers the list's months.
+    std::fs::create_dir_all(dir.path().join("late")).unwrap();
+    let late = write_template(
+        &dir.path().join("late"),
+        &[&args[..], &["--from", "2023-12"]].concat(),
+    );
+    let late_bytes = std::fs::read(&late).unwrap();
+    let mut months: Vec<&str> = accepted["schools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["items"].as_array().unwrap())
+        .chain(accepted["county_items"].as_array().unwrap())
+        .map(|i| i["deadline"].as_str().unwrap())
+        .filter(|m| *m != "2023-12")
+        .collect();
+    months.sort_unstable();
+    months.dedup();
+    let range = format!("'下拉选项'!$A$1:$A${}", months.len() + 1);
+    let sheet = xlsx_part(&late_bytes, "xl/worksheets/sheet2.xml");
+    assert!(sheet.contains(&range), "{range}: {sheet}");
+    let lists = xlsx_part(&late_bytes, "xl/sharedStrings.xml");
+    for month in &months {
+        let (y, m) = month.split_once('-').unwrap();
+        let label = format!("<t>{y}年{}月</t>", m.trim_start_matches('0'));
+        assert!(lists.contains(&label), "{label} offered");
+    }
+    let (out, json) = check_json(&[&late]);
+    must_exit(&out, 0);
+    assert_eq!(content(&json[0]), content(&accepted));
+
     // The 县（市、区） cells changed to 上城区: filed as 上城区, and warned about.
     let other = dir.path().join("上城区.xlsx");
     std::fs::write(
