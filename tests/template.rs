@@ -655,3 +655,58 @@ fn a_template_for_a_county_without_an_accepted_list_is_refused_with_a_hint() {
     assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn a_refilled_template_dropped_back_is_accepted_as_the_same_list() {
+    let (root, accepted, sha) = root_with_xihu_accepted();
+    let dir = temp();
+    let path = write_template(
+        dir.path(),
+        &[
+            "--county",
+            "西湖区",
+            "--root",
+            root.path().to_str().unwrap(),
+            "--as-of",
+            "2020-01-10",
+        ],
+    );
+    std::fs::copy(&path, root.path().join("inbox/西湖区_重报.xlsx")).unwrap();
+    let out = run(gongwen()
+        .args(["watch", "--once", "--settle", "100", "--root"])
+        .arg(root.path()));
+    must_exit(&out, 0);
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(root.path().join("archive/state.json")).unwrap())
+            .unwrap();
+    let entry = &state["accepted"]["330106"];
+    assert_ne!(
+        entry["sha256"], sha,
+        "the refilled template is the latest list"
+    );
+    assert_eq!(entry["warnings"], 0, "{state:#}\n{}", stderr(&out));
+    let again: Value = serde_json::from_slice(
+        &std::fs::read(
+            root.path()
+                .join("archive")
+                .join(entry["sha256"].as_str().unwrap())
+                .join("submission.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(content(&again), content(&accepted));
+    // Nothing changed, so every item keeps its tracking ID.
+    let ids = |s: &Value| -> Vec<Value> {
+        s["schools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["items"].as_array().unwrap())
+            .chain(s["county_items"].as_array().unwrap())
+            .map(|i| i["id"].clone())
+            .collect()
+    };
+    assert!(ids(&accepted).iter().all(Value::is_string), "tracked");
+    assert_eq!(ids(&again), ids(&accepted));
+}
