@@ -334,6 +334,16 @@ fn libreoffice_copy_still_reads() {
     assert_eq!(rules(&json[0]), ["filed_on_missing", "plan_year_missing"]);
     assert_eq!(json[0]["county"]["code"], "330106");
     assert_filled_reads_clean(&json[1]);
+    // The fingerprint survives the round trip, so the forms are still found where it says.
+    for ods in &converted {
+        let book = gongwen::intake::read_path(ods, &gongwen::intake::Limits::default()).unwrap();
+        let print = template::fingerprint(&book).expect("the fingerprint is kept");
+        assert_eq!(
+            print.county.map(|(code, _)| code).as_deref(),
+            Some("330106")
+        );
+        assert_eq!(print.forms.len(), 3);
+    }
 }
 
 /// The bytes of an xlsx with some parts' text changed by `edit` (`None`: kept as they are):
