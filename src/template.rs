@@ -14,10 +14,18 @@
 //! the table's borders are a conditional format that draws a row once it has content: written
 //! blank cells with borders would make Excel print every reserved row, filled or not.
 //!
+//! Every template carries a very hidden fingerprint sheet ([`workbook::FINGERPRINT_SHEET`]):
+//! its format (`gongwen.template/N`, [`FORMAT_VERSION`]), the county, the accepted list it was
+//! filled from, the day it was made, and where each form sits (sheet, header row, columns).
+//! Intake reads a returned template by that layout rather than by header meaning, so a header a
+//! clerk reworded loses no table, and warns when the template is of an older format or was made
+//! for another county ([`crate::normalize`]).
+//!
 //! The bytes are deterministic: nothing here reads the clock; the document's creation date is
-//! the notice's date and the 完成时限 list starts at a fixed month ([`notice::FIRST_DEADLINE_MONTH`] unless
-//! given). The builder also writes rows ([`Fill`]), so tests produce a filled template through
-//! this same code path.
+//! the notice's date, the day made is given, and the 完成时限 list starts at a fixed month
+//! ([`notice::FIRST_DEADLINE_MONTH`] unless given). The builder also writes rows ([`Fill`]):
+//! `gongwen template --root` refills a county's accepted list ([`fill_from`]), and tests
+//! produce a filled template through this same code path.
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{
@@ -123,7 +131,7 @@ pub struct Row {
 }
 
 /// Values written into the template's data cells, exactly where and how a clerk would put
-/// them. The `gongwen template` command writes none; tests fill a template with it.
+/// them: a county's accepted list ([`fill_from`]), or a test's rows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fill {
     /// Written as a date cell into both preambles.
