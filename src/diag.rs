@@ -208,6 +208,11 @@ pub enum Rule {
     ReviewNotAwaiting,
     /// A review workbook of a city the registry does not know.
     ReviewWrongCity,
+    // gongwen's template.
+    /// A template whose fingerprint names an older format than the current one.
+    TemplateOutdated,
+    /// A template made for another county than its 县（市、区） field names.
+    TemplateOtherCounty,
 }
 
 impl Rule {
@@ -219,7 +224,9 @@ impl Rule {
             | DeadlineBeforeFiling | IndicatorUnmatched | IndicatorWrongList
             | SchoolMultiCampus | SchoolDuplicate | ControlCharacters | StrayCellIgnored
             | PlanYearMissing | GlyphMissing | TotalsRowSkipped | ProgressItemMissing
-            | ProgressOutdatedList | ReviewNotAwaiting => Severity::Warning,
+            | ProgressOutdatedList | ReviewNotAwaiting | TemplateOutdated | TemplateOtherCounty => {
+                Severity::Warning
+            }
             _ => Severity::Error,
         }
     }
@@ -348,5 +355,9 @@ mod tests {
         assert_eq!(Rule::TableWithoutItems.severity(), Severity::Error);
         assert_eq!(Rule::TotalsRowSkipped.code(), "totals_row_skipped");
         assert_eq!(Rule::TotalsRowSkipped.severity(), Severity::Warning);
+        assert_eq!(Rule::TemplateOutdated.code(), "template_outdated");
+        assert_eq!(Rule::TemplateOutdated.severity(), Severity::Warning);
+        assert_eq!(Rule::TemplateOtherCounty.code(), "template_other_county");
+        assert_eq!(Rule::TemplateOtherCounty.severity(), Severity::Warning);
     }
 }

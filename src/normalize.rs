@@ -74,6 +74,9 @@ pub fn normalize_typed(
     let filed_date = filed.as_ref().map(|(d, _)| *d);
     let (county, county_cell) = county(found, &source.file, filed_date, &mut diags);
     let (plan_year, plan_year_cell) = plan_year(found, &mut diags);
+    if let Some(print) = &found.template {
+        template_checks(print, county.as_ref(), county_cell.as_ref(), &mut diags);
+    }
 
     let mut schools: Vec<School> = Vec::new();
     let mut school_cells: Vec<SchoolCells> = Vec::new();
@@ -185,6 +188,56 @@ pub fn normalize_typed(
         county_cell,
         sheet_order: found.sheet_order.clone(),
     }
+}
+
+/// What a gongwen template's fingerprint says against the file: an older format than the
+/// current one, or a template made for another county. The filed county stays the one the
+/// 县（市、区） field names: the clerk wrote it, and it is what the documents will say; the
+/// warning makes sure that was meant.
+fn template_checks(
+    print: &crate::template::Fingerprint,
+    county: Option<&CountyRef>,
+    county_cell: Option<&Location>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    use crate::template::{FORMAT_VERSION, format_name};
+    if print.version < FORMAT_VERSION {
+        diags.push(
+            Diagnostic::new(
+                Rule::TemplateOutdated,
+                None,
+                format!(
+                    "这份表格用的是旧版填报模板（{}），当前模板为{}",
+                    format_name(print.version),
+                    format_name(FORMAT_VERSION)
+                ),
+            )
+            .with_hint("请用 gongwen template 重新生成（或向市教育局索取）最新模板，把内容填入新模板后再报送"),
+        );
+    }
+    let (Some((code, name)), Some(filed)) = (&print.county, county) else {
+        return;
+    };
+    if *code == filed.code {
+        return;
+    }
+    let made_for = crate::domain::registry()
+        .divisions
+        .iter()
+        .find(|d| d.code == *code)
+        .map_or_else(|| name.clone(), |d| format!("{}{}", d.city, d.name));
+    let filed_as = format!("{}{}", filed.city, filed.name);
+    diags.push(
+        Diagnostic::new(
+            Rule::TemplateOtherCounty,
+            county_cell.cloned(),
+            format!("这份模板是为{made_for}生成的，县（市、区）名称却填写为{filed_as}；本文件按{filed_as}登记"),
+        )
+        .with_hint(format!(
+            "如果报送的是{filed_as}，请用为{filed_as}生成的模板（gongwen template --county {}）；如果是{made_for}，请把县（市、区）名称改回{}",
+            filed.name, name
+        )),
+    );
 }
 
 fn too_many_items(count: usize, limits: &Limits) -> Diagnostic {

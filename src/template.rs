@@ -14,10 +14,18 @@
 //! the table's borders are a conditional format that draws a row once it has content: written
 //! blank cells with borders would make Excel print every reserved row, filled or not.
 //!
+//! Every template carries a very hidden fingerprint sheet ([`workbook::FINGERPRINT_SHEET`]):
+//! its format (`gongwen.template/N`, [`FORMAT_VERSION`]), the county, the accepted list it was
+//! filled from, the day it was made, and where each form sits (sheet, header row, columns).
+//! Intake reads a returned template by that layout rather than by header meaning, so a header a
+//! clerk reworded loses no table, and warns when the template is of an older format or was made
+//! for another county ([`crate::normalize`]).
+//!
 //! The bytes are deterministic: nothing here reads the clock; the document's creation date is
-//! the notice's date and the 完成时限 list starts at a fixed month ([`notice::FIRST_DEADLINE_MONTH`] unless
-//! given). The builder also writes rows ([`Fill`]), so tests produce a filled template through
-//! this same code path.
+//! the notice's date, the day made is given, and the 完成时限 list starts at a fixed month
+//! ([`notice::FIRST_DEADLINE_MONTH`] unless given). The builder also writes rows ([`Fill`]):
+//! `gongwen template --root` refills a county's accepted list ([`fill_from`]), and tests
+//! produce a filled template through this same code path.
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{
@@ -67,6 +75,33 @@ pub fn deadline_months(from: YearMonth) -> Vec<String> {
     out
 }
 
+/// The 完成时限 drop-down of a template: [`deadline_months`] from `from`, and every month a
+/// filled list already holds outside them (a refilled list's 2019年6月 when the list starts at
+/// `--from 2020-01`), in calendar order, so a clerk editing a row can keep its month.
+pub fn offered_months(from: YearMonth, fill: &Fill) -> Vec<String> {
+    let mut months: Vec<YearMonth> = Vec::new();
+    let mut month = from;
+    while month <= notice::LAST_DEADLINE_MONTH {
+        months.push(month);
+        month = month.next();
+    }
+    for row in fill.schools.iter().chain(&fill.county_items) {
+        if let Some(m) = month_of_choice(&row.deadline)
+            && !months.contains(&m)
+        {
+            months.push(m);
+        }
+    }
+    months.sort();
+    months.into_iter().map(YearMonth::zh).collect()
+}
+
+/// `2020年6月`, as the drop-down writes a month.
+fn month_of_choice(text: &str) -> Option<YearMonth> {
+    let (year, month) = text.trim().strip_suffix('月')?.split_once('年')?;
+    YearMonth::parse(&format!("{year}-{month}"))
+}
+
 /// The 对应指标 drop-down of a list: the indicators that fit it, as `R5 生均体育运动场馆面积`
 /// (the code first, so the reader takes the code).
 pub fn indicator_choices(list: Level) -> Vec<String> {
@@ -96,7 +131,7 @@ pub struct Row {
 }
 
 /// Values written into the template's data cells, exactly where and how a clerk would put
-/// them. The `gongwen template` command writes none; tests fill a template with it.
+/// them: a county's accepted list ([`fill_from`]), or a test's rows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fill {
     /// Written as a date cell into both preambles.
@@ -107,6 +142,49 @@ pub struct Fill {
     pub plan_year: Option<String>,
 }
 
+/// The template refilled from an accepted list, so a resubmission is an edit: every school
+/// with its items (the school's name on its first row, as clerks write it), the county items,
+/// deadlines as the drop-down's months, indicators as the drop-down's choices, the plan year,
+/// and the list's 填报日期 (kept, so the refilled template reads back as the list it came from;
+/// the clerk updates it when resubmitting).
+pub fn fill_from(list: &crate::model::Submission) -> (Fill, ListOrigin) {
+    let row = |school: &str, item: &crate::model::Item| Row {
+        school: school.to_owned(),
+        shortcoming: item.shortcoming.clone(),
+        measure: item.measure.clone(),
+        deadline: item.deadline.map(YearMonth::zh).unwrap_or_default(),
+        indicator: item
+            .indicator
+            .as_deref()
+            .and_then(|code| registry().indicator(code))
+            .map(indicator_choice)
+            .unwrap_or_default(),
+    };
+    let schools = list
+        .schools
+        .iter()
+        .flat_map(|school| {
+            school
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| row(if i == 0 { school.name.as_str() } else { "" }, item))
+        })
+        .collect();
+    let fill = Fill {
+        filed_on: list.filed_on,
+        schools,
+        county_items: list.county_items.iter().map(|i| row("", i)).collect(),
+        plan_year: list.plan_year.map(|y| y.label().to_owned()),
+    };
+    let origin = ListOrigin {
+        sha256: list.source.sha256.clone(),
+        file: list.source.file.clone(),
+        filed_on: list.filed_on,
+    };
+    (fill, origin)
+}
+
 /// What to build.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
@@ -115,6 +193,11 @@ pub struct Template {
     /// The first month of the 完成时限 drop-down.
     pub from: YearMonth,
     pub fill: Fill,
+    /// The accepted list the fill was taken from, named in the fingerprint.
+    pub list: Option<ListOrigin>,
+    /// The day the template is made, named in the fingerprint: given, never read from the
+    /// clock here, so the same inputs give the same bytes.
+    pub made_on: Option<NaiveDate>,
 }
 
 impl Default for Template {
@@ -123,8 +206,217 @@ impl Default for Template {
             county: None,
             from: notice::FIRST_DEADLINE_MONTH,
             fill: Fill::default(),
+            list: None,
+            made_on: None,
         }
     }
+}
+
+/// The template's format version. Raise it whenever the forms move (a sheet renamed, a
+/// header row or a column moved): intake reads a template by where its fingerprint says the
+/// forms are, and tells a clerk who filled an older one to fetch a new one.
+pub const FORMAT_VERSION: u32 = 1;
+/// The fingerprint's `format` before the version: `gongwen.template/1`.
+pub const FORMAT_PREFIX: &str = "gongwen.template/";
+
+/// `gongwen.template/N`.
+pub fn format_name(version: u32) -> String {
+    format!("{FORMAT_PREFIX}{version}")
+}
+
+/// The accepted list a filled template was made from (`archive/<sha256>/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListOrigin {
+    pub sha256: String,
+    /// The file name as the county sent it.
+    pub file: String,
+    /// The list's 填报日期.
+    pub filed_on: Option<NaiveDate>,
+}
+
+/// Where the template put one form: its sheet, header row (zero-based) and columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintedForm {
+    pub sheet: String,
+    pub header_row: u32,
+    /// Zero-based column and what it holds ([`fingerprint_keys::COLUMNS`] names).
+    pub columns: Vec<(u32, String)>,
+}
+
+/// A template's fingerprint as read back from a returned workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// N of `gongwen.template/N`.
+    pub version: u32,
+    /// The county the template was made for: code and name.
+    pub county: Option<(String, String)>,
+    pub list: Option<ListOrigin>,
+    pub made_on: Option<NaiveDate>,
+    pub forms: Vec<PrintedForm>,
+}
+
+/// The fingerprint's keys and the names of what a column holds.
+pub mod fingerprint_keys {
+    pub const COUNTY_CODE: &str = "county_code";
+    pub const COUNTY_NAME: &str = "county_name";
+    pub const LIST_SHA256: &str = "list_sha256";
+    pub const LIST_FILE: &str = "list_file";
+    pub const LIST_FILED_ON: &str = "list_filed_on";
+    pub const MADE_ON: &str = "made_on";
+    /// `form1.sheet`, `form1.header_row` (as Excel numbers rows), `form1.columns`
+    /// (`A=school,B=shortcoming,…`), then form2, form3.
+    pub const FORM: &str = "form";
+    pub const SCHOOL: &str = "school";
+    pub const SHORTCOMING: &str = "shortcoming";
+    pub const MEASURE: &str = "measure";
+    pub const DEADLINE: &str = "deadline";
+    pub const INDICATOR: &str = "indicator";
+    pub const PLAN_COUNTY: &str = "plan_county";
+    pub const PLAN_CITY: &str = "plan_city";
+    pub const PLAN_YEAR: &str = "plan_year";
+    /// Every name a column may carry.
+    pub const COLUMNS: &[&str] = &[
+        SCHOOL,
+        SHORTCOMING,
+        MEASURE,
+        DEADLINE,
+        INDICATOR,
+        PLAN_COUNTY,
+        PLAN_CITY,
+        PLAN_YEAR,
+    ];
+}
+
+fn column_key(column: Column) -> &'static str {
+    use fingerprint_keys as k;
+    match column {
+        Column::School => k::SCHOOL,
+        Column::Shortcoming => k::SHORTCOMING,
+        Column::Measure => k::MEASURE,
+        Column::Deadline => k::DEADLINE,
+        Column::Indicator => k::INDICATOR,
+    }
+}
+
+/// Where this builder puts the forms: the three the fingerprint names.
+fn printed_forms() -> Vec<PrintedForm> {
+    let items = |layout: &ItemLayout| PrintedForm {
+        sheet: layout.form.name.to_owned(),
+        header_row: HEADER_ROW,
+        columns: layout
+            .columns()
+            .enumerate()
+            .map(|(col, (column, _))| (col as u32, column_key(column).to_owned()))
+            .collect(),
+    };
+    use fingerprint_keys as k;
+    vec![
+        items(&ItemLayout::SCHOOLS),
+        items(&ItemLayout::COUNTY),
+        PrintedForm {
+            sheet: PLAN.name.to_owned(),
+            header_row: PLAN_ROW - 1,
+            columns: [k::PLAN_COUNTY, k::PLAN_CITY, k::PLAN_YEAR]
+                .iter()
+                .enumerate()
+                .map(|(col, key)| (col as u32, (*key).to_owned()))
+                .collect(),
+        },
+    ]
+}
+
+/// The fingerprint's rows, in a fixed order.
+fn fingerprint_pairs(template: &Template) -> Vec<(String, String)> {
+    use fingerprint_keys as k;
+    let mut pairs = vec![(workbook::FORMAT_KEY.to_owned(), format_name(FORMAT_VERSION))];
+    if let Some(county) = &template.county {
+        pairs.push((k::COUNTY_CODE.to_owned(), county.code.clone()));
+        pairs.push((k::COUNTY_NAME.to_owned(), county.name.clone()));
+    }
+    if let Some(list) = &template.list {
+        pairs.push((k::LIST_SHA256.to_owned(), list.sha256.clone()));
+        pairs.push((k::LIST_FILE.to_owned(), list.file.clone()));
+        if let Some(date) = list.filed_on {
+            pairs.push((k::LIST_FILED_ON.to_owned(), date.to_string()));
+        }
+    }
+    if let Some(date) = template.made_on {
+        pairs.push((k::MADE_ON.to_owned(), date.to_string()));
+    }
+    for (i, form) in printed_forms().iter().enumerate() {
+        let n = i + 1;
+        pairs.push((format!("{}{n}.sheet", k::FORM), form.sheet.clone()));
+        pairs.push((
+            format!("{}{n}.header_row", k::FORM),
+            (form.header_row + 1).to_string(),
+        ));
+        let columns: Vec<String> = form
+            .columns
+            .iter()
+            .map(|(col, key)| format!("{}={key}", crate::diag::column_letters(*col)))
+            .collect();
+        pairs.push((format!("{}{n}.columns", k::FORM), columns.join(",")));
+    }
+    pairs
+}
+
+/// The fingerprint of a template gongwen wrote, when the workbook carries one (of any
+/// version: an older one is still read, and warned about).
+pub fn fingerprint(book: &crate::intake::RawWorkbook) -> Option<Fingerprint> {
+    use fingerprint_keys as k;
+    let print = workbook::read_fingerprint(book, |format| version_of(format).is_some())?;
+    let version = version_of(print.get(workbook::FORMAT_KEY)?)?;
+    let get = |key: &str| print.get(key).filter(|v| !v.is_empty()).cloned();
+    let date = |key: &str| get(key).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let county = get(k::COUNTY_CODE).map(|code| (code, get(k::COUNTY_NAME).unwrap_or_default()));
+    let list = get(k::LIST_SHA256).map(|sha256| ListOrigin {
+        sha256,
+        file: get(k::LIST_FILE).unwrap_or_default(),
+        filed_on: date(k::LIST_FILED_ON),
+    });
+    let mut forms = Vec::new();
+    for n in 1..=8 {
+        let key = |what: &str| format!("{}{n}.{what}", k::FORM);
+        let (Some(sheet), Some(row), Some(columns)) = (
+            get(&key("sheet")),
+            get(&key("header_row")),
+            get(&key("columns")),
+        ) else {
+            continue;
+        };
+        let Some(header_row) = row.parse::<u32>().ok().and_then(|r| r.checked_sub(1)) else {
+            continue;
+        };
+        let columns: Option<Vec<(u32, String)>> = columns
+            .split(',')
+            .map(|pair| {
+                let (letters, name) = pair.split_once('=')?;
+                let cell = crate::diag::Location::parse(&format!("x!{}1", letters.trim()))?;
+                k::COLUMNS
+                    .contains(&name.trim())
+                    .then(|| (cell.col, name.trim().to_owned()))
+            })
+            .collect();
+        if let Some(columns) = columns {
+            forms.push(PrintedForm {
+                sheet,
+                header_row,
+                columns,
+            });
+        }
+    }
+    Some(Fingerprint {
+        version,
+        county,
+        list,
+        made_on: date(k::MADE_ON),
+        forms,
+    })
+}
+
+/// N of `gongwen.template/N`.
+fn version_of(format: &str) -> Option<u32> {
+    format.strip_prefix(FORMAT_PREFIX)?.parse().ok()
 }
 
 /// Why a template could not be built.
@@ -245,7 +537,7 @@ pub fn build(template: &Template) -> Result<Vec<u8>, TemplateError> {
         }
     }
     let styles = Styles::new();
-    let lists = Lists::new(template.from);
+    let lists = Lists::new(template.from, &template.fill);
     let mut book = Workbook::new();
     book.set_properties(&properties(template.county.as_ref())?);
     guide_sheet(book.add_worksheet(), &styles, template)?;
@@ -265,6 +557,9 @@ pub fn build(template: &Template) -> Result<Vec<u8>, TemplateError> {
     )?;
     plan_sheet(book.add_worksheet(), &styles, template)?;
     lists_sheet(book.add_worksheet(), &lists)?;
+    let pairs = fingerprint_pairs(template);
+    let pairs: Vec<(&str, String)> = pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    workbook::fingerprint_sheet(book.add_worksheet(), &pairs)?;
     Ok(book.save_to_buffer()?)
 }
 
@@ -398,9 +693,9 @@ struct Lists {
 }
 
 impl Lists {
-    fn new(from: YearMonth) -> Lists {
+    fn new(from: YearMonth, fill: &Fill) -> Lists {
         Lists {
-            months: deadline_months(from),
+            months: offered_months(from, fill),
             school_indicators: indicator_choices(Level::School),
             county_indicators: indicator_choices(Level::County),
         }
@@ -647,6 +942,7 @@ fn column_validation(
 ) -> Result<DataValidation, XlsxError> {
     let any = DataValidation::new().allow_any_value();
     let from = lists.months.first().map_or("", String::as_str);
+    let until = lists.months.last().map_or("", String::as_str);
     let title = column.header();
     match column {
         Column::School => messages(
@@ -673,9 +969,9 @@ fn column_validation(
         Column::Deadline => messages(
             DataValidation::new().allow_list_formula(lists.range(0)),
             title,
-            &format!("从下拉列表选择年月（{from}至2023年12月）。完成时限精确到月份。"),
+            &format!("从下拉列表选择年月（{from}至{until}）。完成时限精确到月份。"),
             Some(&format!(
-                "完成时限要精确到月份，请从下拉列表选择{from}至2023年12月中的一个月，如“2020年6月”。"
+                "完成时限要精确到月份，请从下拉列表选择{from}至{until}中的一个月，如“2020年6月”。"
             )),
         ),
         Column::Indicator => {
@@ -833,7 +1129,9 @@ enum Line {
 /// The 填表说明 text. Names of labels and headers (县（市、区）名称, 填报日期, 计划创建年份…) only
 /// ever appear in quotes or mid-sentence, so the reader never takes a sentence here for a label.
 fn guide_lines(template: &Template) -> Vec<Line> {
-    let from = template.from.zh();
+    let offered = offered_months(template.from, &template.fill);
+    let from = offered.first().cloned().unwrap_or_default();
+    let until = offered.last().cloned().unwrap_or_default();
     let mut lines = vec![
         Line::Title("义务教育优质均衡整改清单填表说明".to_owned()),
         Line::Blank,
@@ -873,7 +1171,7 @@ fn guide_lines(template: &Template) -> Vec<Line> {
         ),
         "4.存在不足情况写明对照哪项指标、存在什么不足，如“生均体育运动场馆面积不足”；达标的指标不填。".to_owned(),
         format!(
-            "5.完成时限从下拉列表选择年月（{from}至2023年12月），精确到月份，不要早于填报日期所在的月份。"
+            "5.完成时限从下拉列表选择年月（{from}至{until}），精确到月份，不要早于填报日期所在的月份。"
         ),
         "6.对应指标（可选）从下拉列表选择，如“R5 生均体育运动场馆面积”。选了对应指标的，以所选指标为准；没有选的，按存在不足情况的文字判断对应哪项指标。学校整改清单只列出要求学校达标的指标，县级政府整改清单只列出要求县级政府达标的指标。".to_owned(),
         "7.县级政府整改清单填写要求县级政府达标的指标的不足，没有学校名称一列，其余与学校整改清单相同。".to_owned(),
@@ -890,6 +1188,16 @@ fn guide_lines(template: &Template) -> Vec<Line> {
     lines.push(Line::Paragraph(
         "填好后直接保存（xlsx格式，另存为xls或ods也可以），文件名最好带上本县（市、区）名称，如“西湖区.xlsx”，交回收件文件夹。系统会逐格检查，发现的问题写明工作表和单元格，如“学校整改清单!D7”。".to_owned(),
     ));
+    if let Some(list) = &template.list {
+        let when = list
+            .filed_on
+            .map(|d| format!("{}报送的", crate::calendar::zh_date(d)))
+            .unwrap_or_default();
+        lines.push(Line::Paragraph(format!(
+            "本模板已填入本县（市、区）{when}已接收的整改清单（{}），重新报送时在此基础上修改即可；交回前请把“{FILED_ON_FIELD}”改为本次报送的日期。",
+            list.file
+        )));
+    }
     lines.push(Line::Heading("四、《办法》31项指标"));
     lines.push(Line::Indicators);
     lines.push(Line::Paragraph(
@@ -1060,6 +1368,34 @@ mod tests {
     }
 
     #[test]
+    fn a_filled_lists_months_are_offered_even_before_from() {
+        let row = |deadline: &str| Row {
+            deadline: deadline.to_owned(),
+            ..Row::default()
+        };
+        let fill = Fill {
+            schools: vec![row("2019年6月"), row("2020年3月"), row("")],
+            county_items: vec![row("2024年2月"), row("2019年6月")],
+            ..Fill::default()
+        };
+        let from = YearMonth::known(2020, 1);
+        let months = offered_months(from, &fill);
+        assert_eq!(months[0], "2019年6月");
+        assert_eq!(months[1], "2020年1月");
+        assert_eq!(months.last().map(String::as_str), Some("2024年2月"));
+        assert_eq!(months.len(), 1 + deadline_months(from).len() + 1);
+        assert_eq!(
+            offered_months(from, &Fill::default()),
+            deadline_months(from)
+        );
+        assert_eq!(
+            month_of_choice("2020年12月"),
+            Some(YearMonth::known(2020, 12))
+        );
+        assert_eq!(month_of_choice("2020年"), None);
+    }
+
+    #[test]
     fn indicator_choices_fit_their_list() {
         let school = indicator_choices(Level::School);
         let county = indicator_choices(Level::County);
@@ -1173,6 +1509,7 @@ mod tests {
                 county_items: vec![row("", "教职工编制统筹分配不到位", "2019年12月", "")],
                 plan_year: Some("2020年".to_owned()),
             },
+            ..Template::default()
         };
         let sub = read_back(&build(&template).unwrap(), "西湖区.xlsx");
         assert!(sub.diagnostics.is_empty(), "{:?}", sub.diagnostics);
@@ -1186,6 +1523,100 @@ mod tests {
         assert_eq!(items[0].cell.to_string(), "学校整改清单!B5");
         assert_eq!(items[1].indicator.as_deref(), Some("R2"));
         assert_eq!(sub.county_items[0].indicator.as_deref(), Some("G10"));
+    }
+
+    fn book(bytes: &[u8]) -> crate::intake::RawWorkbook {
+        intake::read_bytes(bytes, "t.xlsx", &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn the_fingerprint_names_format_county_list_day_and_forms() {
+        let made_on = NaiveDate::from_ymd_opt(2020, 3, 2);
+        let template = Template {
+            county: Some(xihu()),
+            list: Some(ListOrigin {
+                sha256: "ab".repeat(32),
+                file: "西湖区.xlsx".to_owned(),
+                filed_on: NaiveDate::from_ymd_opt(2019, 5, 20),
+            }),
+            made_on,
+            ..Template::default()
+        };
+        let bytes = build(&template).unwrap();
+        assert_eq!(bytes, build(&template).unwrap(), "same inputs, same bytes");
+        let workbook = part(&bytes, "xl/workbook.xml");
+        assert!(
+            workbook.contains("<sheet name=\"gongwen\" sheetId=\"6\" state=\"veryHidden\""),
+            "{workbook}"
+        );
+        let print = fingerprint(&book(&bytes)).unwrap();
+        assert_eq!(print.version, FORMAT_VERSION);
+        assert_eq!(
+            print.county,
+            Some(("330106".to_owned(), "西湖区".to_owned()))
+        );
+        assert_eq!(print.list, template.list);
+        assert_eq!(print.made_on, made_on);
+        assert_eq!(print.forms, printed_forms());
+        assert_eq!(print.forms[0].sheet, SCHOOL_SHEET);
+        assert_eq!(print.forms[0].header_row, HEADER_ROW);
+        assert_eq!(print.forms[2].header_row, PLAN_ROW - 1);
+
+        let blank = fingerprint(&book(&build(&Template::default()).unwrap())).unwrap();
+        assert_eq!(
+            (blank.county, blank.list, blank.made_on),
+            (None, None, None)
+        );
+        assert_eq!(blank.forms.len(), 3);
+    }
+
+    #[test]
+    fn a_reworded_header_in_a_template_still_reads_every_item() {
+        let template = Template {
+            county: Some(xihu()),
+            fill: Fill {
+                filed_on: NaiveDate::from_ymd_opt(2019, 5, 20),
+                schools: vec![Row {
+                    school: "杭州市文三街小学".to_owned(),
+                    shortcoming: "生均体育运动场馆面积不足".to_owned(),
+                    measure: "扩建".to_owned(),
+                    deadline: "2020年8月".to_owned(),
+                    indicator: String::new(),
+                }],
+                plan_year: Some("2020年".to_owned()),
+                ..Fill::default()
+            },
+            ..Template::default()
+        };
+        let mut raw = book(&build(&template).unwrap());
+        let school = raw
+            .sheets
+            .iter_mut()
+            .find(|s| s.name == SCHOOL_SHEET)
+            .unwrap();
+        // The clerk's own words, which no header word matches.
+        let mut rows = school.rows().to_vec();
+        let header = (HEADER_ROW - school.origin.0) as usize;
+        rows[header][1] = crate::intake::CellValue::Text("我们的短板".into());
+        rows[header][2] = crate::intake::CellValue::Text("怎么办".into());
+        *school = crate::intake::RawSheet::new(
+            school.name.clone(),
+            true,
+            school.origin,
+            rows,
+            school.merges().to_vec(),
+        );
+        let sub = pipeline::submission_from_workbook(
+            &raw,
+            Source {
+                file: "西湖区.xlsx".to_owned(),
+                sha256: String::new(),
+            },
+            &Limits::default(),
+        );
+        assert!(sub.diagnostics.is_empty(), "{:?}", sub.diagnostics);
+        assert_eq!(sub.schools.len(), 1);
+        assert_eq!(sub.schools[0].items[0].measure, "扩建");
     }
 
     #[test]

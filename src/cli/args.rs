@@ -245,10 +245,13 @@ pub struct TemplateArgs {
     /// its items under their IDs, to report progress on.
     #[arg(long, requires_all = ["county", "root"], conflicts_with = "from")]
     pub progress: bool,
-    /// The daemon's root, whose archive holds the county's items (with --progress).
-    #[arg(long, value_name = "DIR", requires = "progress")]
+    /// The daemon's root, whose archive holds the county's items (needs --county): the
+    /// template comes filled with the county's latest accepted list, so a resubmission is an
+    /// edit; with --progress, the 整改进展表 lists its items.
+    #[arg(long, value_name = "DIR", requires = "county")]
     pub root: Option<PathBuf>,
-    /// The day the workbook is made, YYYY-MM-DD (with --progress; default today).
+    /// The day the workbook is made, YYYY-MM-DD, named in its hidden fingerprint (default
+    /// today).
     #[arg(long, value_name = "YYYY-MM-DD", env = "GONGWEN_AS_OF", value_parser = gongwen::clock::parse_as_of)]
     pub as_of: Option<chrono::NaiveDate>,
 }

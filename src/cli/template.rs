@@ -1,12 +1,15 @@
 //! `gongwen template`: writes the workbook a county fills (see `gongwen::template`). A county
 //! name or a month the user got wrong is a fault with a hint (exit 2), like any bad usage.
 
+use std::path::Path;
+
 use gongwen::archive;
 use gongwen::calendar::YearMonth;
 use gongwen::clock::Clock;
+use gongwen::model::{CountyRef, Submission};
 use gongwen::notice::{FIRST_DEADLINE_MONTH, LAST_DEADLINE_MONTH};
 use gongwen::progress;
-use gongwen::template::{self, Fill, Template};
+use gongwen::template::{self, Fill, ListOrigin, Template};
 use gongwen::tracking::Ledger;
 
 use super::output::print_stdout;
@@ -39,10 +42,19 @@ pub fn template(args: &TemplateArgs) -> Result<Status, Fault> {
             })?,
         None => FIRST_DEADLINE_MONTH,
     };
+    let (fill, list) = match (&args.root, &county) {
+        (Some(root), Some(county)) => {
+            let (fill, list) = accepted_fill(root, county)?;
+            (fill, Some(list))
+        }
+        _ => (Fill::default(), None),
+    };
     let bytes = template::build(&Template {
         county: county.clone(),
         from,
-        fill: Fill::default(),
+        fill,
+        list,
+        made_on: Some(args.as_of.unwrap_or_else(|| Clock::china().today())),
     })
     .map_err(|e| {
         Fault::new(e.to_string())
@@ -55,6 +67,30 @@ pub fn template(args: &TemplateArgs) -> Result<Status, Fault> {
     })?;
     print_stdout(&format!("  → {}\n", path.display()))?;
     Ok(Status::Ok)
+}
+
+/// The county's latest accepted list in `root`'s archive (`archive/state.json`, then
+/// `archive/<sha256>/submission.json`), as a template's fill.
+fn accepted_fill(root: &Path, county: &CountyRef) -> Result<(Fill, ListOrigin), Fault> {
+    let layout = archive::Layout::new(root);
+    let unreadable = |what: &Path, e: &dyn std::fmt::Display| {
+        Fault::new(format!("cannot read {}: {e}", what.display()))
+            .hint("--root names the daemon's folder, the one holding archive/")
+    };
+    let state = archive::State::load(&layout).map_err(|e| unreadable(&layout.state_path(), &e))?;
+    let entry = state.accepted.get(&county.code).ok_or_else(|| {
+        Fault::new(format!(
+            "{}{} has no accepted list under {}",
+            county.city,
+            county.name,
+            root.display()
+        ))
+        .hint("without --root the template comes blank; a filled one needs the county's list accepted first")
+    })?;
+    let path = layout.archived(&entry.sha256).join("submission.json");
+    let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, &e))?;
+    let list: Submission = serde_json::from_slice(&bytes).map_err(|e| unreadable(&path, &e))?;
+    Ok(template::fill_from(&list))
 }
 
 /// `gongwen template --progress --county NAME --root R`: the county's 整改进展表 from the

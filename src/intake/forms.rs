@@ -105,6 +105,8 @@ pub struct Found {
     /// What could not be read as a form, or was left out of one (`header_unmatched`,
     /// `table_without_items`, `totals_row_skipped`).
     pub diagnostics: Vec<Diagnostic>,
+    /// The fingerprint of the gongwen template the workbook was filled in, if it is one.
+    pub template: Option<crate::template::Fingerprint>,
 }
 
 impl Found {
@@ -345,18 +347,66 @@ fn accepted_words(column: Column) -> String {
         .unwrap_or_default()
 }
 
-/// Finds every form in the visible sheets of a workbook.
+/// The column a template's fingerprint names ([`crate::template::fingerprint_keys`]).
+fn printed_column(name: &str) -> Option<Column> {
+    use crate::template::fingerprint_keys as k;
+    Some(match name {
+        k::SCHOOL => Column::School,
+        k::SHORTCOMING => Column::Shortcoming,
+        k::MEASURE => Column::Measure,
+        k::DEADLINE => Column::Deadline,
+        k::INDICATOR => Column::Indicator,
+        k::PLAN_COUNTY => Column::PlanCounty,
+        k::PLAN_CITY => Column::PlanCity,
+        k::PLAN_YEAR => Column::PlanYear,
+        _ => return None,
+    })
+}
+
+/// The header row and columns a template's fingerprint gives for `sheet`, when the sheet
+/// still has them there: every pinned header cell holds text (a clerk may reword a header,
+/// but a shifted or emptied header row means the layout no longer holds, and the sheet is
+/// read by meaning).
+fn pinned_header(
+    print: Option<&crate::template::Fingerprint>,
+    sheet: &RawSheet,
+) -> Option<(u32, Vec<(Column, u32)>)> {
+    let form = print?.forms.iter().find(|f| f.sheet == sheet.name)?;
+    let columns: Vec<(Column, u32)> = form
+        .columns
+        .iter()
+        .map(|(col, name)| Some((printed_column(name)?, *col)))
+        .collect::<Option<_>>()?;
+    let complete = ITEM_COLUMNS.iter().all(|&c| col_of(&columns, c).is_some())
+        || (col_of(&columns, Column::PlanCounty).is_some()
+            && col_of(&columns, Column::PlanYear).is_some());
+    let in_place = columns
+        .iter()
+        .all(|&(_, col)| !sheet.get(form.header_row, col).display().trim().is_empty());
+    (complete && in_place).then_some((form.header_row, columns))
+}
+
+/// Finds every form in the visible sheets of a workbook: where a gongwen template's
+/// fingerprint says the forms are, else by their headers' meaning.
 pub fn find(book: &RawWorkbook) -> Found {
-    let mut found = Found::default();
+    let mut found = Found {
+        template: crate::template::fingerprint(book),
+        ..Found::default()
+    };
     for sheet in book.sheets.iter().filter(|s| s.visible) {
         found.sheet_order.push(sheet.name.clone());
         let diagnostics_before = found.diagnostics.len();
         let mut covered: Vec<(u32, u32)> = Vec::new();
+        let pinned = pinned_header(found.template.as_ref(), sheet);
         // Rows since the previous table: where a title (附件1, 学校整改清单) names the next one.
         let mut region_start = sheet.origin.0;
         let mut row = sheet.origin.0;
         while row < sheet.row_end() {
-            let end = if let Some(columns) = header_row(sheet, row) {
+            let columns = match &pinned {
+                Some((header, columns)) if *header == row => Some(columns.clone()),
+                _ => header_row(sheet, row),
+            };
+            let end = if let Some(columns) = columns {
                 let says_schools =
                     names_school_list(&sheet.name) || titled_school_list(sheet, region_start, row);
                 let end = table_end(sheet, row);

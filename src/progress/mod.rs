@@ -32,7 +32,7 @@ pub const PROGRESS_SHEET: &str = "整改进展表";
 /// The review workbook's visible sheet.
 pub const REVIEW_SHEET: &str = "整改进展汇总";
 /// The very hidden sheet holding the fingerprint: one `key | value` pair a row.
-pub const FINGERPRINT_SHEET: &str = "gongwen";
+pub const FINGERPRINT_SHEET: &str = crate::workbook::FINGERPRINT_SHEET;
 /// The hidden sheet holding the 完成时间 drop-down's months.
 pub const LISTS_SHEET: &str = "下拉选项";
 

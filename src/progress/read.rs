@@ -16,9 +16,7 @@ use crate::model::{CountyRef, Source};
 use crate::tracking::{ItemId, Ledger, ProgressRow, ReviewRow, Status, Verdict};
 
 use super::workbook::keys;
-use super::{
-    FINGERPRINT_SHEET, PROGRESS_FORMAT, ProgressColumn, REVIEW_FORMAT, ReviewColumn, county_of_code,
-};
+use super::{PROGRESS_FORMAT, ProgressColumn, REVIEW_FORMAT, ReviewColumn, county_of_code};
 
 /// A returned workbook gongwen made.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,11 +149,7 @@ impl ReviewReport {
 /// Whether a returned workbook is a report made by gongwen, and if so reads it. `as_of` is
 /// the day it is received: a 完成时间 after that month is an error.
 pub fn recognise(book: &RawWorkbook, source: &Source, as_of: NaiveDate) -> Option<Returned> {
-    let print = book
-        .sheets
-        .iter()
-        .filter(|s| !s.visible || s.name == FINGERPRINT_SHEET)
-        .find_map(fingerprint)?;
+    let print = fingerprint(book)?;
     match print.get(keys::FORMAT).map(String::as_str) {
         Some(PROGRESS_FORMAT) => Some(Returned::Progress(read_progress(
             book, source, &print, as_of,
@@ -167,11 +161,7 @@ pub fn recognise(book: &RawWorkbook, source: &Source, as_of: NaiveDate) -> Optio
 
 /// Which of gongwen's report formats a workbook's fingerprint names, if any.
 pub fn report_format(book: &RawWorkbook) -> Option<&'static str> {
-    let print = book
-        .sheets
-        .iter()
-        .filter(|s| !s.visible || s.name == FINGERPRINT_SHEET)
-        .find_map(fingerprint)?;
+    let print = fingerprint(book)?;
     [PROGRESS_FORMAT, REVIEW_FORMAT]
         .into_iter()
         .find(|f| print.get(keys::FORMAT).is_some_and(|v| v == f))
@@ -179,22 +169,12 @@ pub fn report_format(book: &RawWorkbook) -> Option<&'static str> {
 
 type Fingerprint = BTreeMap<String, String>;
 
-/// The `key | value` rows of a fingerprint sheet, when its first key is `format` naming one
-/// of gongwen's report formats.
-fn fingerprint(sheet: &RawSheet) -> Option<Fingerprint> {
-    if text(sheet, 0, 0) != keys::FORMAT {
-        return None;
-    }
-    let format = text(sheet, 0, 1);
-    if format != PROGRESS_FORMAT && format != REVIEW_FORMAT {
-        return None;
-    }
-    Some(
-        (0..sheet.row_end().min(64))
-            .map(|r| (text(sheet, r, 0), text(sheet, r, 1)))
-            .filter(|(k, _)| !k.is_empty())
-            .collect(),
-    )
+/// The `key | value` rows of the fingerprint sheet, when its `format` names one of gongwen's
+/// report formats.
+fn fingerprint(book: &RawWorkbook) -> Option<Fingerprint> {
+    crate::workbook::read_fingerprint(book, |format| {
+        format == PROGRESS_FORMAT || format == REVIEW_FORMAT
+    })
 }
 
 fn text(sheet: &RawSheet, row: u32, col: u32) -> String {

@@ -19,8 +19,8 @@ use crate::tracking::{ItemId, Ledger, Status, TrackedItem, Verdict};
 use crate::workbook;
 
 use super::{
-    FINGERPRINT_SHEET, FIRST_ROW, HEADER_ROW, LISTS_SHEET, PROGRESS_FORMAT, PROGRESS_SHEET,
-    ProgressColumn, REVIEW_FORMAT, REVIEW_SHEET, ReviewColumn,
+    FIRST_ROW, HEADER_ROW, LISTS_SHEET, PROGRESS_FORMAT, PROGRESS_SHEET, ProgressColumn,
+    REVIEW_FORMAT, REVIEW_SHEET, ReviewColumn,
 };
 
 /// Fingerprint keys, as the hidden sheet's column A holds them.
@@ -475,12 +475,5 @@ fn lists_sheet(sheet: &mut Worksheet, months: &[String]) -> Result<(), XlsxError
 
 /// The fingerprint: very hidden (Excel's menus cannot show it), protected.
 fn fingerprint_sheet(sheet: &mut Worksheet, pairs: &[(&str, String)]) -> Result<(), XlsxError> {
-    sheet.set_name(FINGERPRINT_SHEET)?;
-    for (row, (key, value)) in pairs.iter().enumerate() {
-        sheet.write_string(row as u32, 0, *key)?;
-        sheet.write_string(row as u32, 1, value)?;
-    }
-    sheet.set_very_hidden(true);
-    sheet.protect();
-    Ok(())
+    crate::workbook::fingerprint_sheet(sheet, pairs)
 }
