@@ -337,3 +337,73 @@ fn an_unwritable_archive_stops_the_daemon_with_a_message() {
         "the file stays in the inbox"
     );
 }
+
+/// A county workbook written from code with `bad` items whose 完成时限 names no month.
+fn write_workbook_with_bad_deadlines(path: &Path, bad: u32) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("学校整改清单").unwrap();
+    sheet.write(0, 0, "附件1").unwrap();
+    sheet
+        .write(1, 0, "义务教育学校达到优质均衡目标整改清单")
+        .unwrap();
+    sheet
+        .write(
+            2,
+            0,
+            "县（市、区）名称：西湖区          填报日期：2019年5月20日",
+        )
+        .unwrap();
+    for (col, title) in ["学校名称", "存在不足情况", "整改提升措施", "完成时限"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(3, col as u16, *title).unwrap();
+    }
+    for i in 0..bad {
+        let row = 4 + i;
+        if i % 5 == 0 {
+            sheet
+                .write(row, 0, format!("{}.杭州市第{}小学", i / 5 + 1, i / 5 + 1))
+                .unwrap();
+        }
+        sheet
+            .write(row, 1, format!("{}.生均体育运动场馆面积不足", i % 5 + 1))
+            .unwrap();
+        sheet.write(row, 2, "改造屋顶运动场").unwrap();
+        sheet.write(row, 3, "2020年").unwrap();
+    }
+    sheet.write(4 + bad + 1, 0, "计划创建年份：2020年").unwrap();
+    book.save(path).unwrap();
+}
+
+#[test]
+fn a_receipt_with_250_problems_counts_them_lists_200_and_keeps_all_in_json() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("inbox")).unwrap();
+    let path = root.path().join("inbox/西湖区.xlsx");
+    write_workbook_with_bad_deadlines(&path, 250);
+    let bytes = std::fs::read(&path).unwrap();
+    let out = once(root.path());
+    must_exit(&out, 1);
+    let text_path = files_under(&root.path().join("rejected"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().ends_with(".回执.txt"))
+        .expect("a receipt beside the rejected file");
+    let text = std::fs::read_to_string(&text_path).unwrap();
+    assert!(
+        text.contains("问题：250个错误：完成时限未精确到月份 250个\n"),
+        "{text}"
+    );
+    let listed = text.lines().filter(|l| l.contains(". 错误［")).count();
+    assert_eq!(listed, 200, "{text}");
+    assert!(text.contains("另有50个问题未列出"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(text_path.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 250);
+    assert_eq!(json["counts"]["deadline_not_month"], 250);
+    let outbox = receipts(root.path());
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0]["diagnostics"].as_array().unwrap().len(), 250);
+    assert_all_kept(root.path(), &[bytes]);
+}
