@@ -12,6 +12,7 @@ pub mod claim;
 pub mod ignore;
 pub mod names;
 pub mod processor;
+pub mod redraw;
 pub mod settle;
 
 use std::collections::HashSet;
@@ -117,6 +118,8 @@ pub fn run<O: Outputs>(
     processor.track_earlier_filings()?;
     processor.roll_up_if_day_changed()?;
     processor.refresh_status();
+    let clock = processor.status.clock;
+    let mut redraw = redraw::Schedule::after(clock.now(), &processor.status.deadlines);
 
     // Finish what a previous run left in work/ before taking anything new. A file that
     // stopped the daemon twice is quarantined by the processor, so recovery never blocks the
@@ -151,8 +154,23 @@ pub fn run<O: Outputs>(
                 );
             }
         }
-        if processor.roll_up_if_day_changed()? {
+        // The page also shows what the clock decides (逾期, the day): redrawn at least hourly
+        // and when a day begins, not only when a file arrives.
+        let rolled = processor.roll_up_if_day_changed()?;
+        let now = clock.now();
+        if rolled || redraw.is_due(now) {
+            if rolled || redraw.reason != redraw::Reason::Hourly {
+                let reason = if rolled {
+                    "a new day"
+                } else {
+                    redraw.reason.as_str()
+                };
+                tracing::info!(reason, "redrawing the status page");
+            } else {
+                tracing::debug!("redrawing the status page (hourly)");
+            }
             processor.refresh_status();
+            redraw = redraw::Schedule::after(now, &processor.status.deadlines);
         }
         let now = Instant::now();
         let scanned = scan(&layout.inbox).map_err(|source| DaemonFault::Io {
@@ -192,6 +210,7 @@ pub fn run<O: Outputs>(
             .map_or(tick, |d| {
                 d.saturating_duration_since(Instant::now()).min(tick)
             })
+            .min(redraw.until(clock.now()))
             .max(Duration::from_millis(20));
         let wait = if options.once {
             wait.min(options.settle)
