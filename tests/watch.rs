@@ -407,3 +407,52 @@ fn a_receipt_with_250_problems_counts_them_lists_200_and_keeps_all_in_json() {
     assert_eq!(outbox[0]["diagnostics"].as_array().unwrap().len(), 250);
     assert_all_kept(root.path(), &[bytes]);
 }
+
+/// The daemon's "inbox watch mode" log line.
+fn mode_line(out: &std::process::Output) -> String {
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    log.lines()
+        .find(|l| l.contains("inbox watch mode"))
+        .unwrap_or_else(|| panic!("no mode logged: {log}"))
+        .to_owned()
+}
+
+#[test]
+fn the_daemon_logs_its_mode_and_why_on_local_file_systems() {
+    // The temp dir (ext4, xfs, overlay… here) and, where there is one, /dev/shm (tmpfs).
+    let mut roots = vec![("temp dir", tempfile::tempdir().unwrap())];
+    match tempfile::tempdir_in("/dev/shm") {
+        Ok(dir) => roots.push(("tmpfs", dir)),
+        Err(_) => eprintln!("no writable /dev/shm: tmpfs not tried"),
+    }
+    for (what, root) in &roots {
+        std::fs::create_dir_all(root.path().join("inbox")).unwrap();
+        let out = once(root.path());
+        must_exit(&out, 0);
+        let line = mode_line(&out);
+        let fs = gongwen::watch::fs::probe(root.path());
+        let fstype = fs.fstype.clone().unwrap_or_else(|| "unknown".into());
+        if fs.kind == gongwen::watch::fs::FsKind::Network {
+            eprintln!("{what} is on {fstype}, a network file system: polls by itself");
+            assert!(line.contains("mode=\"poll\""), "{line}");
+            continue;
+        }
+        assert!(line.contains("mode=\"native\""), "{what}: {line}");
+        assert!(line.contains(&format!("fs=\"{fstype}\"")), "{what}: {line}");
+        if *what == "tmpfs" {
+            assert!(line.contains("fs=\"tmpfs\""), "{line}");
+        }
+        assert!(line.contains("local file system"), "{what}: {line}");
+
+        // --poll still forces polling, and says so.
+        let out = run(gongwen()
+            .args([
+                "watch", "--once", "--poll", "200", "--settle", "200", "--root",
+            ])
+            .arg(root.path()));
+        must_exit(&out, 0);
+        let line = mode_line(&out);
+        assert!(line.contains("mode=\"poll\""), "{line}");
+        assert!(line.contains("--poll given"), "{line}");
+    }
+}
