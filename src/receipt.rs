@@ -319,7 +319,7 @@ pub fn counts_by_rule(diagnostics: &[Diagnostic]) -> Vec<(Rule, Severity, usize)
         }
     }
     // A stable sort keeps first-met order among equal counts.
-    counts.sort_by(|a, b| b.2.cmp(&a.2));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.2));
     counts
 }
 

@@ -1,5 +1,5 @@
 //! Which file system the inbox lives on, so the watcher can choose its mode by itself. On a
-//! network share (SMB/CIFS, NFS, sshfs, 9p, Ceph, GlusterFS…) inotify reports only what this
+//! network share (SMB/CIFS, NFS, sshfs, 9p, Ceph, `GlusterFS`…) inotify reports only what this
 //! machine writes: a clerk's copy from their own PC raises no event. There the watcher polls.
 //!
 //! Read from `/proc/self/mountinfo` (the mount whose point is the longest prefix of the inbox's
