@@ -231,6 +231,79 @@ impl Rule {
         }
     }
 
+    /// The rule's short Chinese name, as the receipt counts problems by it
+    /// (`完成时限未精确到月份 2个`). The match has no catch-all, so a new rule cannot compile
+    /// without a name.
+    pub fn label_zh(self) -> &'static str {
+        use Rule::*;
+        match self {
+            FileNotSpreadsheet => "不是电子表格文件",
+            FileFormatUnsupported => "表格格式无法读取",
+            FileCorrupt => "文件已损坏",
+            FileEncrypted => "文件已加密",
+            FileEmpty => "文件为空",
+            FileTooLarge => "文件过大",
+            CellTooLong => "单元格文字过长",
+            TooManyRows => "行数过多",
+            TooManySchools => "学校数过多",
+            TooManyItems => "整改项过多",
+            NoForms => "未找到整改清单表格",
+            RollupList => "汇总清单不是县级报送文件",
+            UnknownCounty => "县（市、区）名称无法识别",
+            CountyCityMismatch => "县（市、区）与设区市不符",
+            CountyMissing => "未填写县（市、区）",
+            CountySuffixMissing => "县（市、区）名称缺少“县”“市”“区”",
+            CountyFromFilename => "县（市、区）取自文件名",
+            DivisionNotValid => "行政区划已调整",
+            FiledOnMissing => "未填写填报日期",
+            FiledOnInvalid => "填报日期无法识别",
+            DeadlineNotMonth => "完成时限未精确到月份",
+            DeadlineInvalid => "完成时限无法识别",
+            DeadlineAmbiguous => "完成时限有歧义",
+            DeadlineMissing => "未填写完成时限",
+            DeadlineBeforeFiling => "完成时限早于填报日期",
+            DeadlineRangeReversed => "完成时限起止颠倒",
+            MeasureMissing => "未填写整改措施",
+            ShortcomingMissing => "未填写存在不足情况",
+            SchoolNameMissing => "学校名称为空",
+            IndicatorUnmatched => "指标无法对应",
+            IndicatorWrongList => "指标不属于本清单",
+            SchoolMultiCampus => "学校有多个校区",
+            SchoolDuplicate => "学校重复",
+            ControlCharacters => "已删除不可见控制字符",
+            StrayCellIgnored => "表格外的单元格未读取",
+            PlanYearMissing => "未填写计划创建年份",
+            PlanYearInvalid => "计划创建年份无法识别",
+            PlanYearConflict => "计划创建年份前后不一",
+            GlyphMissing => "字体缺少字形",
+            FileNotRegular => "不是普通文件",
+            FileUnreadable => "文件无法读取",
+            RenderLimit => "文书生成超出限制",
+            Quarantined => "文件已隔离",
+            HeaderUnmatched => "表头列无法识别",
+            TableWithoutItems => "表格中没有读到整改项",
+            TotalsRowSkipped => "合计行未计入",
+            ReportNotFiling => "整改进展表不是整改清单",
+            ProgressUnknownId => "编号不属于本县",
+            ProgressDuplicateId => "编号重复",
+            ProgressStatusInvalid => "进展状态无法识别",
+            ProgressCompletedInMissing => "未填写完成时间",
+            ProgressCompletedInInvalid => "完成时间无法识别",
+            ProgressCompletionMissing => "未填写完成情况",
+            ProgressCompletedInFuture => "完成时间晚于本月",
+            ProgressCompletedBeforeList => "完成时间早于清单填报",
+            ProgressItemMissing => "整改事项未报告进展",
+            ProgressOutdatedList => "进展表依据的清单已过时",
+            ProgressWrongCounty => "进展表不属于本县",
+            ReviewUnknownId => "编号不属于本市",
+            ReviewDuplicateId => "核查编号重复",
+            ReviewVerdictInvalid => "核查意见无法识别",
+            ReviewRemarkMissing => "退回重改未写意见说明",
+            ReviewNotAwaiting => "事项不在待核查之列",
+            ReviewWrongCity => "汇总表的设区市无法识别",
+        }
+    }
+
     /// The `snake_case` name used in JSON and receipts.
     pub fn code(self) -> String {
         serde_json::to_value(self)
@@ -359,5 +432,98 @@ mod tests {
         assert_eq!(Rule::TemplateOutdated.severity(), Severity::Warning);
         assert_eq!(Rule::TemplateOtherCounty.code(), "template_other_county");
         assert_eq!(Rule::TemplateOtherCounty.severity(), Severity::Warning);
+    }
+
+    /// Every rule, listed by hand: `label_zh`'s exhaustive match makes the compiler demand a
+    /// name for a new rule; this test checks the names are there, Chinese and tell rules apart.
+    #[test]
+    fn every_rule_has_a_chinese_name() {
+        use Rule::*;
+        let all = [
+            FileNotSpreadsheet,
+            FileFormatUnsupported,
+            FileCorrupt,
+            FileEncrypted,
+            FileEmpty,
+            FileTooLarge,
+            CellTooLong,
+            TooManyRows,
+            TooManySchools,
+            TooManyItems,
+            NoForms,
+            RollupList,
+            UnknownCounty,
+            CountyCityMismatch,
+            CountyMissing,
+            CountySuffixMissing,
+            CountyFromFilename,
+            DivisionNotValid,
+            FiledOnMissing,
+            FiledOnInvalid,
+            DeadlineNotMonth,
+            DeadlineInvalid,
+            DeadlineAmbiguous,
+            DeadlineMissing,
+            DeadlineBeforeFiling,
+            DeadlineRangeReversed,
+            MeasureMissing,
+            ShortcomingMissing,
+            SchoolNameMissing,
+            IndicatorUnmatched,
+            IndicatorWrongList,
+            SchoolMultiCampus,
+            SchoolDuplicate,
+            ControlCharacters,
+            StrayCellIgnored,
+            PlanYearMissing,
+            PlanYearInvalid,
+            PlanYearConflict,
+            GlyphMissing,
+            FileNotRegular,
+            FileUnreadable,
+            RenderLimit,
+            Quarantined,
+            HeaderUnmatched,
+            TableWithoutItems,
+            TotalsRowSkipped,
+            ReportNotFiling,
+            ProgressUnknownId,
+            ProgressDuplicateId,
+            ProgressStatusInvalid,
+            ProgressCompletedInMissing,
+            ProgressCompletedInInvalid,
+            ProgressCompletionMissing,
+            ProgressCompletedInFuture,
+            ProgressCompletedBeforeList,
+            ProgressItemMissing,
+            ProgressOutdatedList,
+            ProgressWrongCounty,
+            ReviewUnknownId,
+            ReviewDuplicateId,
+            ReviewVerdictInvalid,
+            ReviewRemarkMissing,
+            ReviewNotAwaiting,
+            ReviewWrongCity,
+        ];
+        let mut seen = std::collections::HashMap::new();
+        for rule in all {
+            let label = rule.label_zh();
+            assert!(!label.is_empty(), "{rule:?} has no name");
+            assert!(
+                label
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{rule:?}: {label}"
+            );
+            assert!(
+                label.chars().count() <= 20,
+                "{rule:?}: {label} is not short"
+            );
+            if let Some(other) = seen.insert(label, rule) {
+                panic!("{rule:?} and {other:?} share the name {label}");
+            }
+        }
+        assert_eq!(DeadlineNotMonth.label_zh(), "完成时限未精确到月份");
+        assert_eq!(SchoolNameMissing.label_zh(), "学校名称为空");
     }
 }

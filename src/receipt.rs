@@ -3,13 +3,13 @@
 //! — what changed since its last accepted one. Written as Chinese text for the clerk and as
 //! JSON for machines.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Timestamp, YearMonth, zh_date};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Rule, Severity};
 use crate::model::{CountyRef, PlanYear, Submission};
 use crate::notice::{COUNTY_LIST, SCHOOL_LIST};
 use crate::tracking::{ItemId, Status, TrackedItem};
@@ -301,6 +301,91 @@ pub fn changes(previous: &Submission, current: &Submission) -> Changes {
     }
 }
 
+/// How many problems the text receipt lists one by one; the rest are counted in a line (the
+/// JSON receipt keeps them all). A clerk reads 200 lines; past that the counts per rule say more.
+pub const TEXT_PROBLEMS_LIMIT: usize = 200;
+
+/// Problems counted per rule, most frequent first (ties in the order first met): what the
+/// receipt's first problem line says.
+pub fn counts_by_rule(diagnostics: &[Diagnostic]) -> Vec<(Rule, Severity, usize)> {
+    let mut counts: Vec<(Rule, Severity, usize)> = Vec::new();
+    for d in diagnostics {
+        match counts
+            .iter_mut()
+            .find(|(r, s, _)| *r == d.rule && *s == d.severity)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => counts.push((d.rule, d.severity, 1)),
+        }
+    }
+    // A stable sort keeps first-met order among equal counts.
+    counts.sort_by_key(|c| std::cmp::Reverse(c.2));
+    counts
+}
+
+/// `3个错误：完成时限未精确到月份 2个，学校名称为空 1个；1个警告：合计行未计入 1个`, or `无`.
+pub fn counts_zh(diagnostics: &[Diagnostic]) -> String {
+    let counts = counts_by_rule(diagnostics);
+    let mut parts = Vec::new();
+    for severity in [Severity::Error, Severity::Warning] {
+        let of: Vec<String> = counts
+            .iter()
+            .filter(|(_, s, _)| *s == severity)
+            .map(|(rule, _, n)| format!("{} {n}个", rule.label_zh()))
+            .collect();
+        let total: usize = counts
+            .iter()
+            .filter(|(_, s, _)| *s == severity)
+            .map(|(_, _, n)| n)
+            .sum();
+        if total > 0 {
+            parts.push(format!(
+                "{total}个{}：{}",
+                severity.label_zh(),
+                of.join("，")
+            ));
+        }
+    }
+    if parts.is_empty() {
+        "无".to_owned()
+    } else {
+        parts.join("；")
+    }
+}
+
+/// The JSON's `diagnostics` and `counts` (per rule code), written from the one list.
+mod problems {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        diagnostics: &'a [Diagnostic],
+        counts: BTreeMap<String, usize>,
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        diagnostics: Vec<Diagnostic>,
+    }
+
+    pub fn serialize<S: Serializer>(d: &[Diagnostic], s: S) -> Result<S::Ok, S::Error> {
+        let mut counts = BTreeMap::new();
+        for x in d {
+            *counts.entry(x.rule.code()).or_insert(0) += 1;
+        }
+        Out {
+            diagnostics: d,
+            counts,
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Diagnostic>, D::Error> {
+        In::deserialize(d).map(|i| i.diagnostics)
+    }
+}
+
 /// One receipt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Receipt {
@@ -320,6 +405,9 @@ pub struct Receipt {
     pub schools: usize,
     pub school_items: usize,
     pub county_items: usize,
+    /// Every problem, however many (machines read them all); the JSON carries beside them
+    /// `counts`, the number per rule code, computed as it is written so it never goes stale.
+    #[serde(flatten, with = "problems")]
     pub diagnostics: Vec<Diagnostic>,
     /// Where the documents and the original went, relative to the root.
     pub outputs: Vec<String>,
@@ -499,15 +587,14 @@ impl Receipt {
     }
 
     fn problems_text(&self, t: &mut String) {
-        let errors = self
+        t.push('\n');
+        t.push_str(&format!("问题：{}\n", counts_zh(&self.diagnostics)));
+        for (i, d) in self
             .diagnostics
             .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        let warnings = self.diagnostics.len() - errors;
-        t.push('\n');
-        t.push_str(&format!("问题：{errors}个错误，{warnings}个警告\n"));
-        for (i, d) in self.diagnostics.iter().enumerate() {
+            .enumerate()
+            .take(TEXT_PROBLEMS_LIMIT)
+        {
             let at = d
                 .cell
                 .as_ref()
@@ -522,6 +609,12 @@ impl Receipt {
             if let Some(h) = &d.hint {
                 t.push_str(&format!("     提示：{h}\n"));
             }
+        }
+        let more = self.diagnostics.len().saturating_sub(TEXT_PROBLEMS_LIMIT);
+        if more > 0 {
+            t.push_str(&format!(
+                "  另有{more}个问题未列出（以上为前{TEXT_PROBLEMS_LIMIT}个；全部问题见同名的 .json 回执）\n"
+            ));
         }
     }
 
@@ -679,5 +772,58 @@ mod tests {
             Some((Some(PlanYear::Y2020), Some(PlanYear::Y2021)))
         );
         assert!(changes(&old, &old).is_empty());
+    }
+
+    fn diag(rule: crate::diag::Rule, row: u32) -> Diagnostic {
+        Diagnostic::new(rule, Some(Location::new("学校整改清单", row, 3)), "m")
+    }
+
+    #[test]
+    fn counts_per_rule_lead_the_problems() {
+        use crate::diag::Rule::*;
+        let diags = vec![
+            diag(SchoolNameMissing, 4),
+            diag(DeadlineNotMonth, 5),
+            diag(TotalsRowSkipped, 6),
+            diag(DeadlineNotMonth, 7),
+        ];
+        assert_eq!(
+            counts_zh(&diags),
+            "3个错误：完成时限未精确到月份 2个，学校名称为空 1个；1个警告：合计行未计入 1个"
+        );
+        assert_eq!(counts_zh(&[]), "无");
+        assert_eq!(
+            counts_zh(&[diag(TotalsRowSkipped, 1)]),
+            "1个警告：合计行未计入 1个"
+        );
+    }
+
+    #[test]
+    fn the_text_lists_200_problems_and_the_json_all_with_counts() {
+        use crate::diag::Rule::*;
+        let mut s = sub(&[], None);
+        s.diagnostics = (0..250).map(|r| diag(DeadlineNotMonth, r)).collect();
+        s.diagnostics.push(diag(TotalsRowSkipped, 300));
+        let at: Timestamp = "2020-03-15T10:00:00+08:00".parse().unwrap();
+        let r = Receipt::for_submission("a.xlsx", at, Verdict::Rejected, &s, "rejected/a.xlsx");
+        let text = r.to_text();
+        assert!(
+            text.contains(
+                "问题：250个错误：完成时限未精确到月份 250个；1个警告：合计行未计入 1个\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  200. 错误［学校整改清单!D200］ m\n"),
+            "{text}"
+        );
+        assert!(!text.contains("  201. "), "{text}");
+        assert!(text.contains("另有51个问题未列出"), "{text}");
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["diagnostics"].as_array().unwrap().len(), 251);
+        assert_eq!(json["counts"]["deadline_not_month"], 250);
+        assert_eq!(json["counts"]["totals_row_skipped"], 1);
+        let back: Receipt = serde_json::from_value(json).unwrap();
+        assert_eq!(back, r, "the receipt reads back as written");
     }
 }

@@ -191,6 +191,67 @@ fn the_status_page_links_only_to_files_and_shows_each_countys_state() {
     assert!(!html.contains("id=\"county-330104\""));
 }
 
+/// The `<section id="unidentified">` of the page, or "" when there is none.
+fn unidentified_section(html: &str) -> &str {
+    html.find("<section class=\"unidentified\"")
+        .map_or("", |start| {
+            let end = start + html[start..].find("</section>").unwrap();
+            &html[start..end]
+        })
+}
+
+#[test]
+fn rejected_files_naming_no_county_are_listed_with_their_receipts() {
+    let root = tempfile::tempdir().unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    // Half an xlsx: nothing read, no county. A csv naming a county that does not exist.
+    let xlsx = std::fs::read(repo_root().join("examples/西湖区.xlsx")).unwrap();
+    std::fs::write(inbox.join("坏文件.xlsx"), &xlsx[..xlsx.len() / 2]).unwrap();
+    let nowhere = "县（市、区）名称：无此县,填报日期：2019年5月28日,,\n学校名称,存在不足情况,整改提升措施,完成时限\n文三街小学,生均体育运动场馆面积不足,改造屋顶运动场,2020年8月\n";
+    std::fs::write(inbox.join("<b>不知哪里.csv"), nowhere).unwrap();
+    // A county's rejected file is the county's, not unidentified.
+    let xihu = "县（市、区）名称：西湖区,填报日期：2019年5月28日,,\n学校名称,存在不足情况,整改提升措施,完成时限\n文三街小学,生均体育运动场馆面积不足,改造屋顶运动场,2020年\n";
+    std::fs::write(inbox.join("西湖区.csv"), xihu).unwrap();
+    must_exit(&once(root.path()), 1);
+    let outbox = root.path().join("outbox");
+    let html = std::fs::read_to_string(outbox.join("index.html")).unwrap();
+    let section = unidentified_section(&html);
+    assert!(
+        section.contains("无法识别县（市、区）的文件 <span class=\"count\">2 个</span>"),
+        "{html}"
+    );
+    assert_eq!(
+        section.matches("<tr class=\"unidentified-file\">").count(),
+        2,
+        "{section}"
+    );
+    assert!(section.contains("坏文件.xlsx"), "{section}");
+    assert!(section.contains("&#60;b&#62;不知哪里.csv"), "{section}");
+    assert!(!section.contains("<b>"), "a file name is text: {section}");
+    assert!(!section.contains("西湖区.csv"), "{section}");
+    assert_eq!(row_attr(&html, "330106", "data-state"), "rejected");
+    // Each links to its own receipt in outbox/回执/, which names the file.
+    let links = hrefs(section);
+    assert_eq!(links.len(), 2, "{section}");
+    let mut named: Vec<String> = links
+        .iter()
+        .map(|link| {
+            let decoded = percent_decode(link);
+            assert!(decoded.starts_with("回执/"), "{decoded}");
+            let text = std::fs::read_to_string(outbox.join(&decoded)).unwrap();
+            assert!(text.contains("县（市、区）：未能识别"), "{text}");
+            assert!(text.contains("退回"), "{text}");
+            let file = text.lines().find_map(|l| l.strip_prefix("文件："));
+            file.unwrap().to_owned()
+        })
+        .collect();
+    named.sort();
+    assert_eq!(named, ["<b>不知哪里.csv", "坏文件.xlsx"]);
+    // The time each was received, as the county rows show it.
+    assert!(section.contains("<td class=\"time\">20"), "{section}");
+}
+
 /// Loads the page in headless chromium and checks the screenshot: the window's size, and
 /// more than a blank page (many colours, the red band of the header).
 fn screenshot(page: &Path) {

@@ -337,3 +337,122 @@ fn an_unwritable_archive_stops_the_daemon_with_a_message() {
         "the file stays in the inbox"
     );
 }
+
+/// A county workbook written from code with `bad` items whose 完成时限 names no month.
+fn write_workbook_with_bad_deadlines(path: &Path, bad: u32) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("学校整改清单").unwrap();
+    sheet.write(0, 0, "附件1").unwrap();
+    sheet
+        .write(1, 0, "义务教育学校达到优质均衡目标整改清单")
+        .unwrap();
+    sheet
+        .write(
+            2,
+            0,
+            "县（市、区）名称：西湖区          填报日期：2019年5月20日",
+        )
+        .unwrap();
+    for (col, title) in ["学校名称", "存在不足情况", "整改提升措施", "完成时限"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(3, col as u16, *title).unwrap();
+    }
+    for i in 0..bad {
+        let row = 4 + i;
+        if i % 5 == 0 {
+            sheet
+                .write(row, 0, format!("{}.杭州市第{}小学", i / 5 + 1, i / 5 + 1))
+                .unwrap();
+        }
+        sheet
+            .write(row, 1, format!("{}.生均体育运动场馆面积不足", i % 5 + 1))
+            .unwrap();
+        sheet.write(row, 2, "改造屋顶运动场").unwrap();
+        sheet.write(row, 3, "2020年").unwrap();
+    }
+    sheet.write(4 + bad + 1, 0, "计划创建年份：2020年").unwrap();
+    book.save(path).unwrap();
+}
+
+#[test]
+fn a_receipt_with_250_problems_counts_them_lists_200_and_keeps_all_in_json() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("inbox")).unwrap();
+    let path = root.path().join("inbox/西湖区.xlsx");
+    write_workbook_with_bad_deadlines(&path, 250);
+    let bytes = std::fs::read(&path).unwrap();
+    let out = once(root.path());
+    must_exit(&out, 1);
+    let text_path = files_under(&root.path().join("rejected"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().ends_with(".回执.txt"))
+        .expect("a receipt beside the rejected file");
+    let text = std::fs::read_to_string(&text_path).unwrap();
+    assert!(
+        text.contains("问题：250个错误：完成时限未精确到月份 250个\n"),
+        "{text}"
+    );
+    let listed = text.lines().filter(|l| l.contains(". 错误［")).count();
+    assert_eq!(listed, 200, "{text}");
+    assert!(text.contains("另有50个问题未列出"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(text_path.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 250);
+    assert_eq!(json["counts"]["deadline_not_month"], 250);
+    let outbox = receipts(root.path());
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0]["diagnostics"].as_array().unwrap().len(), 250);
+    assert_all_kept(root.path(), &[bytes]);
+}
+
+/// The daemon's "inbox watch mode" log line.
+fn mode_line(out: &std::process::Output) -> String {
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    log.lines()
+        .find(|l| l.contains("inbox watch mode"))
+        .unwrap_or_else(|| panic!("no mode logged: {log}"))
+        .to_owned()
+}
+
+#[test]
+fn the_daemon_logs_its_mode_and_why_on_local_file_systems() {
+    // The temp dir (ext4, xfs, overlay… here) and, where there is one, /dev/shm (tmpfs).
+    let mut roots = vec![("temp dir", tempfile::tempdir().unwrap())];
+    match tempfile::tempdir_in("/dev/shm") {
+        Ok(dir) => roots.push(("tmpfs", dir)),
+        Err(_) => eprintln!("no writable /dev/shm: tmpfs not tried"),
+    }
+    for (what, root) in &roots {
+        std::fs::create_dir_all(root.path().join("inbox")).unwrap();
+        let out = once(root.path());
+        must_exit(&out, 0);
+        let line = mode_line(&out);
+        let fs = gongwen::watch::fs::probe(root.path());
+        let fstype = fs.fstype.clone().unwrap_or_else(|| "unknown".into());
+        if fs.kind == gongwen::watch::fs::FsKind::Network {
+            eprintln!("{what} is on {fstype}, a network file system: polls by itself");
+            assert!(line.contains("mode=\"poll\""), "{line}");
+            continue;
+        }
+        assert!(line.contains("mode=\"native\""), "{what}: {line}");
+        assert!(line.contains(&format!("fs=\"{fstype}\"")), "{what}: {line}");
+        if *what == "tmpfs" {
+            assert!(line.contains("fs=\"tmpfs\""), "{line}");
+        }
+        assert!(line.contains("local file system"), "{what}: {line}");
+
+        // --poll still forces polling, and says so.
+        let out = run(gongwen()
+            .args([
+                "watch", "--once", "--poll", "200", "--settle", "200", "--root",
+            ])
+            .arg(root.path()));
+        must_exit(&out, 0);
+        let line = mode_line(&out);
+        assert!(line.contains("mode=\"poll\""), "{line}");
+        assert!(line.contains("--poll given"), "{line}");
+    }
+}

@@ -69,7 +69,8 @@ pub fn watch(args: &WatchArgs) -> Result<Status, Fault> {
     };
     tracing::info!(
         root = %args.root.display(),
-        mode = if options.poll.is_some() { "poll" } else { "native" },
+        // The mode itself is logged by the watcher once it has seen the inbox's file system.
+        poll_forced = options.poll.is_some(),
         settle_ms = args.settle,
         as_of = ?args.as_of,
         "watching inbox"

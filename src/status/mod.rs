@@ -60,7 +60,26 @@ pub struct Snapshot {
     pub files: BTreeSet<String>,
     /// Every county's item ledger, by county code (the progress view).
     pub ledgers: BTreeMap<String, Ledger>,
+    /// Rejected files that name no county, newest first: `archive/state.json` keeps rejections
+    /// by county, so these are found from their receipts in `rejected/`.
+    pub unidentified: Vec<Unidentified>,
 }
+
+/// A rejected file no county could be found for: the page lists it so someone reads its
+/// receipt and tells the county, who otherwise stands as "not filed".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unidentified {
+    /// The file as dropped, relative to the inbox.
+    pub file: String,
+    pub received_at: Timestamp,
+    /// How many problems its receipt lists.
+    pub problems: usize,
+    /// Its receipt in `outbox/回执/`, relative to the outbox, when it is there.
+    pub receipt: Option<String>,
+}
+
+/// How many unidentified files the page lists; older ones are counted, not listed.
+pub const UNIDENTIFIED_SHOWN: usize = 50;
 
 /// Where a county stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +224,8 @@ pub struct Overview<'a> {
     pub overdue: usize,
     /// Files directly in the outbox (the province summary).
     pub documents: Vec<String>,
+    /// Rejected files naming no county, newest first.
+    pub unidentified: &'a [Unidentified],
 }
 
 /// Decides every county's and city's state from a snapshot.
@@ -288,6 +309,7 @@ pub fn overview<'a>(
             .into_iter()
             .filter(|f| f != PAGE)
             .collect(),
+        unidentified: &snapshot.unidentified,
         plans,
         cities,
     }
@@ -385,6 +407,17 @@ struct Page<'v> {
     cities: Vec<CityView<'v>>,
     /// The progress view, once a county has a ledger.
     progress: Option<ProgressPage>,
+    /// Rejected files naming no county, the newest [`UNIDENTIFIED_SHOWN`].
+    unidentified: Vec<UnidentifiedView<'v>>,
+    /// How many older ones are not listed.
+    unidentified_more: usize,
+}
+
+struct UnidentifiedView<'v> {
+    file: &'v str,
+    at: String,
+    problems: usize,
+    receipt: Option<String>,
 }
 
 /// The progress view's pieces, as the template walks them.
@@ -630,6 +663,18 @@ fn page<'v>(v: &'v Overview<'v>, generated_at: &'v str) -> Page<'v> {
         plan_rows,
         cities: v.cities.iter().map(city_view).collect(),
         progress: None,
+        unidentified: v
+            .unidentified
+            .iter()
+            .take(UNIDENTIFIED_SHOWN)
+            .map(|u| UnidentifiedView {
+                file: &u.file,
+                at: u.received_at.minutes(),
+                problems: u.problems,
+                receipt: u.receipt.as_deref().map(href),
+            })
+            .collect(),
+        unidentified_more: v.unidentified.len().saturating_sub(UNIDENTIFIED_SHOWN),
     }
 }
 
@@ -924,12 +969,87 @@ pub fn snapshot(layout: &Layout) -> io::Result<Snapshot> {
         tracing::warn!(%error, "status page: cannot read the item ledgers");
         BTreeMap::new()
     });
+    let unidentified = unidentified(layout);
     Ok(Snapshot {
         state,
         submissions,
         files,
         ledgers,
+        unidentified,
     })
+}
+
+/// What the page reads of a rejected file's JSON receipt (the rest is skipped).
+#[derive(serde::Deserialize)]
+struct RejectedReceipt {
+    file: String,
+    sha256: String,
+    received_at: Timestamp,
+    #[serde(default)]
+    kind: crate::receipt::FileKind,
+    county: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    city: Option<String>,
+    #[serde(default)]
+    diagnostics: Vec<serde::de::IgnoredAny>,
+}
+
+/// Rejected files naming no county, from their receipts beside them in `rejected/`
+/// (`<kept>.回执.json`), newest first, each linked to its copy in `outbox/回执/`
+/// (`<received>_<sha8>_….回执.txt`). A city's review names a city, not a county: it counts
+/// as unidentified only when it names no city either. An unreadable receipt is skipped: the
+/// page is a view.
+fn unidentified(layout: &Layout) -> Vec<Unidentified> {
+    let Ok(entries) = std::fs::read_dir(&layout.rejected) else {
+        return Vec::new();
+    };
+    let outbox_receipts: Vec<String> = std::fs::read_dir(layout.outbox.join("回执"))
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".回执.txt"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".回执.json") {
+            continue;
+        }
+        let Some(receipt) = std::fs::read(entry.path())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<RejectedReceipt>(&b).ok())
+        else {
+            tracing::warn!(file = %entry.path().display(), "status page: cannot read a rejected file's receipt");
+            continue;
+        };
+        let named = receipt.county.is_some()
+            || (receipt.kind == crate::receipt::FileKind::Review && receipt.city.is_some());
+        if named {
+            continue;
+        }
+        let prefix = format!(
+            "{}_{}_",
+            receipt.received_at.compact(),
+            &receipt.sha256[..8.min(receipt.sha256.len())]
+        );
+        out.push(Unidentified {
+            file: receipt.file,
+            received_at: receipt.received_at,
+            problems: receipt.diagnostics.len(),
+            receipt: outbox_receipts
+                .iter()
+                .find(|n| n.starts_with(&prefix))
+                .map(|n| format!("回执/{n}")),
+        });
+    }
+    out.sort_by(|a, b| {
+        b.received_at
+            .cmp(&a.received_at)
+            .then_with(|| a.file.cmp(&b.file))
+    });
+    out
 }
 
 fn list_files(dir: &Path, prefix: &str, depth: usize, out: &mut BTreeSet<String>) {

@@ -9,9 +9,11 @@
 //! message.
 
 pub mod claim;
+pub mod fs;
 pub mod ignore;
 pub mod names;
 pub mod processor;
+pub mod redraw;
 pub mod settle;
 
 use std::collections::HashSet;
@@ -48,6 +50,41 @@ impl Default for WatchOptions {
             once: false,
             rescan: Duration::from_secs(30),
         }
+    }
+}
+
+/// How often the inbox is rescanned when the watcher polls by itself (a network share): as
+/// `--poll` without a value.
+pub const AUTO_POLL: Duration = Duration::from_secs(2);
+
+/// How the inbox is watched, and why, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mode {
+    /// `Some(interval)`: rescan on a timer only.
+    pub poll: Option<Duration>,
+    pub reason: &'static str,
+}
+
+/// `--poll` forces polling; otherwise a network file system polls by itself, and anything
+/// else gets native events (the periodic rescan stays on either way).
+pub fn choose_mode(forced: Option<Duration>, probe: &fs::Probe) -> Mode {
+    match (forced, probe.kind) {
+        (Some(interval), _) => Mode {
+            poll: Some(interval),
+            reason: "--poll given",
+        },
+        (None, fs::FsKind::Network) => Mode {
+            poll: Some(AUTO_POLL),
+            reason: "the inbox is on a network file system, whose writes from other machines raise no file events",
+        },
+        (None, fs::FsKind::Local) => Mode {
+            poll: None,
+            reason: "the inbox is on a local file system",
+        },
+        (None, fs::FsKind::Unknown) => Mode {
+            poll: None,
+            reason: "the inbox's file system type is unknown; native events, with a full rescan every 30 s",
+        },
     }
 }
 
@@ -92,7 +129,16 @@ pub fn run<O: Outputs>(
     // Events first: a copy that starts while the daemon cleans up and recovers is seen as
     // being written, not mistaken for a finished file. The status page, written next, is the
     // sign that the daemon is watching.
-    let (events, _watcher) = match options.poll {
+    let probe = fs::probe(&layout.inbox);
+    let mode = choose_mode(options.poll, &probe);
+    tracing::info!(
+        mode = if mode.poll.is_some() { "poll" } else { "native" },
+        fs = probe.fstype.as_deref().unwrap_or("unknown"),
+        mount = %probe.mount_point.as_deref().map_or_else(|| "unknown".into(), |m| m.display().to_string()),
+        reason = mode.reason,
+        "inbox watch mode"
+    );
+    let (events, _watcher) = match mode.poll {
         Some(_) => (None, None),
         None => match native_watcher(&layout.inbox) {
             Ok((rx, watcher)) => (Some(rx), Some(watcher)),
@@ -117,6 +163,8 @@ pub fn run<O: Outputs>(
     processor.track_earlier_filings()?;
     processor.roll_up_if_day_changed()?;
     processor.refresh_status();
+    let clock = processor.status.clock;
+    let mut redraw = redraw::Schedule::after(clock.now(), &processor.status.deadlines);
 
     // Finish what a previous run left in work/ before taking anything new. A file that
     // stopped the daemon twice is quarantined by the processor, so recovery never blocks the
@@ -131,7 +179,7 @@ pub fn run<O: Outputs>(
     }
     let mut reported = Reported::default();
 
-    let tick = options.poll.unwrap_or(options.rescan);
+    let tick = mode.poll.unwrap_or(options.rescan);
     let mut settler = Settler::new();
     let mut last_recovery = Instant::now();
     loop {
@@ -151,8 +199,23 @@ pub fn run<O: Outputs>(
                 );
             }
         }
-        if processor.roll_up_if_day_changed()? {
+        // The page also shows what the clock decides (逾期, the day): redrawn at least hourly
+        // and when a day begins, not only when a file arrives.
+        let rolled = processor.roll_up_if_day_changed()?;
+        let now = clock.now();
+        if rolled || redraw.is_due(now) {
+            if rolled || redraw.reason != redraw::Reason::Hourly {
+                let reason = if rolled {
+                    "a new day"
+                } else {
+                    redraw.reason.as_str()
+                };
+                tracing::info!(reason, "redrawing the status page");
+            } else {
+                tracing::debug!("redrawing the status page (hourly)");
+            }
             processor.refresh_status();
+            redraw = redraw::Schedule::after(now, &processor.status.deadlines);
         }
         let now = Instant::now();
         let scanned = scan(&layout.inbox).map_err(|source| DaemonFault::Io {
@@ -192,6 +255,7 @@ pub fn run<O: Outputs>(
             .map_or(tick, |d| {
                 d.saturating_duration_since(Instant::now()).min(tick)
             })
+            .min(redraw.until(clock.now()))
             .max(Duration::from_millis(20));
         let wait = if options.once {
             wait.min(options.settle)
@@ -405,5 +469,37 @@ fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
             end.saturating_duration_since(Instant::now())
                 .min(Duration::from_millis(100)),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(kind: fs::FsKind, fstype: &str) -> fs::Probe {
+        fs::Probe {
+            mount_point: Some(PathBuf::from("/srv/share")),
+            fstype: Some(fstype.to_owned()),
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_network_share_polls_by_itself_and_poll_still_forces_it() {
+        let cifs = probe(fs::classify("cifs"), "cifs");
+        let ext4 = probe(fs::classify("ext4"), "ext4");
+        assert_eq!(choose_mode(None, &cifs).poll, Some(AUTO_POLL));
+        assert!(choose_mode(None, &cifs).reason.contains("network"));
+        assert_eq!(choose_mode(None, &ext4).poll, None);
+        let forced = Some(Duration::from_millis(500));
+        assert_eq!(choose_mode(forced, &ext4).poll, forced);
+        assert_eq!(choose_mode(forced, &ext4).reason, "--poll given");
+        assert_eq!(choose_mode(forced, &cifs).poll, forced);
+        let unknown = fs::Probe {
+            mount_point: None,
+            fstype: None,
+            kind: fs::FsKind::Unknown,
+        };
+        assert_eq!(choose_mode(None, &unknown).poll, None);
     }
 }
