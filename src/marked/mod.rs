@@ -1,0 +1,183 @@
+//! The marked workbook (批注版): the clerk's own workbook returned with every problem where
+//! the clerk looks — each cell with a problem filled light red (errors) or light yellow
+//! (warnings) with a comment carrying the message and the hint, and a first sheet 问题清单
+//! listing every problem with a link to its cell.
+//!
+//! An `.xlsx`/`.xlsm` is copied part by part with only additions ([`package`]), so the clerk's
+//! formatting, merged cells, validations and formulas stay byte-for-byte; any other format (or
+//! a package too odd to edit safely) becomes a new workbook of the cells as read ([`fresh`]),
+//! at the same positions so every `Sheet!A1` still names the same cell. Intake drops the
+//! 问题清单 sheet ([`is_problem_sheet`]); comments and fills were never read.
+
+mod fresh;
+mod package;
+
+use std::collections::BTreeMap;
+
+use crate::diag::{Diagnostic, Location, Severity};
+use crate::intake::{CellValue, Format, Limits, RawSheet, RawWorkbook};
+
+/// The first sheet of a marked workbook.
+pub const PROBLEM_SHEET: &str = "问题清单";
+
+/// The header row of the 问题清单 sheet; intake knows the sheet by its name and this row.
+pub const PROBLEM_HEADERS: [&str; 5] = ["序号", "级别", "位置", "问题", "提示"];
+
+/// Light red, as Excel's own “bad” cell style.
+const ERROR_FILL: u32 = 0xFFC7CE;
+/// Light yellow, as Excel's own “neutral” cell style.
+const WARNING_FILL: u32 = 0xFFEB9C;
+
+/// A marked workbook's bytes and how it was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marked {
+    pub bytes: Vec<u8>,
+    pub how: How,
+}
+
+/// How a marked workbook was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum How {
+    /// The clerk's `.xlsx` copied with only additions.
+    Copy,
+    /// A new workbook of the cells as read: the file was no `.xlsx`, or (with the reason, in
+    /// Chinese for the receipt) a package gongwen does not edit.
+    Rebuilt { reason: Option<String> },
+}
+
+/// Why no marked workbook was made.
+#[derive(Debug, thiserror::Error)]
+pub enum MarkError {
+    #[error("writing the workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("the marked workbook would hold a sheet named {0:?} twice or an invalid name")]
+    SheetName(String),
+    #[error("the package's parts exceed the intake limit ({declared} bytes uncompressed)")]
+    TooLarge { declared: u64 },
+}
+
+/// Marks a workbook already read: `book_bytes` as dropped, `raw` as intake read them, and
+/// the diagnostics found in them. Never panics (a panic in a writer is caught and turned into
+/// an error), so a file can fail its marking, never the daemon.
+pub fn mark(
+    book_bytes: &[u8],
+    raw: &RawWorkbook,
+    diagnostics: &[Diagnostic],
+    limits: &Limits,
+) -> Result<Marked, MarkError> {
+    let run = || -> Result<Marked, MarkError> {
+        let problems = Problems::of(diagnostics);
+        if raw.format == Format::Xlsx {
+            match package::mark(book_bytes, &problems, limits)? {
+                Ok(bytes) => {
+                    return Ok(Marked {
+                        bytes,
+                        how: How::Copy,
+                    });
+                }
+                Err(reason) => {
+                    return Ok(Marked {
+                        bytes: fresh::write(raw, &problems)?,
+                        how: How::Rebuilt {
+                            reason: Some(reason),
+                        },
+                    });
+                }
+            }
+        }
+        Ok(Marked {
+            bytes: fresh::write(raw, &problems)?,
+            how: How::Rebuilt { reason: None },
+        })
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(result) => result,
+        Err(_) => Err(MarkError::SheetName("(a writer panicked)".to_owned())),
+    }
+}
+
+/// Whether a sheet is the 问题清单 of a marked workbook: its name and its header row. A sheet
+/// a clerk named so for another purpose, without that header, is still read.
+pub fn is_problem_sheet(sheet: &RawSheet) -> bool {
+    sheet.name == PROBLEM_SHEET
+        && sheet.origin == (0, 0)
+        && PROBLEM_HEADERS
+            .iter()
+            .enumerate()
+            .all(|(col, header)| matches!(sheet.stored(0, col as u32), CellValue::Text(t) if t == header))
+}
+
+/// The problems of one file: in the diagnostics' order for the list, and by cell for the
+/// fills and comments.
+pub(crate) struct Problems<'a> {
+    pub list: &'a [Diagnostic],
+    pub cells: BTreeMap<&'a Location, CellProblems<'a>>,
+}
+
+/// Every problem of one cell.
+pub(crate) struct CellProblems<'a> {
+    pub severity: Severity,
+    pub diagnostics: Vec<&'a Diagnostic>,
+}
+
+impl<'a> Problems<'a> {
+    fn of(diagnostics: &'a [Diagnostic]) -> Problems<'a> {
+        let mut cells: BTreeMap<&Location, CellProblems> = BTreeMap::new();
+        for d in diagnostics {
+            if let Some(cell) = &d.cell {
+                let entry = cells.entry(cell).or_insert(CellProblems {
+                    severity: d.severity,
+                    diagnostics: Vec::new(),
+                });
+                entry.severity = entry.severity.max(d.severity);
+                entry.diagnostics.push(d);
+            }
+        }
+        Problems {
+            list: diagnostics,
+            cells,
+        }
+    }
+
+    /// The cells with problems on one sheet.
+    fn on_sheet(&self, sheet: &str) -> impl Iterator<Item = (&'a Location, &CellProblems<'a>)> {
+        self.cells
+            .iter()
+            .filter(move |(loc, _)| loc.sheet == sheet)
+            .map(|(loc, p)| (*loc, p))
+    }
+}
+
+impl CellProblems<'_> {
+    /// The comment's text: each problem's message and hint, one after another.
+    fn comment(&self) -> String {
+        let mut lines = Vec::new();
+        for d in &self.diagnostics {
+            lines.push(format!("【{}】{}", d.severity.label_zh(), d.message));
+            if let Some(hint) = &d.hint {
+                lines.push(format!("提示：{hint}"));
+            }
+        }
+        lines.join("\n")
+    }
+
+    fn fill(&self) -> u32 {
+        match self.severity {
+            Severity::Error => ERROR_FILL,
+            Severity::Warning => WARNING_FILL,
+        }
+    }
+}
+
+/// `'Sheet'!D7`, quoted as a formula or hyperlink location wants it.
+fn quoted_location(loc: &Location) -> String {
+    format!("'{}'!{}", loc.sheet.replace('\'', "''"), loc.a1())
+}
+
+/// The marked file's name for a dropped one: `西湖区.xls` → `西湖区.批注.xlsx`.
+pub fn marked_name(stem: &str) -> String {
+    format!("{stem}.批注.xlsx")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,363 @@
+//! The marked workbook (批注版): the clerk's own workbook returned with every problem filled
+//! and commented, and a first sheet 问题清单; for an `.xlsx` a copy whose other parts are the
+//! original's bytes, for other formats a new workbook of the cells as read.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use gongwen::diag::{Diagnostic, Severity};
+use gongwen::intake::{self, Limits, RawWorkbook};
+use gongwen::marked::{self, How};
+use gongwen::model::Source;
+
+const REL_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+const RED: &str = "FFFFC7CE";
+const YELLOW: &str = "FFFFEB9C";
+
+/// Every part of a package, by name.
+fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut parts = BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        parts.insert(entry.name().unwrap().into_owned(), data);
+    }
+    parts
+}
+
+fn text(parts: &BTreeMap<String, Vec<u8>>, name: &str) -> String {
+    String::from_utf8(
+        parts
+            .get(name)
+            .unwrap_or_else(|| panic!("no part {name}"))
+            .clone(),
+    )
+    .unwrap()
+}
+
+fn resolve(dir: &str, target: &str) -> String {
+    if let Some(abs) = target.strip_prefix('/') {
+        return abs.to_owned();
+    }
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for piece in target.split('/') {
+        match piece {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+fn rels_of(parts: &BTreeMap<String, Vec<u8>>, part: &str) -> Vec<(String, String, String)> {
+    let (dir, name) = part.rsplit_once('/').unwrap();
+    let Some(bytes) = parts.get(&format!("{dir}/_rels/{name}.rels")) else {
+        return Vec::new();
+    };
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("Relationship"))
+        .map(|n| {
+            (
+                n.attribute("Id").unwrap().to_owned(),
+                n.attribute("Type").unwrap().to_owned(),
+                resolve(dir, n.attribute("Target").unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// The sheets in order: name and part.
+fn sheets(parts: &BTreeMap<String, Vec<u8>>) -> Vec<(String, String)> {
+    let wb = text(parts, "xl/workbook.xml");
+    let doc = roxmltree::Document::parse(&wb).unwrap();
+    let rels = rels_of(parts, "xl/workbook.xml");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("sheet"))
+        .map(|n| {
+            let rid = n.attribute((REL_NS, "id")).unwrap();
+            let part = rels.iter().find(|r| r.0 == rid).unwrap().2.clone();
+            (n.attribute("name").unwrap().to_owned(), part)
+        })
+        .collect()
+}
+
+/// The cell formats (`cellXfs`) as (attributes, children's XML) and the fills' colours.
+fn styles(
+    parts: &BTreeMap<String, Vec<u8>>,
+) -> (Vec<(BTreeMap<String, String>, String)>, Vec<Option<String>>) {
+    let st = text(parts, "xl/styles.xml");
+    let doc = roxmltree::Document::parse(&st).unwrap();
+    let fills = doc
+        .descendants()
+        .find(|n| n.has_tag_name("fills"))
+        .unwrap()
+        .children()
+        .filter(|n| n.has_tag_name("fill"))
+        .map(|f| {
+            f.descendants()
+                .find(|n| n.has_tag_name("fgColor"))
+                .and_then(|c| c.attribute("rgb"))
+                .map(str::to_owned)
+        })
+        .collect();
+    let xfs = doc
+        .descendants()
+        .find(|n| n.has_tag_name("cellXfs"))
+        .unwrap()
+        .children()
+        .filter(|n| n.has_tag_name("xf"))
+        .map(|x| {
+            let attrs = x
+                .attributes()
+                .map(|a| (a.name().to_owned(), a.value().to_owned()))
+                .collect();
+            (attrs, st[x.range()].to_owned())
+        })
+        .collect();
+    (xfs, fills)
+}
+
+/// What a marked workbook marks: each cell (`Sheet!A1`, sheets other than 问题清单) with the
+/// light red or yellow fill, and each comment's text.
+#[derive(Debug, Default)]
+struct Marks {
+    fills: BTreeMap<String, String>,
+    comments: BTreeMap<String, String>,
+    /// The `s` of every cell, to compare formats with the original.
+    styles: BTreeMap<String, usize>,
+}
+
+fn marks(bytes: &[u8]) -> Marks {
+    let parts = unzip(bytes);
+    let (xfs, fills) = styles(&parts);
+    let mut out = Marks::default();
+    for (name, part) in sheets(&parts) {
+        if name == marked::PROBLEM_SHEET {
+            continue;
+        }
+        let sheet = text(&parts, &part);
+        let doc = roxmltree::Document::parse(&sheet).unwrap();
+        for c in doc.descendants().filter(|n| n.has_tag_name("c")) {
+            let at = format!("{name}!{}", c.attribute("r").unwrap());
+            let s: usize = c.attribute("s").map_or(0, |s| s.parse().unwrap());
+            out.styles.insert(at.clone(), s);
+            let fill_id: usize = xfs[s].0.get("fillId").map_or(0, |f| f.parse().unwrap());
+            if let Some(Some(rgb)) = fills.get(fill_id)
+                && (rgb == RED || rgb == YELLOW)
+            {
+                out.fills.insert(at, rgb.clone());
+            }
+        }
+        for (_, kind, target) in rels_of(&parts, &part) {
+            if kind.ends_with("/comments") {
+                let c = text(&parts, &target);
+                let doc = roxmltree::Document::parse(&c).unwrap();
+                for comment in doc.descendants().filter(|n| n.has_tag_name("comment")) {
+                    let body: String = comment
+                        .descendants()
+                        .filter(|n| n.is_text())
+                        .filter_map(|n| n.text())
+                        .collect();
+                    out.comments.insert(
+                        format!("{name}!{}", comment.attribute("ref").unwrap()),
+                        body,
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The marks the diagnostics ask for: each cell's colour and the messages its comment holds.
+fn expected(diagnostics: &[Diagnostic]) -> BTreeMap<String, (String, Vec<String>)> {
+    let mut out: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    for d in diagnostics {
+        if let Some(cell) = &d.cell {
+            let entry = out
+                .entry(cell.to_string())
+                .or_insert_with(|| (YELLOW.to_owned(), Vec::new()));
+            if d.severity == Severity::Error {
+                entry.0 = RED.to_owned();
+            }
+            entry.1.push(d.message.clone());
+        }
+    }
+    out
+}
+
+/// Asserts the marks are exactly the diagnostics' cells, each comment carrying its messages.
+fn assert_marks_match(bytes: &[u8], diagnostics: &[Diagnostic]) {
+    let marks = marks(bytes);
+    let want = expected(diagnostics);
+    let filled: BTreeMap<String, String> = want
+        .iter()
+        .map(|(k, (c, _))| (k.clone(), c.clone()))
+        .collect();
+    assert_eq!(marks.fills, filled, "filled cells");
+    assert_eq!(
+        marks.comments.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "commented cells"
+    );
+    for (cell, (_, messages)) in &want {
+        for m in messages {
+            assert!(
+                marks.comments[cell].contains(m.as_str()),
+                "{cell}: {m} not in {:?}",
+                marks.comments[cell]
+            );
+        }
+    }
+}
+
+fn read(path: &Path) -> (Vec<u8>, RawWorkbook, Vec<Diagnostic>) {
+    let bytes = std::fs::read(path).unwrap();
+    let limits = Limits::default();
+    let name = intake::file_name(path);
+    let raw = intake::read_bytes(&bytes, &name, &limits).unwrap();
+    let source = Source {
+        file: name,
+        sha256: String::new(),
+    };
+    let submission = gongwen::pipeline::submission_from_workbook(&raw, source, &limits);
+    (bytes, raw, submission.diagnostics)
+}
+
+fn fixture(case: &str) -> PathBuf {
+    let dir = common::fixtures().join(case);
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e != "json" && e != "md"))
+        .unwrap()
+}
+
+/// The values of every sheet but 问题清单, as calamine reads them.
+fn values(bytes: &[u8]) -> BTreeMap<String, Vec<Vec<String>>> {
+    use calamine::{Reader, open_workbook_auto_from_rs};
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = BTreeMap::new();
+    for name in book.sheet_names() {
+        if name == marked::PROBLEM_SHEET {
+            continue;
+        }
+        let range = book.worksheet_range(&name).unwrap();
+        let start = range.start().unwrap_or((0, 0));
+        let mut rows: Vec<Vec<String>> = vec![vec![format!("{start:?}")]];
+        rows.extend(
+            range
+                .rows()
+                .map(|r| r.iter().map(|c| c.to_string()).collect()),
+        );
+        out.insert(name, rows);
+    }
+    out
+}
+
+#[test]
+fn an_xls_becomes_a_new_workbook_with_the_cells_where_they_were() {
+    for case in [
+        "dates/typed_cells_xls",
+        "dates/typed_cells_ods",
+        "deadlines/csv_excel_2020_1",
+    ] {
+        let path = fixture(case);
+        let (bytes, raw, diagnostics) = read(&path);
+        assert!(
+            diagnostics.iter().any(|d| d.cell.is_some()),
+            "{case}: no cell to mark"
+        );
+        let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+        assert_eq!(marked.how, How::Rebuilt { reason: None }, "{case}");
+        assert_marks_match(&marked.bytes, &diagnostics);
+        // The same cells read back at the same places.
+        let again = intake::read_bytes(&marked.bytes, "x.xlsx", &Limits::default()).unwrap();
+        let sheets: Vec<_> = again
+            .sheets
+            .iter()
+            .filter(|s| s.name != marked::PROBLEM_SHEET)
+            .collect();
+        assert_eq!(sheets.len(), raw.sheets.len(), "{case}");
+        for (a, b) in sheets.iter().zip(&raw.sheets) {
+            assert_eq!(a.name, b.name);
+            for row in b.origin.0..b.row_end() {
+                for col in b.origin.1..b.col_end() {
+                    assert_eq!(
+                        a.get(row, col),
+                        b.get(row, col),
+                        "{case} {}!{row}:{col}",
+                        a.name
+                    );
+                }
+            }
+        }
+        // The same input, the same bytes.
+        let twice = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+        assert_eq!(twice.bytes, marked.bytes, "{case}: not deterministic");
+        // The list: first, every problem, in order.
+        let parts = unzip(&marked.bytes);
+        assert_eq!(sheets_of(&parts)[0], marked::PROBLEM_SHEET);
+        assert_problem_list(&marked.bytes, &diagnostics);
+    }
+}
+
+fn sheets_of(parts: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    sheets(parts).into_iter().map(|(n, _)| n).collect()
+}
+
+/// The 问题清单 lists every diagnostic in order, and links each located one to its cell.
+fn assert_problem_list(bytes: &[u8], diagnostics: &[Diagnostic]) {
+    use calamine::{Reader, open_workbook_auto_from_rs};
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range(marked::PROBLEM_SHEET).unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[0], marked::PROBLEM_HEADERS.map(String::from).to_vec());
+    assert_eq!(rows.len(), diagnostics.len() + 1);
+    for (i, d) in diagnostics.iter().enumerate() {
+        let row = &rows[i + 1];
+        assert_eq!(row[0], (i + 1).to_string());
+        assert_eq!(row[1], d.severity.label_zh());
+        assert_eq!(
+            row[2],
+            d.cell.as_ref().map(|c| c.to_string()).unwrap_or_default()
+        );
+        assert_eq!(row[3], d.message);
+    }
+    let parts = unzip(bytes);
+    let (_, part) = sheets(&parts).into_iter().next().unwrap();
+    let sheet = text(&parts, &part);
+    let doc = roxmltree::Document::parse(&sheet).unwrap();
+    let links: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("hyperlink"))
+        .map(|n| {
+            n.attribute("location")
+                .map(str::to_owned)
+                .or_else(|| {
+                    // rust_xlsxwriter writes internal links with a location too.
+                    None
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let linked: Vec<String> = diagnostics
+        .iter()
+        .filter_map(|d| d.cell.as_ref())
+        .map(|c| format!("'{}'!{}", c.sheet.replace('\'', "''"), c.a1()))
+        .collect();
+    assert_eq!(links, linked);
+}
