@@ -361,3 +361,212 @@ fn assert_problem_list(bytes: &[u8], diagnostics: &[Diagnostic]) {
         .collect();
     assert_eq!(links, linked);
 }
+
+/// Parts the copy may change; anything else must be the original's bytes.
+fn may_change(name: &str, marked_sheets: &BTreeSet<String>) -> bool {
+    matches!(
+        name,
+        "[Content_Types].xml" | "xl/workbook.xml" | "xl/_rels/workbook.xml.rels" | "xl/styles.xml"
+    ) || marked_sheets.contains(name)
+        || marked_sheets.iter().any(|s| {
+            let (dir, file) = s.rsplit_once('/').unwrap();
+            name == format!("{dir}/_rels/{file}.rels")
+        })
+}
+
+/// Asserts the copy keeps every other part byte for byte, adds only comments, their shapes,
+/// rels and the 问题清单 sheet, and keeps each marked cell's format apart from its fill.
+fn assert_copy_of(original: &[u8], marked: &[u8]) {
+    let before = unzip(original);
+    let after = unzip(marked);
+    let marks = marks(marked);
+    let sheet_parts: BTreeMap<String, String> = sheets(&before).into_iter().collect();
+    let marked_sheets: BTreeSet<String> = marks
+        .fills
+        .keys()
+        .map(|cell| sheet_parts[cell.rsplit_once('!').unwrap().0].clone())
+        .collect();
+    for (name, bytes) in &before {
+        let now = after.get(name).unwrap_or_else(|| panic!("part {name} lost"));
+        if !may_change(name, &marked_sheets) {
+            assert!(now == bytes, "part {name} changed");
+        }
+    }
+    let (list_name, list_part) = sheets(&after).into_iter().next().unwrap();
+    assert_eq!(list_name, marked::PROBLEM_SHEET);
+    for name in after.keys().filter(|n| !before.contains_key(*n)) {
+        let allowed = name.starts_with("xl/comments")
+            || name.starts_with("xl/drawings/vmlDrawing")
+            || (name.starts_with("xl/worksheets/_rels/") && may_change(name, &marked_sheets))
+            || *name == list_part;
+        assert!(allowed, "unexpected new part {name}");
+    }
+    // The other sheets keep their order after the list.
+    assert_eq!(sheets_of(&after)[1..], sheets_of(&before)[..]);
+    // Each marked cell: its own format with the fill, nothing else changed.
+    let (xfs_before, _) = styles(&before);
+    let (xfs_after, _) = styles(&after);
+    let original_styles = {
+        let mut styles = BTreeMap::new();
+        for (name, part) in sheets(&before) {
+            let sheet = text(&before, &part);
+            let doc = roxmltree::Document::parse(&sheet).unwrap();
+            for c in doc.descendants().filter(|n| n.has_tag_name("c")) {
+                let s: usize = c.attribute("s").map_or(0, |s| s.parse().unwrap());
+                styles.insert(format!("{name}!{}", c.attribute("r").unwrap()), s);
+            }
+        }
+        styles
+    };
+    assert_eq!(xfs_after[..xfs_before.len()], xfs_before[..], "existing formats changed");
+    let without_fill = |xf: &(BTreeMap<String, String>, String)| {
+        let mut attrs = xf.0.clone();
+        attrs.remove("fillId");
+        attrs.remove("applyFill");
+        let children = xf.1.split_once('>').map(|(_, rest)| rest.to_owned()).unwrap_or_default();
+        (attrs, children)
+    };
+    for (cell, s) in &marks.styles {
+        match original_styles.get(cell) {
+            Some(was) if marks.fills.contains_key(cell) => {
+                assert_eq!(without_fill(&xfs_after[*s]), without_fill(&xfs_before[*was]), "{cell}");
+            }
+            Some(was) => assert_eq!(s, was, "{cell}: an unmarked cell's format changed"),
+            None => assert!(marks.fills.contains_key(cell), "{cell}: a cell added unmarked"),
+        }
+    }
+    // calamine reads the same values from the original sheets.
+    assert_eq!(values(marked), values(original));
+}
+
+/// LibreOffice opens the file (converts it to PDF), or the test says why it could not run.
+fn assert_libreoffice_opens(bytes: &[u8], name: &str) {
+    if !common::have_tool("soffice") {
+        common::skip("soffice (LibreOffice) not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let (_, pdfs) = common::pdf_tools::soffice_to_pdf(dir.path(), &[path], "pdf");
+    assert!(std::fs::metadata(&pdfs[0]).unwrap().len() > 1000);
+}
+
+#[test]
+fn an_xlsx_is_copied_with_only_the_marks_added() {
+    for case in [
+        "errors/deadline_invalid",
+        "errors/deadline_missing",
+        "errors/county_suffix_missing",
+        "errors/many_problems",
+    ] {
+        let path = fixture(case);
+        let (bytes, raw, diagnostics) = read(&path);
+        let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+        assert_eq!(marked.how, How::Copy, "{case}");
+        assert_marks_match(&marked.bytes, &diagnostics);
+        assert_copy_of(&bytes, &marked.bytes);
+        assert_problem_list(&marked.bytes, &diagnostics);
+        let twice = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+        assert_eq!(twice.bytes, marked.bytes, "{case}: not deterministic");
+    }
+}
+
+/// A filing written by rust_xlsxwriter with what a clerk's file carries: merged cells, a data
+/// validation, a formula, number formats, borders and fonts on the cells to be marked.
+fn clerk_workbook() -> Vec<u8> {
+    use rust_xlsxwriter::{DataValidation, Format, FormatBorder, Formula, Workbook};
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("学校整改清单").unwrap();
+    let title = Format::new().set_bold().set_font_size(16);
+    let cell = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_font_name("宋体");
+    let month = Format::new()
+        .set_border(FormatBorder::Medium)
+        .set_num_format("yyyy\"年\"m\"月\"")
+        .set_italic();
+    ws.write(0, 0, "附件1").unwrap();
+    ws.merge_range(1, 0, 1, 3, "义务教育学校达到优质均衡目标整改清单", &title)
+        .unwrap();
+    ws.merge_range(2, 0, 2, 3, "县（市、区）名称：西湖区          填报日期：2019年5月20日", &Format::new())
+        .unwrap();
+    ws.write(3, 0, "计划创建年份：2020年").unwrap();
+    for (c, h) in ["学校名称", "存在不足情况", "整改提升措施", "完成时限"].iter().enumerate() {
+        ws.write_with_format(4, c as u16, *h, &cell).unwrap();
+    }
+    ws.merge_range(5, 0, 6, 0, "杭州市文三街小学", &cell).unwrap();
+    ws.write_with_format(5, 1, "生均体育运动场馆面积不足", &cell).unwrap();
+    ws.write_with_format(5, 2, "改造屋顶运动场", &cell).unwrap();
+    ws.write_with_format(5, 3, "尽快", &month).unwrap();
+    ws.write_with_format(6, 1, "每百名学生拥有网络多媒体教室数不足", &cell).unwrap();
+    ws.write_with_format(6, 2, "改造普通教室为网络多媒体教室", &cell).unwrap();
+    // D7 left empty: the mark must add a cell of its own.
+    let validation = DataValidation::new()
+        .allow_list_strings(&["2020年6月", "2020年8月", "2020年12月"])
+        .unwrap()
+        .ignore_blank(true);
+    ws.add_data_validation(5, 3, 20, 3, &validation).unwrap();
+    ws.write(8, 0, "合计项数").unwrap();
+    ws.write_formula_with_format(8, 1, Formula::new("=COUNTA(B6:B7)").set_result("2"), &Format::new().set_num_format("0.00"))
+        .unwrap();
+    ws.set_column_width(1, 40).unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_clerks_merges_validations_formulas_and_formats_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("西湖区.xlsx");
+    std::fs::write(&path, clerk_workbook()).unwrap();
+    let (bytes, raw, diagnostics) = read(&path);
+    let cells: Vec<String> = diagnostics.iter().filter_map(|d| d.cell.as_ref()).map(|c| c.to_string()).collect();
+    assert!(cells.contains(&"学校整改清单!D6".to_owned()), "{diagnostics:#?}");
+    let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+    assert_eq!(marked.how, How::Copy);
+    assert_marks_match(&marked.bytes, &diagnostics);
+    assert_copy_of(&bytes, &marked.bytes);
+    let after = unzip(&marked.bytes);
+    let sheet = text(&after, "xl/worksheets/sheet1.xml");
+    for kept in ["<mergeCell ref=\"A6:A7\"/>", "<dataValidation ", "<f>COUNTA(B6:B7)</f>"] {
+        assert!(sheet.contains(kept), "{kept} lost");
+    }
+    if let Some(dir) = std::env::var_os("GONGWEN_MARK_DUMP") {
+        std::fs::write(Path::new(&dir).join("clerk.xlsx"), &bytes).unwrap();
+        std::fs::write(Path::new(&dir).join("clerk.批注.xlsx"), &marked.bytes).unwrap();
+    }
+    assert_libreoffice_opens(&marked.bytes, "marked.xlsx");
+}
+
+#[test]
+fn a_libreoffice_xlsx_is_copied_and_opens() {
+    if !common::have_tool("soffice") {
+        common::skip("soffice (LibreOffice) not installed");
+        return;
+    }
+    // LibreOffice's own xlsx (shared strings, its styles): the .xls fixture saved as .xlsx.
+    let dir = tempfile::tempdir().unwrap();
+    let xls = dir.path().join("西湖区.xls");
+    std::fs::copy(fixture("dates/typed_cells_xls"), &xls).unwrap();
+    let (_, out) = common::pdf_tools::soffice_to_pdf(dir.path(), &[xls.clone()], "pdf");
+    drop(out);
+    let status = std::process::Command::new("soffice")
+        .arg(format!("-env:UserInstallation=file://{}", dir.path().join("profile").display()))
+        .args(["--headless", "--convert-to", "xlsx", "--outdir"])
+        .arg(dir.path())
+        .arg(&xls)
+        .output()
+        .unwrap();
+    let path = dir.path().join("西湖区.xlsx");
+    assert!(path.exists(), "{}", String::from_utf8_lossy(&status.stderr));
+    let (bytes, raw, diagnostics) = read(&path);
+    assert!(diagnostics.iter().any(|d| d.cell.is_some()));
+    let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+    assert_eq!(marked.how, How::Copy);
+    assert_marks_match(&marked.bytes, &diagnostics);
+    assert_copy_of(&bytes, &marked.bytes);
+    assert_problem_list(&marked.bytes, &diagnostics);
+    assert_libreoffice_opens(&marked.bytes, "marked.xlsx");
+}
