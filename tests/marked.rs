@@ -570,3 +570,97 @@ fn a_libreoffice_xlsx_is_copied_and_opens() {
     assert_problem_list(&marked.bytes, &diagnostics);
     assert_libreoffice_opens(&marked.bytes, "marked.xlsx");
 }
+
+/// The package with cells of one sheet given new text (inline strings, their format kept):
+/// what a clerk's fix in Excel amounts to, made without rewriting anything else.
+fn set_cells(bytes: &[u8], sheet: &str, cells: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut parts = unzip(bytes);
+    let part = sheets(&parts).into_iter().find(|(n, _)| n == sheet).unwrap().1;
+    let mut xml = text(&parts, &part);
+    for (at, value) in cells {
+        let start = xml.find(&format!("<c r=\"{at}\"")).unwrap_or_else(|| panic!("no cell {at}"));
+        let open_end = start + xml[start..].find('>').unwrap();
+        let end = if xml[..open_end].ends_with('/') {
+            open_end + 1
+        } else {
+            open_end + xml[open_end..].find("</c>").unwrap() + 4
+        };
+        let style = regex_attr(&xml[start..open_end], "s");
+        let s = style.map(|s| format!(" s=\"{s}\"")).unwrap_or_default();
+        let cell = format!("<c r=\"{at}\"{s} t=\"inlineStr\"><is><t>{value}</t></is></c>");
+        xml.replace_range(start..end, &cell);
+    }
+    parts.insert(part, xml.into_bytes());
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in parts {
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+fn regex_attr(tag: &str, key: &str) -> Option<String> {
+    let at = tag.find(&format!(" {key}=\""))? + key.len() + 3;
+    Some(tag[at..at + tag[at..].find('"')?].to_owned())
+}
+
+/// `gongwen check --json` on bytes saved as `name`: its diagnostics as (cell, rule).
+fn checked(bytes: &[u8], name: &str) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let (_, files) = common::check_json(&[&path]);
+    files[0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["cell"].as_str().unwrap_or_default().to_owned(),
+                d["rule"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_marked_workbook_fixed_and_dropped_back_reads_as_the_original() {
+    // The copy of an xlsx: the marks read as nothing; fixed, its errors are gone.
+    let original = clerk_workbook();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("西湖区.xlsx");
+    std::fs::write(&path, &original).unwrap();
+    let (bytes, raw, diagnostics) = read(&path);
+    let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+    let before = checked(&original, "西湖区.xlsx");
+    assert_eq!(checked(&marked.bytes, "西湖区.批注.xlsx"), before, "the marks changed the reading");
+    assert!(before.iter().any(|(c, _)| c == "学校整改清单!D6"));
+    let fixed = set_cells(&marked.bytes, "学校整改清单", &[("D6", "2020年6月"), ("D7", "2020年8月")]);
+    let after = checked(&fixed, "西湖区.批注.xlsx");
+    let rest: Vec<_> = before
+        .iter()
+        .filter(|(c, _)| c != "学校整改清单!D6" && c != "学校整改清单!D7")
+        .cloned()
+        .collect();
+    assert_eq!(after, rest);
+    assert!(after.iter().all(|(c, _)| !c.starts_with(marked::PROBLEM_SHEET)));
+
+    // The new workbook made for an .xls: the same.
+    let path = fixture("dates/typed_cells_xls");
+    let (bytes, raw, diagnostics) = read(&path);
+    let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+    let before = checked(&bytes, "西湖区.xls");
+    assert_eq!(checked(&marked.bytes, "西湖区.批注.xlsx"), before);
+    let errors: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .filter_map(|d| d.cell.as_ref())
+        .map(|c| c.sheet.as_str())
+        .collect();
+    assert_eq!(errors, ["学校整改清单"]);
+    let at = diagnostics.iter().find(|d| d.is_error()).unwrap().cell.as_ref().unwrap().a1();
+    let fixed = set_cells(&marked.bytes, "学校整改清单", &[(at.as_str(), "2020年10月")]);
+    let after = checked(&fixed, "西湖区.批注.xlsx");
+    assert_eq!(after, before.into_iter().filter(|(c, _)| *c != format!("学校整改清单!{at}")).collect::<Vec<_>>());
+}
