@@ -91,10 +91,11 @@ fn sheets(parts: &BTreeMap<String, Vec<u8>>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A cell format: its attributes and its XML.
+type Xf = (BTreeMap<String, String>, String);
+
 /// The cell formats (`cellXfs`) as (attributes, children's XML) and the fills' colours.
-fn styles(
-    parts: &BTreeMap<String, Vec<u8>>,
-) -> (Vec<(BTreeMap<String, String>, String)>, Vec<Option<String>>) {
+fn styles(parts: &BTreeMap<String, Vec<u8>>) -> (Vec<Xf>, Vec<Option<String>>) {
     let st = text(parts, "xl/styles.xml");
     let doc = roxmltree::Document::parse(&st).unwrap();
     let fills = doc
@@ -347,10 +348,6 @@ fn assert_problem_list(bytes: &[u8], diagnostics: &[Diagnostic]) {
         .map(|n| {
             n.attribute("location")
                 .map(str::to_owned)
-                .or_else(|| {
-                    // rust_xlsxwriter writes internal links with a location too.
-                    None
-                })
                 .unwrap_or_default()
         })
         .collect();
@@ -387,7 +384,9 @@ fn assert_copy_of(original: &[u8], marked: &[u8]) {
         .map(|cell| sheet_parts[cell.rsplit_once('!').unwrap().0].clone())
         .collect();
     for (name, bytes) in &before {
-        let now = after.get(name).unwrap_or_else(|| panic!("part {name} lost"));
+        let now = after
+            .get(name)
+            .unwrap_or_else(|| panic!("part {name} lost"));
         if !may_change(name, &marked_sheets) {
             assert!(now == bytes, "part {name} changed");
         }
@@ -418,21 +417,35 @@ fn assert_copy_of(original: &[u8], marked: &[u8]) {
         }
         styles
     };
-    assert_eq!(xfs_after[..xfs_before.len()], xfs_before[..], "existing formats changed");
-    let without_fill = |xf: &(BTreeMap<String, String>, String)| {
+    assert_eq!(
+        xfs_after[..xfs_before.len()],
+        xfs_before[..],
+        "existing formats changed"
+    );
+    let without_fill = |xf: &Xf| {
         let mut attrs = xf.0.clone();
         attrs.remove("fillId");
         attrs.remove("applyFill");
-        let children = xf.1.split_once('>').map(|(_, rest)| rest.to_owned()).unwrap_or_default();
+        let children =
+            xf.1.split_once('>')
+                .map(|(_, rest)| rest.to_owned())
+                .unwrap_or_default();
         (attrs, children)
     };
     for (cell, s) in &marks.styles {
         match original_styles.get(cell) {
             Some(was) if marks.fills.contains_key(cell) => {
-                assert_eq!(without_fill(&xfs_after[*s]), without_fill(&xfs_before[*was]), "{cell}");
+                assert_eq!(
+                    without_fill(&xfs_after[*s]),
+                    without_fill(&xfs_before[*was]),
+                    "{cell}"
+                );
             }
             Some(was) => assert_eq!(s, was, "{cell}: an unmarked cell's format changed"),
-            None => assert!(marks.fills.contains_key(cell), "{cell}: a cell added unmarked"),
+            None => assert!(
+                marks.fills.contains_key(cell),
+                "{cell}: a cell added unmarked"
+            ),
         }
     }
     // calamine reads the same values from the original sheets.
@@ -472,7 +485,7 @@ fn an_xlsx_is_copied_with_only_the_marks_added() {
     }
 }
 
-/// A filing written by rust_xlsxwriter with what a clerk's file carries: merged cells, a data
+/// A filing written by `rust_xlsxwriter` with what a clerk's file carries: merged cells, a data
 /// validation, a formula, number formats, borders and fonts on the cells to be marked.
 fn clerk_workbook() -> Vec<u8> {
     use rust_xlsxwriter::{DataValidation, Format, FormatBorder, Formula, Workbook};
@@ -491,18 +504,32 @@ fn clerk_workbook() -> Vec<u8> {
     ws.write(0, 0, "附件1").unwrap();
     ws.merge_range(1, 0, 1, 3, "义务教育学校达到优质均衡目标整改清单", &title)
         .unwrap();
-    ws.merge_range(2, 0, 2, 3, "县（市、区）名称：西湖区          填报日期：2019年5月20日", &Format::new())
-        .unwrap();
+    ws.merge_range(
+        2,
+        0,
+        2,
+        3,
+        "县（市、区）名称：西湖区          填报日期：2019年5月20日",
+        &Format::new(),
+    )
+    .unwrap();
     ws.write(3, 0, "计划创建年份：2020年").unwrap();
-    for (c, h) in ["学校名称", "存在不足情况", "整改提升措施", "完成时限"].iter().enumerate() {
+    for (c, h) in ["学校名称", "存在不足情况", "整改提升措施", "完成时限"]
+        .iter()
+        .enumerate()
+    {
         ws.write_with_format(4, c as u16, *h, &cell).unwrap();
     }
-    ws.merge_range(5, 0, 6, 0, "杭州市文三街小学", &cell).unwrap();
-    ws.write_with_format(5, 1, "生均体育运动场馆面积不足", &cell).unwrap();
+    ws.merge_range(5, 0, 6, 0, "杭州市文三街小学", &cell)
+        .unwrap();
+    ws.write_with_format(5, 1, "生均体育运动场馆面积不足", &cell)
+        .unwrap();
     ws.write_with_format(5, 2, "改造屋顶运动场", &cell).unwrap();
     ws.write_with_format(5, 3, "尽快", &month).unwrap();
-    ws.write_with_format(6, 1, "每百名学生拥有网络多媒体教室数不足", &cell).unwrap();
-    ws.write_with_format(6, 2, "改造普通教室为网络多媒体教室", &cell).unwrap();
+    ws.write_with_format(6, 1, "每百名学生拥有网络多媒体教室数不足", &cell)
+        .unwrap();
+    ws.write_with_format(6, 2, "改造普通教室为网络多媒体教室", &cell)
+        .unwrap();
     // D7 left empty: the mark must add a cell of its own.
     let validation = DataValidation::new()
         .allow_list_strings(&["2020年6月", "2020年8月", "2020年12月"])
@@ -510,8 +537,13 @@ fn clerk_workbook() -> Vec<u8> {
         .ignore_blank(true);
     ws.add_data_validation(5, 3, 20, 3, &validation).unwrap();
     ws.write(8, 0, "合计项数").unwrap();
-    ws.write_formula_with_format(8, 1, Formula::new("=COUNTA(B6:B7)").set_result("2"), &Format::new().set_num_format("0.00"))
-        .unwrap();
+    ws.write_formula_with_format(
+        8,
+        1,
+        Formula::new("=COUNTA(B6:B7)").set_result("2"),
+        &Format::new().set_num_format("0.00"),
+    )
+    .unwrap();
     ws.set_column_width(1, 40).unwrap();
     book.save_to_buffer().unwrap()
 }
@@ -522,15 +554,26 @@ fn a_clerks_merges_validations_formulas_and_formats_stay() {
     let path = dir.path().join("西湖区.xlsx");
     std::fs::write(&path, clerk_workbook()).unwrap();
     let (bytes, raw, diagnostics) = read(&path);
-    let cells: Vec<String> = diagnostics.iter().filter_map(|d| d.cell.as_ref()).map(|c| c.to_string()).collect();
-    assert!(cells.contains(&"学校整改清单!D6".to_owned()), "{diagnostics:#?}");
+    let cells: Vec<String> = diagnostics
+        .iter()
+        .filter_map(|d| d.cell.as_ref())
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        cells.contains(&"学校整改清单!D6".to_owned()),
+        "{diagnostics:#?}"
+    );
     let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
     assert_eq!(marked.how, How::Copy);
     assert_marks_match(&marked.bytes, &diagnostics);
     assert_copy_of(&bytes, &marked.bytes);
     let after = unzip(&marked.bytes);
     let sheet = text(&after, "xl/worksheets/sheet1.xml");
-    for kept in ["<mergeCell ref=\"A6:A7\"/>", "<dataValidation ", "<f>COUNTA(B6:B7)</f>"] {
+    for kept in [
+        "<mergeCell ref=\"A6:A7\"/>",
+        "<dataValidation ",
+        "<f>COUNTA(B6:B7)</f>",
+    ] {
         assert!(sheet.contains(kept), "{kept} lost");
     }
     if let Some(dir) = std::env::var_os("GONGWEN_MARK_DUMP") {
@@ -550,10 +593,11 @@ fn a_libreoffice_xlsx_is_copied_and_opens() {
     let dir = tempfile::tempdir().unwrap();
     let xls = dir.path().join("西湖区.xls");
     std::fs::copy(fixture("dates/typed_cells_xls"), &xls).unwrap();
-    let (_, out) = common::pdf_tools::soffice_to_pdf(dir.path(), &[xls.clone()], "pdf");
-    drop(out);
     let status = std::process::Command::new("soffice")
-        .arg(format!("-env:UserInstallation=file://{}", dir.path().join("profile").display()))
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            dir.path().join("profile").display()
+        ))
         .args(["--headless", "--convert-to", "xlsx", "--outdir"])
         .arg(dir.path())
         .arg(&xls)
@@ -576,10 +620,16 @@ fn a_libreoffice_xlsx_is_copied_and_opens() {
 fn set_cells(bytes: &[u8], sheet: &str, cells: &[(&str, &str)]) -> Vec<u8> {
     use std::io::Write as _;
     let mut parts = unzip(bytes);
-    let part = sheets(&parts).into_iter().find(|(n, _)| n == sheet).unwrap().1;
+    let part = sheets(&parts)
+        .into_iter()
+        .find(|(n, _)| n == sheet)
+        .unwrap()
+        .1;
     let mut xml = text(&parts, &part);
     for (at, value) in cells {
-        let start = xml.find(&format!("<c r=\"{at}\"")).unwrap_or_else(|| panic!("no cell {at}"));
+        let start = xml
+            .find(&format!("<c r=\"{at}\""))
+            .unwrap_or_else(|| panic!("no cell {at}"));
         let open_end = start + xml[start..].find('>').unwrap();
         let end = if xml[..open_end].ends_with('/') {
             open_end + 1
@@ -594,7 +644,8 @@ fn set_cells(bytes: &[u8], sheet: &str, cells: &[(&str, &str)]) -> Vec<u8> {
     parts.insert(part, xml.into_bytes());
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, data) in parts {
-        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
         out.write_all(&data).unwrap();
     }
     out.finish().unwrap().into_inner()
@@ -634,9 +685,17 @@ fn a_marked_workbook_fixed_and_dropped_back_reads_as_the_original() {
     let (bytes, raw, diagnostics) = read(&path);
     let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
     let before = checked(&original, "西湖区.xlsx");
-    assert_eq!(checked(&marked.bytes, "西湖区.批注.xlsx"), before, "the marks changed the reading");
+    assert_eq!(
+        checked(&marked.bytes, "西湖区.批注.xlsx"),
+        before,
+        "the marks changed the reading"
+    );
     assert!(before.iter().any(|(c, _)| c == "学校整改清单!D6"));
-    let fixed = set_cells(&marked.bytes, "学校整改清单", &[("D6", "2020年6月"), ("D7", "2020年8月")]);
+    let fixed = set_cells(
+        &marked.bytes,
+        "学校整改清单",
+        &[("D6", "2020年6月"), ("D7", "2020年8月")],
+    );
     let after = checked(&fixed, "西湖区.批注.xlsx");
     let rest: Vec<_> = before
         .iter()
@@ -644,7 +703,11 @@ fn a_marked_workbook_fixed_and_dropped_back_reads_as_the_original() {
         .cloned()
         .collect();
     assert_eq!(after, rest);
-    assert!(after.iter().all(|(c, _)| !c.starts_with(marked::PROBLEM_SHEET)));
+    assert!(
+        after
+            .iter()
+            .all(|(c, _)| !c.starts_with(marked::PROBLEM_SHEET))
+    );
 
     // The new workbook made for an .xls: the same.
     let path = fixture("dates/typed_cells_xls");
@@ -659,8 +722,153 @@ fn a_marked_workbook_fixed_and_dropped_back_reads_as_the_original() {
         .map(|c| c.sheet.as_str())
         .collect();
     assert_eq!(errors, ["学校整改清单"]);
-    let at = diagnostics.iter().find(|d| d.is_error()).unwrap().cell.as_ref().unwrap().a1();
-    let fixed = set_cells(&marked.bytes, "学校整改清单", &[(at.as_str(), "2020年10月")]);
+    let at = diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .unwrap()
+        .cell
+        .as_ref()
+        .unwrap()
+        .a1();
+    let fixed = set_cells(
+        &marked.bytes,
+        "学校整改清单",
+        &[(at.as_str(), "2020年10月")],
+    );
     let after = checked(&fixed, "西湖区.批注.xlsx");
-    assert_eq!(after, before.into_iter().filter(|(c, _)| *c != format!("学校整改清单!{at}")).collect::<Vec<_>>());
+    assert_eq!(
+        after,
+        before
+            .into_iter()
+            .filter(|(c, _)| *c != format!("学校整改清单!{at}"))
+            .collect::<Vec<_>>()
+    );
+}
+
+fn watch_once(root: &Path) {
+    let out = common::run(
+        common::gongwen()
+            .args(["watch", "--once", "--settle", "100", "--root"])
+            .arg(root),
+    );
+    // 1 when a file was rejected.
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+}
+
+/// The receipt (JSON) in `outbox/回执/` of the file dropped as `name`.
+fn receipt_of(root: &Path, name: &str) -> serde_json::Value {
+    let found: Vec<_> = common::receipts(root)
+        .into_iter()
+        .filter(|r| r["file"] == name)
+        .collect();
+    assert_eq!(found.len(), 1, "receipts of {name}");
+    found.into_iter().next().unwrap()
+}
+
+fn diagnostics_of(receipt: &serde_json::Value) -> Vec<Diagnostic> {
+    serde_json::from_value(receipt["diagnostics"].clone()).unwrap()
+}
+
+#[test]
+fn the_daemon_returns_the_workbook_marked_and_takes_it_back_fixed() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    std::fs::create_dir_all(root.join("inbox")).unwrap();
+    let original = std::fs::read(fixture("errors/deadline_invalid")).unwrap();
+    std::fs::write(root.join("inbox/西湖区.xlsx"), &original).unwrap();
+    watch_once(root);
+
+    // Rejected: the marked copy beside the kept file, named by the receipt.
+    let receipt = receipt_of(root, "西湖区.xlsx");
+    assert_eq!(receipt["verdict"], "rejected");
+    let marked_at = receipt["marked"]
+        .as_str()
+        .expect("the receipt names the marked workbook");
+    let kept = receipt["kept_at"].as_str().unwrap();
+    let kept_stem = kept.strip_suffix(".xlsx").unwrap();
+    assert_eq!(marked_at, format!("{kept_stem}.批注.xlsx"));
+    assert!(
+        receipt.get("marked_note").is_none(),
+        "an xlsx is copied, not rebuilt"
+    );
+    let beside: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join(format!("{kept}.回执.json"))).unwrap())
+            .unwrap();
+    assert_eq!(beside["marked"], marked_at);
+    let text = std::fs::read_to_string(root.join(format!("{kept}.回执.txt"))).unwrap();
+    assert!(text.contains(&format!("批注版：{marked_at}")), "{text}");
+    let marked = std::fs::read(root.join(marked_at)).unwrap();
+    let diagnostics = diagnostics_of(&receipt);
+    assert!(diagnostics.iter().any(|d| d.is_error() && d.cell.is_some()));
+    assert_marks_match(&marked, &diagnostics);
+    assert_copy_of(&original, &marked);
+
+    // Fixed in the marked copy and dropped back: accepted clean, nothing marked.
+    let error = diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .unwrap()
+        .cell
+        .clone()
+        .unwrap();
+    let fixed = set_cells(&marked, &error.sheet, &[(error.a1().as_str(), "2020年6月")]);
+    std::fs::write(root.join("inbox/西湖区.批注.xlsx"), &fixed).unwrap();
+    watch_once(root);
+    let receipt = receipt_of(root, "西湖区.批注.xlsx");
+    assert_eq!(receipt["verdict"], "accepted", "{receipt:#}");
+    assert_eq!(receipt["diagnostics"], serde_json::json!([]));
+    assert!(receipt.get("marked").is_none());
+
+    // Accepted with warnings: the marked copy in outbox/回执/ beside the receipt.
+    let warned = std::fs::read(fixture("errors/county_suffix_missing")).unwrap();
+    std::fs::write(root.join("inbox/西湖.xlsx"), &warned).unwrap();
+    watch_once(root);
+    let receipt = receipt_of(root, "西湖.xlsx");
+    assert_eq!(receipt["verdict"], "accepted_with_warnings");
+    let marked_at = receipt["marked"].as_str().unwrap();
+    assert!(
+        marked_at.starts_with("outbox/回执/") && marked_at.ends_with("西湖.xlsx.批注.xlsx"),
+        "{marked_at}"
+    );
+    let receipts_there: Vec<_> = common::files_under(&root.join("outbox/回执"))
+        .into_iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let stem = Path::new(marked_at)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace(".批注.xlsx", "");
+    assert!(
+        receipts_there.contains(&format!("{stem}.回执.txt")),
+        "{receipts_there:?}"
+    );
+    let marked = std::fs::read(root.join(marked_at)).unwrap();
+    let diagnostics = diagnostics_of(&receipt);
+    assert!(diagnostics.iter().all(|d| !d.is_error()));
+    assert_marks_match(&marked, &diagnostics);
+    assert_copy_of(&warned, &marked);
+    assert!(
+        common::files_under(root)
+            .iter()
+            .all(|p| !p.to_string_lossy().ends_with(".gongwen-tmp"))
+    );
+}
+
+#[test]
+fn an_unreadable_file_gets_no_marked_workbook() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    std::fs::create_dir_all(root.join("inbox")).unwrap();
+    let corrupt = std::fs::read(fixture("errors/file_corrupt")).unwrap();
+    std::fs::write(root.join("inbox/学校整改清单.xlsx"), corrupt).unwrap();
+    watch_once(root);
+    let receipt = receipt_of(root, "学校整改清单.xlsx");
+    assert_eq!(receipt["verdict"], "rejected");
+    assert!(receipt.get("marked").is_none());
+    let marked: Vec<_> = common::files_under(root)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("批注"))
+        .collect();
+    assert!(marked.is_empty(), "{marked:?}");
 }

@@ -45,6 +45,24 @@ pub enum How {
     Rebuilt { reason: Option<String> },
 }
 
+impl How {
+    /// What the receipt says of a new workbook: the clerk's formatting is not in it.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            How::Copy => None,
+            How::Rebuilt { reason: None } => Some(
+                "原文件不是.xlsx，批注版是按读取的内容另存的新表（.xlsx），原表的格式没有保留"
+                    .to_owned(),
+            ),
+            How::Rebuilt {
+                reason: Some(reason),
+            } => Some(format!(
+                "原表无法直接标注（{reason}），批注版是按读取的内容另存的新表，原表的格式没有保留"
+            )),
+        }
+    }
+}
+
 /// Why no marked workbook was made.
 #[derive(Debug, thiserror::Error)]
 pub enum MarkError {
