@@ -1325,3 +1325,74 @@ fn problem_sheet(problems: &Problems, linked: &BTreeSet<&str>, styles: &mut Styl
     write(&mut w, &mut links).unwrap_or_else(|e| unreachable!("writing to memory: {e}"));
     w.into_inner()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn styles() -> Styles {
+        Styles {
+            fills: 2,
+            xfs: 3,
+            added: Vec::new(),
+        }
+    }
+
+    fn marked(sheet: &str, targets: &[((u32, u32), Severity)]) -> String {
+        let targets = targets.iter().copied().collect();
+        let out = mark_sheet(sheet, &targets, &mut styles(), "rId9").unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn empty_cells_get_a_cell_of_their_own_in_row_and_column_order() {
+        let sheet = r#"<worksheet xmlns="m"><cols><col min="2" max="2" style="2"/></cols><sheetData><row r="2"><c r="A2" s="1"><v>1</v></c><c r="C2"><v>2</v></c></row><row r="5"><c r="A5"/></row></sheetData><pageMargins/><tableParts count="0"/></worksheet>"#;
+        let out = marked(
+            sheet,
+            &[
+                ((0, 0), Severity::Error),
+                ((1, 0), Severity::Warning),
+                ((1, 1), Severity::Error),
+                ((3, 2), Severity::Error),
+                ((9, 0), Severity::Error),
+            ],
+        );
+        assert_eq!(
+            out,
+            r#"<worksheet xmlns="m"><cols><col min="2" max="2" style="2"/></cols><sheetData><row r="1"><c r="A1" s="3"/></row><row r="2"><c r="A2" s="4"><v>1</v></c><c r="B2" s="5"/><c r="C2"><v>2</v></c></row><row r="4"><c r="C4" s="3"/></row><row r="5"><c r="A5"/></row><row r="10"><c r="A10" s="3"/></row></sheetData><pageMargins/><legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId9"/><tableParts count="0"/></worksheet>"#
+        );
+    }
+
+    #[test]
+    fn prefixed_sheets_and_cells_without_references_are_followed() {
+        let sheet = r#"<x:worksheet xmlns:x="m"><x:sheetData><x:row><x:c><x:v>1</x:v></x:c><x:c><x:v>2</x:v></x:c></x:row></x:sheetData></x:worksheet>"#;
+        let out = marked(
+            sheet,
+            &[((0, 1), Severity::Error), ((0, 3), Severity::Warning)],
+        );
+        assert_eq!(
+            out,
+            r#"<x:worksheet xmlns:x="m"><x:sheetData><x:row><x:c><x:v>1</x:v></x:c><x:c s="3"><x:v>2</x:v></x:c><x:c r="D1" s="4"/></x:row></x:sheetData><x:legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId9"/></x:worksheet>"#
+        );
+    }
+
+    #[test]
+    fn an_empty_sheet_data_is_opened_for_the_marks() {
+        let out = marked(
+            r#"<worksheet><sheetData/></worksheet>"#,
+            &[((2, 0), Severity::Warning)],
+        );
+        assert!(
+            out.contains(r#"<sheetData><row r="3"><c r="A3" s="3"/></row></sheetData>"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn references_parse() {
+        assert_eq!(parse_ref("A1"), Some((0, 0)));
+        assert_eq!(parse_ref("AB12"), Some((11, 27)));
+        assert_eq!(parse_ref("1"), None);
+        assert_eq!(parse_ref("A0"), None);
+    }
+}
