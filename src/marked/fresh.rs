@@ -57,11 +57,14 @@ pub(super) fn problem_sheet(
     for (col, text) in PROBLEM_HEADERS.iter().enumerate() {
         ws.write_string_with_format(0, col as u16, *text, &header)?;
     }
-    let wrap = Format::new().set_text_wrap();
+    let wrap = Format::new()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top);
     for (i, d) in problems.list.iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_number(row, 0, (i + 1) as f64)?;
-        let level = Format::new().set_background_color(if d.is_error() {
+        ws.write_number_with_format(row, 0, (i + 1) as f64, &top)?;
+        let level = top.clone().set_background_color(if d.is_error() {
             super::ERROR_FILL
         } else {
             super::WARNING_FILL
@@ -71,22 +74,27 @@ pub(super) fn problem_sheet(
             Some(loc) if linked(loc) => {
                 let url = rust_xlsxwriter::Url::new(format!("internal:{}", quoted_location(loc)))
                     .set_text(loc.to_string());
-                ws.write_url(row, 2, url)?;
+                ws.write_url_with_format(row, 2, url, &top)?;
             }
             Some(loc) => {
-                ws.write_string(row, 2, loc.to_string())?;
+                ws.write_string_with_format(row, 2, loc.to_string(), &top)?;
             }
             None => {}
         }
+        ws.set_row_height(row, super::row_height(d))?;
         ws.write_string_with_format(row, 3, &d.message, &wrap)?;
         ws.write_string_with_format(row, 4, d.hint.as_deref().unwrap_or(""), &wrap)?;
     }
     ws.set_column_width(0, 6)?;
     ws.set_column_width(1, 6)?;
     ws.set_column_width(2, 22)?;
-    ws.set_column_width(3, 60)?;
-    ws.set_column_width(4, 60)?;
+    ws.set_column_width(3, super::TEXT_COLUMN_WIDTH)?;
+    ws.set_column_width(4, super::TEXT_COLUMN_WIDTH)?;
     ws.set_freeze_panes(1, 0)?;
+    // Printed landscape, as wide as one page: the messages are long.
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
     Ok(())
 }
 

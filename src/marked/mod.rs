@@ -187,6 +187,20 @@ impl CellProblems<'_> {
     }
 }
 
+/// Width of the 问题 and 提示 columns of the 问题清单, in character widths.
+const TEXT_COLUMN_WIDTH: u32 = 60;
+
+/// The height of a 问题清单 row, in points: enough lines for its wrapped message and hint (a
+/// Chinese character is two widths), since a spreadsheet does not grow rows it opens.
+fn row_height(d: &Diagnostic) -> f64 {
+    let lines = |text: &str| {
+        let width: u32 = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+        width.div_ceil(TEXT_COLUMN_WIDTH).max(1)
+    };
+    let most = lines(&d.message).max(d.hint.as_deref().map_or(1, lines));
+    f64::from(most) * 15.0
+}
+
 /// `'Sheet'!D7`, quoted as a formula or hyperlink location wants it.
 fn quoted_location(loc: &Location) -> String {
     format!("'{}'!{}", loc.sheet.replace('\'', "''"), loc.a1())

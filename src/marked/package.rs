@@ -624,8 +624,14 @@ impl ContentTypes {
 /// A cell format to append: a copy of an existing one with a fill, or one for the 问题清单.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum NewXf {
-    Filled { of: u32, severity: Severity },
+    Filled {
+        of: u32,
+        severity: Severity,
+    },
+    /// The 问题清单's text: wrapped, at the top of its row.
     Wrap,
+    /// The 问题清单's 级别: filled, at the top of its row.
+    Level(Severity),
 }
 
 /// `styles.xml`: what it holds, and the formats appended.
@@ -807,14 +813,19 @@ impl Styles {
                 }
                 Ok(())
             }
-            NewXf::Wrap => {
+            NewXf::Wrap | NewXf::Level(_) => {
+                let fill = match new {
+                    NewXf::Level(severity) => self.fill_of(severity).to_string(),
+                    _ => "0".to_owned(),
+                };
                 let mut xf = BytesStart::new(qualified(like, "xf"));
                 for (k, v) in [
                     ("numFmtId", "0"),
                     ("fontId", "0"),
-                    ("fillId", "0"),
+                    ("fillId", fill.as_str()),
                     ("borderId", "0"),
                     ("xfId", "0"),
+                    ("applyFill", "1"),
                     ("applyAlignment", "1"),
                 ] {
                     xf.push_attribute((k, v));
@@ -822,7 +833,9 @@ impl Styles {
                 w.write_event(Event::Start(xf))?;
                 let mut al = BytesStart::new(qualified(like, "alignment"));
                 al.push_attribute(("vertical", "top"));
-                al.push_attribute(("wrapText", "1"));
+                if new == NewXf::Wrap {
+                    al.push_attribute(("wrapText", "1"));
+                }
                 w.write_event(Event::Empty(al))?;
                 w.write_event(Event::End(BytesEnd::new(qualified(like, "xf"))))
             }
@@ -1230,14 +1243,8 @@ fn vml(cells: &[(&Location, &CellProblems)], block: u32) -> Vec<u8> {
 /// filled, the location a link to its cell when that sheet is in the workbook.
 fn problem_sheet(problems: &Problems, linked: &BTreeSet<&str>, styles: &mut Styles) -> Vec<u8> {
     let wrap = styles.xf(NewXf::Wrap);
-    let error = styles.xf(NewXf::Filled {
-        of: 0,
-        severity: Severity::Error,
-    });
-    let warning = styles.xf(NewXf::Filled {
-        of: 0,
-        severity: Severity::Warning,
-    });
+    let error = styles.xf(NewXf::Level(Severity::Error));
+    let warning = styles.xf(NewXf::Level(Severity::Warning));
     let mut w = Writer::new(Vec::new());
     let mut links: Vec<(String, String, String)> = Vec::new();
     let write = |w: &mut Xml, links: &mut Vec<(String, String, String)>| -> std::io::Result<()> {
@@ -1246,8 +1253,15 @@ fn problem_sheet(problems: &Problems, linked: &BTreeSet<&str>, styles: &mut Styl
         root.push_attribute(("xmlns", NS_MAIN));
         root.push_attribute(("xmlns:r", NS_REL));
         w.write_event(Event::Start(root))?;
+        // Printed landscape, as wide as one page: the messages are long.
+        w.write_event(Event::Start(BytesStart::new("sheetPr")))?;
+        let mut fit = BytesStart::new("pageSetUpPr");
+        fit.push_attribute(("fitToPage", "1"));
+        w.write_event(Event::Empty(fit))?;
+        w.write_event(Event::End(BytesEnd::new("sheetPr")))?;
         w.write_event(Event::Start(BytesStart::new("cols")))?;
-        for (i, width) in [6, 6, 24, 60, 60].iter().enumerate() {
+        let text = super::TEXT_COLUMN_WIDTH;
+        for (i, width) in [6, 6, 24, text, text].iter().enumerate() {
             let mut c = BytesStart::new("col");
             let n = (i + 1).to_string();
             c.push_attribute(("min", n.as_str()));
@@ -1276,21 +1290,26 @@ fn problem_sheet(problems: &Problems, linked: &BTreeSet<&str>, styles: &mut Styl
                 w.write_event(Event::End(BytesEnd::new("is")))?;
                 w.write_event(Event::End(BytesEnd::new("c")))
             };
-        let row_start = |w: &mut Xml, r: u32| -> std::io::Result<()> {
+        let row_start = |w: &mut Xml, r: u32, height: Option<f64>| -> std::io::Result<()> {
             let mut e = BytesStart::new("row");
             e.push_attribute(("r", (r + 1).to_string().as_str()));
+            if let Some(height) = height {
+                e.push_attribute(("ht", height.to_string().as_str()));
+                e.push_attribute(("customHeight", "1"));
+            }
             w.write_event(Event::Start(e))
         };
-        row_start(w, 0)?;
+        row_start(w, 0, None)?;
         for (c, h) in PROBLEM_HEADERS.iter().enumerate() {
             cell(w, 0, c as u32, h, None)?;
         }
         w.write_event(Event::End(BytesEnd::new("row")))?;
         for (i, d) in problems.list.iter().enumerate() {
             let r = i as u32 + 1;
-            row_start(w, r)?;
+            row_start(w, r, Some(super::row_height(d)))?;
             let mut n = BytesStart::new("c");
             n.push_attribute(("r", format!("A{}", r + 1).as_str()));
+            n.push_attribute(("s", wrap.to_string().as_str()));
             w.write_event(Event::Start(n))?;
             w.write_event(Event::Start(BytesStart::new("v")))?;
             w.write_event(Event::Text(BytesText::new(&(i + 1).to_string())))?;
@@ -1299,7 +1318,7 @@ fn problem_sheet(problems: &Problems, linked: &BTreeSet<&str>, styles: &mut Styl
             let level = if d.is_error() { error } else { warning };
             cell(w, r, 1, d.severity.label_zh(), Some(level))?;
             if let Some(loc) = &d.cell {
-                cell(w, r, 2, &loc.to_string(), None)?;
+                cell(w, r, 2, &loc.to_string(), Some(wrap))?;
                 if linked.contains(loc.sheet.as_str()) {
                     links.push((format!("C{}", r + 1), quoted_location(loc), loc.to_string()));
                 }
@@ -1320,6 +1339,28 @@ fn problem_sheet(problems: &Problems, linked: &BTreeSet<&str>, styles: &mut Styl
             }
             w.write_event(Event::End(BytesEnd::new("hyperlinks")))?;
         }
+        let mut margins = BytesStart::new("pageMargins");
+        for (k, v) in [
+            ("left", "0.5"),
+            ("right", "0.5"),
+            ("top", "0.75"),
+            ("bottom", "0.75"),
+            ("header", "0.3"),
+            ("footer", "0.3"),
+        ] {
+            margins.push_attribute((k, v));
+        }
+        w.write_event(Event::Empty(margins))?;
+        let mut setup = BytesStart::new("pageSetup");
+        for (k, v) in [
+            ("paperSize", "9"),
+            ("orientation", "landscape"),
+            ("fitToWidth", "1"),
+            ("fitToHeight", "0"),
+        ] {
+            setup.push_attribute((k, v));
+        }
+        w.write_event(Event::Empty(setup))?;
         w.write_event(Event::End(BytesEnd::new("worksheet")))
     };
     write(&mut w, &mut links).unwrap_or_else(|e| unreachable!("writing to memory: {e}"));
