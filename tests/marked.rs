@@ -872,3 +872,27 @@ fn an_unreadable_file_gets_no_marked_workbook() {
         .collect();
     assert!(marked.is_empty(), "{marked:?}");
 }
+
+#[test]
+fn a_package_not_to_be_edited_is_marked_in_a_new_workbook_and_says_why() {
+    // A marked workbook marked again (a clerk fixed half of it): its 问题清单 is not
+    // overwritten in place; the marks go into a new workbook of the cells as read.
+    let path = fixture("errors/many_problems");
+    let (bytes, raw, diagnostics) = read(&path);
+    let once = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let again_path = dir.path().join("西湖区.批注.xlsx");
+    std::fs::write(&again_path, &once.bytes).unwrap();
+    let (again, raw, diagnostics) = read(&again_path);
+    let twice = marked::mark(&again, &raw, &diagnostics, &Limits::default()).unwrap();
+    let How::Rebuilt {
+        reason: Some(reason),
+    } = &twice.how
+    else {
+        panic!("{:?}", twice.how)
+    };
+    assert!(reason.contains(marked::PROBLEM_SHEET), "{reason}");
+    assert!(twice.how.note().unwrap().contains(reason.as_str()));
+    assert_marks_match(&twice.bytes, &diagnostics);
+    assert_problem_list(&twice.bytes, &diagnostics);
+}

@@ -182,16 +182,22 @@ impl<'z, 'b> Editor<'z, 'b> {
         Ok(editor)
     }
 
-    /// A part as text, bounded by the limit checked on the whole package.
+    /// A part as text, read no further than its declared size (checked against the limit on
+    /// the whole package): a part that inflates beyond what it declares is refused.
     fn text(&mut self, name: &str) -> Result<String, Refusal> {
-        let mut entry = self
+        let entry = self
             .zip
             .by_name(name)
             .map_err(|_| format!("找不到部件{name}"))?;
+        let declared = entry.size();
         let mut text = String::new();
         entry
+            .take(declared.saturating_add(1))
             .read_to_string(&mut text)
             .map_err(|_| format!("部件{name}无法读取"))?;
+        if text.len() as u64 > declared {
+            return Err(format!("部件{name}的大小与声明的不符"));
+        }
         Ok(text)
     }
 
