@@ -896,3 +896,40 @@ fn a_package_not_to_be_edited_is_marked_in_a_new_workbook_and_says_why() {
     assert_marks_match(&twice.bytes, &diagnostics);
     assert_problem_list(&twice.bytes, &diagnostics);
 }
+
+#[test]
+fn a_macro_workbook_stays_a_macro_workbook() {
+    use std::io::Write as _;
+    // An .xlsm: the same package with the main part's macro-enabled content type.
+    let bytes = std::fs::read(fixture("errors/deadline_invalid")).unwrap();
+    let mut parts = unzip(&bytes);
+    let ct = text(&parts, "[Content_Types].xml").replace(
+        "spreadsheetml.sheet.main+xml",
+        "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    );
+    let ct = ct.replace(
+        "application/vnd.openxmlformats-officedocument.application/vnd.ms-excel",
+        "application/vnd.ms-excel",
+    );
+    assert!(ct.contains("macroEnabled.main+xml"));
+    parts.insert("[Content_Types].xml".to_owned(), ct.into_bytes());
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in parts {
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    let xlsm = out.finish().unwrap().into_inner();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("西湖区.xlsm");
+    std::fs::write(&path, &xlsm).unwrap();
+    let (bytes, raw, diagnostics) = read(&path);
+    let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+    assert_eq!(marked.how, How::Copy);
+    assert_eq!(marked.extension(), "xlsm");
+    assert_copy_of(&bytes, &marked.bytes);
+    // Any other workbook is an .xlsx.
+    let (bytes, raw, diagnostics) = read(&fixture("errors/deadline_invalid"));
+    let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
+    assert_eq!(marked.extension(), "xlsx");
+}

@@ -35,6 +35,32 @@ pub struct Marked {
     pub how: How,
 }
 
+impl Marked {
+    /// The extension the file must carry: a copy of a workbook with macros (`.xlsm`) stays
+    /// `.xlsm`, as Excel refuses a macro workbook named `.xlsx`.
+    pub fn extension(&self) -> &'static str {
+        if self.how == How::Copy && is_macro_workbook(&self.bytes) {
+            "xlsm"
+        } else {
+            "xlsx"
+        }
+    }
+}
+
+/// Whether a package's main part is a macro-enabled workbook.
+fn is_macro_workbook(bytes: &[u8]) -> bool {
+    use std::io::Read as _;
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return false;
+    };
+    let Ok(entry) = zip.by_name("[Content_Types].xml") else {
+        return false;
+    };
+    let mut text = String::new();
+    let limit = 1024 * 1024;
+    entry.take(limit).read_to_string(&mut text).is_ok() && text.contains("macroEnabled.main+xml")
+}
+
 /// How a marked workbook was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum How {
@@ -72,6 +98,8 @@ pub enum MarkError {
     SheetName(String),
     #[error("the package's parts exceed the intake limit ({declared} bytes uncompressed)")]
     TooLarge { declared: u64 },
+    #[error("marking panicked (a bug in gongwen)")]
+    Panicked,
 }
 
 /// Marks a workbook already read: `book_bytes` as dropped, `raw` as intake read them, and
@@ -110,7 +138,7 @@ pub fn mark(
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
         Ok(result) => result,
-        Err(_) => Err(MarkError::SheetName("(a writer panicked)".to_owned())),
+        Err(_) => Err(MarkError::Panicked),
     }
 }
 
@@ -206,7 +234,8 @@ fn quoted_location(loc: &Location) -> String {
     format!("'{}'!{}", loc.sheet.replace('\'', "''"), loc.a1())
 }
 
-/// The marked file's name for a dropped one: `西湖区.xls` → `西湖区.批注.xlsx`.
+/// The marked file's name for a dropped one: `西湖区.xls` → `西湖区.批注.xlsx` (the extension
+/// becomes the marked file's own, [`Marked::extension`]).
 pub fn marked_name(stem: &str) -> String {
     format!("{stem}.批注.xlsx")
 }

@@ -688,9 +688,10 @@ impl<O: Outputs> Processor<O> {
                 {
                     tracing::info!(file = ?path, %reason, "the workbook is marked in a new workbook, not a copy");
                 }
-                crate::archive::write_atomic(path, &marked.bytes)
+                let path = path.with_extension(marked.extension());
+                crate::archive::write_atomic(&path, &marked.bytes)
                     .map_err(io_fault("writing a marked workbook"))?;
-                Ok((Some(self.layout.relative(path)), marked.how.note()))
+                Ok((Some(self.layout.relative(&path)), marked.how.note()))
             }
             Err(error) => {
                 tracing::warn!(file = ?path, %error, "the workbook could not be marked");
