@@ -32,7 +32,9 @@ impl WorkbookReader {
         }
     }
 
-    fn read_bytes(
+    /// Reads bytes already in memory (`name` gives the extension), in the sandbox when
+    /// isolated.
+    pub fn read_bytes(
         &self,
         bytes: &[u8],
         name: &str,

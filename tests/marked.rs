@@ -933,3 +933,29 @@ fn a_macro_workbook_stays_a_macro_workbook() {
     let marked = marked::mark(&bytes, &raw, &diagnostics, &Limits::default()).unwrap();
     assert_eq!(marked.extension(), "xlsx");
 }
+
+#[test]
+fn check_mark_writes_the_marked_workbooks_of_files_with_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_errors = fixture("errors/deadline_invalid");
+    let clean = common::fixtures().join("examples/xihu/西湖区.xlsx");
+    let out = common::run(
+        common::gongwen()
+            .arg("check")
+            .arg("--mark")
+            .arg(dir.path())
+            .arg(&with_errors)
+            .arg(&clean),
+    );
+    common::must_exit(&out, 1);
+    let written: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written, ["西湖区.xlsx.批注.xlsx"]);
+    assert!(common::stderr(&out).contains("批注版："));
+    let (_, _, diagnostics) = read(&with_errors);
+    let marked = std::fs::read(dir.path().join("西湖区.xlsx.批注.xlsx")).unwrap();
+    assert_marks_match(&marked, &diagnostics);
+    assert_copy_of(&std::fs::read(&with_errors).unwrap(), &marked);
+}
