@@ -19,7 +19,7 @@ pub(super) fn write(raw: &RawWorkbook, problems: &Problems) -> Result<Vec<u8>, M
         return Err(MarkError::SheetName(PROBLEM_SHEET.to_owned()));
     }
     problem_sheet(book.add_worksheet(), problems, |loc| {
-        names.contains(&loc.sheet.as_str())
+        names.contains(&loc.sheet.as_str()) && super::markable(loc)
     })?;
     for sheet in &raw.sheets {
         let ws = book.add_worksheet();

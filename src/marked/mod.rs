@@ -23,6 +23,15 @@ pub const PROBLEM_SHEET: &str = "问题清单";
 /// The header row of the 问题清单 sheet; intake knows the sheet by its name and this row.
 pub const PROBLEM_HEADERS: [&str; 5] = ["序号", "级别", "位置", "问题", "提示"];
 
+/// The size of a worksheet (Excel 2007 and later).
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_COLS: u32 = 16_384;
+
+/// Whether a cell is one a worksheet can hold (a diagnostic may name one beyond).
+fn markable(loc: &Location) -> bool {
+    loc.row < MAX_ROWS && loc.col < MAX_COLS
+}
+
 /// Light red, as Excel's own “bad” cell style.
 const ERROR_FILL: u32 = 0xFFC7CE;
 /// Light yellow, as Excel's own “neutral” cell style.
@@ -170,7 +179,12 @@ impl<'a> Problems<'a> {
     fn of(diagnostics: &'a [Diagnostic]) -> Problems<'a> {
         let mut cells: BTreeMap<&Location, CellProblems> = BTreeMap::new();
         for d in diagnostics {
-            if let Some(cell) = &d.cell {
+            // A cell no spreadsheet can hold is listed, never marked.
+            if let Some(cell) = d
+                .cell
+                .as_ref()
+                .filter(|c| c.row < MAX_ROWS && c.col < MAX_COLS)
+            {
                 let entry = cells.entry(cell).or_insert(CellProblems {
                     severity: d.severity,
                     diagnostics: Vec::new(),

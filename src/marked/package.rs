@@ -678,7 +678,8 @@ impl Styles {
             }
         }
         match (fills, xfs) {
-            (Some(fills), Some(xfs)) if xfs > 0 => Ok(Styles {
+            // Every writer keeps the two fills the format reserves (none, gray125).
+            (Some(fills), Some(xfs)) if xfs > 0 && fills >= 2 => Ok(Styles {
                 fills,
                 xfs,
                 added: Vec::new(),
@@ -1325,7 +1326,7 @@ fn problem_sheet(problems: &Problems, linked: &BTreeSet<&str>, styles: &mut Styl
             cell(w, r, 1, d.severity.label_zh(), Some(level))?;
             if let Some(loc) = &d.cell {
                 cell(w, r, 2, &loc.to_string(), Some(wrap))?;
-                if linked.contains(loc.sheet.as_str()) {
+                if linked.contains(loc.sheet.as_str()) && super::markable(loc) {
                     links.push((format!("C{}", r + 1), quoted_location(loc), loc.to_string()));
                 }
             }

@@ -46,3 +46,16 @@ fn one_cell_with_two_problems_has_one_comment_of_both_and_the_worse_colour() {
         "【警告】早于填报\n提示：请核对\n【错误】无法识别"
     );
 }
+
+#[test]
+fn a_cell_beyond_a_worksheet_is_listed_never_marked() {
+    let far = Location::new("学校整改清单", MAX_ROWS, 0);
+    let diagnostics = vec![Diagnostic::new(
+        crate::diag::Rule::DeadlineInvalid,
+        Some(far),
+        "很远",
+    )];
+    let problems = Problems::of(&diagnostics);
+    assert!(problems.cells.is_empty());
+    assert_eq!(problems.list.len(), 1);
+}
