@@ -12,6 +12,7 @@ pub mod diag;
 pub mod domain;
 pub mod intake;
 pub mod lists;
+pub mod marked;
 pub mod model;
 pub mod normalize;
 pub mod notice;

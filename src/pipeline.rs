@@ -32,7 +32,9 @@ impl WorkbookReader {
         }
     }
 
-    fn read_bytes(
+    /// Reads bytes already in memory (`name` gives the extension), in the sandbox when
+    /// isolated.
+    pub fn read_bytes(
         &self,
         bytes: &[u8],
         name: &str,
@@ -168,14 +170,29 @@ pub fn intake_bytes(
     limits: &Limits,
     as_of: chrono::NaiveDate,
 ) -> Result<Intake, SandboxFault> {
+    intake_bytes_with_book(bytes, source, reader, limits, as_of).map(|(intake, _)| intake)
+}
+
+/// [`intake_bytes`], with the workbook as read when it could be read: the daemon marks the
+/// clerk's cells in it (the 批注版).
+pub fn intake_bytes_with_book(
+    bytes: &[u8],
+    source: Source,
+    reader: &WorkbookReader,
+    limits: &Limits,
+    as_of: chrono::NaiveDate,
+) -> Result<(Intake, Option<RawWorkbook>), SandboxFault> {
     match reader.read_bytes(bytes, &source.file, limits)? {
         Ok(book) => Ok(
             match crate::progress::read::recognise(&book, &source, as_of) {
-                Some(returned) => Intake::Returned(returned),
-                None => Intake::Filing(submission_from_workbook(&book, source, limits)),
+                Some(returned) => (Intake::Returned(returned), None),
+                None => (
+                    Intake::Filing(submission_from_workbook(&book, source, limits)),
+                    Some(book),
+                ),
             },
         ),
-        Err(failure) => Ok(Intake::Filing(failed(source, &failure))),
+        Err(failure) => Ok((Intake::Filing(failed(source, &failure)), None)),
     }
 }
 

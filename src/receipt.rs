@@ -425,6 +425,13 @@ pub struct Receipt {
     /// What the file did to the tracked items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<Tracking>,
+    /// The marked workbook (批注版) made for the clerk, relative to the root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marked: Option<String>,
+    /// When the marked workbook is a new workbook of the cells as read rather than a copy of
+    /// the clerk's: why, in Chinese.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marked_note: Option<String>,
     pub gongwen_version: String,
 }
 
@@ -458,6 +465,8 @@ impl Receipt {
             city: None,
             rows: None,
             tracking: None,
+            marked: None,
+            marked_note: None,
             gongwen_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
@@ -550,6 +559,14 @@ impl Receipt {
         self.changes_text(&mut t);
         t.push('\n');
         t.push_str(&format!("原文件保存于：{}\n", self.kept_at));
+        if let Some(marked) = &self.marked {
+            t.push_str(&format!(
+                "批注版：{marked}（问题已在表中标出，改好后可直接重新提交）\n"
+            ));
+            if let Some(note) = &self.marked_note {
+                t.push_str(&format!("  {note}\n"));
+            }
+        }
         if !self.outputs.is_empty() {
             t.push_str("生成的文件：\n");
             for o in &self.outputs {

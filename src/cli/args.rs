@@ -67,6 +67,10 @@ pub struct CheckArgs {
     /// Treat warnings as errors for the exit status.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Write each filing with errors or warnings marked (批注版: problem cells filled and
+    /// commented, a first sheet 问题清单) into DIR as `<name>.批注.xlsx`.
+    #[arg(long, value_name = "DIR")]
+    pub mark: Option<PathBuf>,
     /// Spreadsheets to check (xlsx, xlsm, xlsb, xls, ods, csv).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,

@@ -33,6 +33,7 @@ pub fn check(args: &CheckArgs) -> Result<Status, Fault> {
         None => None,
     };
     let mut submissions = Vec::with_capacity(args.files.len());
+    let mut written_marks = std::collections::BTreeSet::new();
     for path in &args.files {
         let mut reading = pipeline::read_file(path, &reader, &limits, as_of)?;
         if let Some(ledgers) = &ledgers {
@@ -44,6 +45,11 @@ pub fn check(args: &CheckArgs) -> Result<Status, Fault> {
                 Reading::Review(report) => check_review(report, ledgers),
                 _ => {}
             }
+        }
+        if let (Some(dir), Reading::Filing(s)) = (&args.mark, &reading)
+            && !s.diagnostics.is_empty()
+        {
+            mark(path, dir, s, &reader, &limits, &mut written_marks)?;
         }
         submissions.push(reading);
     }
@@ -74,6 +80,51 @@ pub fn check(args: &CheckArgs) -> Result<Status, Fault> {
     } else {
         Status::Ok
     })
+}
+
+/// Writes the file marked (批注版) into `dir` as `<file name>.批注.xlsx` (two files of one
+/// name in one run: the second gets `_2`), naming it on stderr; a file that cannot be marked
+/// is said so and skipped.
+fn mark(
+    path: &std::path::Path,
+    dir: &std::path::Path,
+    submission: &Submission,
+    reader: &WorkbookReader,
+    limits: &Limits,
+    written: &mut std::collections::BTreeSet<std::path::PathBuf>,
+) -> Result<(), Fault> {
+    let name = gongwen::intake::file_name(path);
+    let Ok(bytes) = gongwen::intake::sniff::read_bounded(path, limits) else {
+        return Ok(());
+    };
+    let Ok(book) = reader.read_bytes(&bytes, &name, limits)? else {
+        return Ok(());
+    };
+    match gongwen::marked::mark(&bytes, &book, &submission.diagnostics, limits) {
+        Ok(marked) => {
+            let out = (1..)
+                .map(|n| {
+                    let stem = if n == 1 {
+                        name.clone()
+                    } else {
+                        format!("{name}_{n}")
+                    };
+                    dir.join(gongwen::marked::marked_name(&stem))
+                        .with_extension(marked.extension())
+                })
+                .find(|p| !written.contains(p))
+                .unwrap_or_else(|| unreachable!("an unbounded range"));
+            gongwen::archive::write_atomic(&out, &marked.bytes)
+                .map_err(|e| Fault::new(format!("cannot write {}: {e}", out.display())))?;
+            eprintln!("批注版：{}", out.display());
+            if let Some(note) = marked.how.note() {
+                eprintln!("  {note}");
+            }
+            written.insert(out);
+        }
+        Err(error) => eprintln!("{name}: 无法生成批注版（{error}）"),
+    }
+    Ok(())
 }
 
 /// The diagnostics of one file, then a one-line summary.

@@ -553,11 +553,19 @@ pub fn read_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<RawWorkbo
         _ => spreadsheet::read(bytes, format, limits),
     });
     match result {
-        Ok(read) => read,
+        Ok(read) => read.map(without_marks),
         Err(panic) => Err(IntakeError::ParserCrashed {
             detail: panic_message(&panic),
         }),
     }
+}
+
+/// The workbook without the 问题清单 sheet of a marked workbook (批注版) dropped back: the
+/// list of last time's problems is never taken for a form. Comments and fills were never read.
+fn without_marks(mut book: RawWorkbook) -> RawWorkbook {
+    book.sheets
+        .retain(|sheet| !crate::marked::is_problem_sheet(sheet));
+    book
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

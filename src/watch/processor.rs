@@ -137,9 +137,27 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A file read from its claim: its bytes and their hash.
+/// What the 批注版 is made from: the bytes as dropped and the workbook as read.
+#[derive(Clone, Copy)]
+struct Marking<'a> {
+    bytes: &'a [u8],
+    book: &'a crate::intake::RawWorkbook,
+}
+
 struct ReadFile {
     bytes: Vec<u8>,
     sha: String,
+    /// The workbook as read, when it could be: what the 批注版 marks.
+    book: Option<crate::intake::RawWorkbook>,
+}
+
+impl ReadFile {
+    fn marking(&self) -> Option<Marking<'_>> {
+        self.book.as_ref().map(|book| Marking {
+            bytes: &self.bytes,
+            book,
+        })
+    }
 }
 
 impl<O: Outputs> Processor<O> {
@@ -250,8 +268,15 @@ impl<O: Outputs> Processor<O> {
             sha256: read.sha.clone(),
         };
         let as_of = self.status.clock.today();
-        let intake =
-            pipeline::intake_bytes(&read.bytes, source, &self.reader, &self.limits, as_of)?;
+        let (intake, book) = pipeline::intake_bytes_with_book(
+            &read.bytes,
+            source,
+            &self.reader,
+            &self.limits,
+            as_of,
+        )?;
+        let mut read = read;
+        read.book = book;
         let mut submission = match intake {
             Intake::Filing(submission) => submission,
             Intake::Returned(Returned::Progress(report)) => {
@@ -262,7 +287,14 @@ impl<O: Outputs> Processor<O> {
             }
         };
         if submission.has_errors() {
-            return self.reject(claimed, submission, &read.sha, &name, received_at);
+            return self.reject_marking(
+                claimed,
+                submission,
+                &read.sha,
+                &name,
+                received_at,
+                read.marking(),
+            );
         }
         // The items get their IDs before the documents are made, so the documents and the
         // archived submission carry them; the ledger itself is changed under the lock.
@@ -282,12 +314,26 @@ impl<O: Outputs> Processor<O> {
             Err(RenderFailure::File(diagnostic)) => {
                 tracing::warn!(file = ?claimed.original, reason = %diagnostic.message, "rendering failed on this file");
                 submission.diagnostics.push(diagnostic);
-                return self.reject(claimed, submission, &read.sha, &name, received_at);
+                return self.reject_marking(
+                    claimed,
+                    submission,
+                    &read.sha,
+                    &name,
+                    received_at,
+                    read.marking(),
+                );
             }
             Err(RenderFailure::Fault(fault)) => return Err(DaemonFault::Render(fault)),
         };
         let Some(county) = submission.county.clone() else {
-            return self.reject(claimed, submission, &read.sha, &name, received_at);
+            return self.reject_marking(
+                claimed,
+                submission,
+                &read.sha,
+                &name,
+                received_at,
+                read.marking(),
+            );
         };
         self.accept(
             claimed,
@@ -310,6 +356,7 @@ impl<O: Outputs> Processor<O> {
                 Ok(Some(bytes)) => Ok(ReadFile {
                     sha: sha256_hex(&bytes),
                     bytes,
+                    book: None,
                 }),
                 Ok(None) => Err(too_large()),
                 Err(error) => Err(unreadable(&error)),
@@ -505,6 +552,13 @@ impl<O: Outputs> Processor<O> {
             .map(|p| crate::receipt::changes(p, &submission));
         receipt.tracking = Some(list_tracking(&ledger, &list_changes, as_of));
         receipt.outputs = written;
+        if submission.has_warnings() {
+            let prefix = format!("{}_{}_", received_at.compact(), &sha[..8.min(sha.len())]);
+            let file_name = names::fit(&prefix, &submission.source.file, ".批注.xlsx");
+            let path = layout.outbox.join("回执").join(file_name);
+            (receipt.marked, receipt.marked_note) =
+                self.write_marked(read.marking(), &submission.diagnostics, &path)?;
+        }
 
         let name = &submission.source.file;
         let receipt_path = self.write_receipt(&receipt, sha, name, Some(&county_dir))?;
@@ -536,15 +590,35 @@ impl<O: Outputs> Processor<O> {
         name: &str,
         received_at: Timestamp,
     ) -> Result<Receipt, DaemonFault> {
+        self.reject_marking(claimed, submission, sha, name, received_at, None)
+    }
+
+    /// [`Self::reject`], with the clerk's workbook marked beside the kept file when it was
+    /// read (`rejected/<kept name's stem>.批注.xlsx`), before the receipt that names it.
+    fn reject_marking(
+        &mut self,
+        claimed: &Claimed,
+        submission: Submission,
+        sha: &str,
+        name: &str,
+        received_at: Timestamp,
+        marking: Option<Marking>,
+    ) -> Result<Receipt, DaemonFault> {
         let layout = self.layout.clone();
         let kept = layout.rejected.join(names::rejected(name, sha));
-        let receipt = Receipt::for_submission(
+        let mut receipt = Receipt::for_submission(
             &claimed.original,
             received_at,
             Verdict::Rejected,
             &submission,
             &layout.relative(&kept),
         );
+        let stem = kept
+            .file_stem()
+            .map_or_else(|| name.to_owned(), |s| s.to_string_lossy().into_owned());
+        let path = layout.rejected.join(crate::marked::marked_name(&stem));
+        (receipt.marked, receipt.marked_note) =
+            self.write_marked(marking, &submission.diagnostics, &path)?;
         let county = submission
             .county
             .clone()
@@ -591,6 +665,39 @@ impl<O: Outputs> Processor<O> {
         crate::archive::sync_dir(&layout.rejected).map_err(io_fault("syncing rejected/"))?;
         remove_claim(claimed)?;
         Ok(())
+    }
+
+    /// Writes the marked workbook (批注版) to `path` when the file was read, returning its
+    /// path relative to the root and, for a new workbook rather than a copy, why. Marking only edits parts the reader accepted under the
+    /// limits and cannot panic; when it fails the file goes on unmarked, with a warning in
+    /// the log, and the receipt names no marked workbook.
+    fn write_marked(
+        &self,
+        marking: Option<Marking>,
+        diagnostics: &[Diagnostic],
+        path: &Path,
+    ) -> Result<(Option<String>, Option<String>), DaemonFault> {
+        let Some(marking) = marking else {
+            return Ok((None, None));
+        };
+        match crate::marked::mark(marking.bytes, marking.book, diagnostics, &self.limits) {
+            Ok(marked) => {
+                if let crate::marked::How::Rebuilt {
+                    reason: Some(reason),
+                } = &marked.how
+                {
+                    tracing::info!(file = ?path, %reason, "the workbook is marked in a new workbook, not a copy");
+                }
+                let path = path.with_extension(marked.extension());
+                crate::archive::write_atomic(&path, &marked.bytes)
+                    .map_err(io_fault("writing a marked workbook"))?;
+                Ok((Some(self.layout.relative(&path)), marked.how.note()))
+            }
+            Err(error) => {
+                tracing::warn!(file = ?path, %error, "the workbook could not be marked");
+                Ok((None, None))
+            }
+        }
     }
 
     /// The county's ledger, or a new one before its first accepted list.
