@@ -629,8 +629,14 @@ impl Receipt {
         }
         let more = self.diagnostics.len().saturating_sub(TEXT_PROBLEMS_LIMIT);
         if more > 0 {
+            // The marked workbook carries every problem at its cell: the place a clerk looks.
+            let all_in = if self.marked.is_some() {
+                "批注版和同名的 .json 回执"
+            } else {
+                "同名的 .json 回执"
+            };
             t.push_str(&format!(
-                "  另有{more}个问题未列出（以上为前{TEXT_PROBLEMS_LIMIT}个；全部问题见同名的 .json 回执）\n"
+                "  另有{more}个问题未列出（以上为前{TEXT_PROBLEMS_LIMIT}个；全部问题见{all_in}）\n"
             ));
         }
     }
@@ -836,6 +842,15 @@ mod tests {
         );
         assert!(!text.contains("  201. "), "{text}");
         assert!(text.contains("另有51个问题未列出"), "{text}");
+        assert!(text.contains("全部问题见同名的 .json 回执"), "{text}");
+        let mut marked = r.clone();
+        marked.marked = Some("rejected/a_12345678.批注.xlsx".to_owned());
+        assert!(
+            marked
+                .to_text()
+                .contains("全部问题见批注版和同名的 .json 回执"),
+            "the marked workbook carries them all"
+        );
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["diagnostics"].as_array().unwrap().len(), 251);
         assert_eq!(json["counts"]["deadline_not_month"], 250);
