@@ -7,6 +7,7 @@ pub mod compose;
 pub mod document;
 pub mod docx;
 pub mod fonts;
+pub mod impose;
 pub mod pdf;
 pub mod renderer;
 pub mod worker;
