@@ -2152,3 +2152,70 @@ fn no_line_holds_one_or_two_characters() {
     assert!(runts.is_empty(), "runts {runts:?} in\n{text}");
     assert!(text.contains("时间表"), "{text}");
 }
+
+/// A county whose 附件1 has `schools` schools of one short item each: one line a row.
+fn one_line_rows(schools: usize) -> Submission {
+    let schools = (0..schools)
+        .map(|s| School {
+            name: format!("杭州市第{}小学", s + 1),
+            items: vec![item(
+                "美术专用教室面积不足",
+                "改建美术专用教室",
+                "2020-08",
+                5 + s,
+            )],
+        })
+        .collect();
+    submission(schools, Vec::new())
+}
+
+/// Regression: a 附件1 whose table ended at the foot of page 1 (12 one-line rows; 13 left
+/// one row) printed its 注 alone on page 2. The 注 keeps the table's last two rows, under
+/// the table's head repeated, and no row is lost or printed twice.
+#[test]
+fn notes_never_start_a_page_alone() {
+    for schools in [12, 13] {
+        let docs = county_docs(&one_line_rows(schools));
+        let Some(out) = render(doc_of(&docs, DocKind::SchoolList)) else {
+            return;
+        };
+        if !has_tool("pdftotext") {
+            return;
+        }
+        let (_dir, path) = temp_pdf(&out.bytes);
+        if std::env::var_os("GONGWEN_PEEK").is_some() {
+            std::fs::copy(&path, format!("/tmp/notes-{schools}.pdf")).unwrap();
+        }
+        let pages = bbox(&path);
+        assert_eq!(
+            pages.len(),
+            2,
+            "{schools} schools: the table runs onto page 2"
+        );
+        let at = pages
+            .iter()
+            .position(|p| p.find("注：").is_some())
+            .expect("注");
+        let rows: Vec<&str> = pages[at]
+            .words
+            .iter()
+            .filter(|w| w.text.contains("小学"))
+            .map(|w| w.text.as_str())
+            .collect();
+        assert!(
+            rows.len() >= 2,
+            "{schools} schools: the page of 注 holds rows {rows:?}"
+        );
+        assert!(pages[at].find("学校名称").is_some(), "the head repeats");
+        let names: Vec<String> = pages
+            .iter()
+            .flat_map(|p| &p.words)
+            .filter(|w| w.text.contains("小学"))
+            .map(|w| w.text.clone())
+            .collect();
+        let expected: Vec<String> = (1..=schools)
+            .map(|s| format!("{s}.杭州市第{s}小学"))
+            .collect();
+        assert_eq!(names, expected, "each row once, in order");
+    }
+}
