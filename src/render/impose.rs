@@ -247,11 +247,12 @@ pub fn marks(doc: &Document, parts: &[(&Part, &[Page])]) -> Vec<Mark> {
 }
 
 /// The file: the parts' pages in order, numbered, labelled, turned where bound; `info` is the
-/// first part's, with the document's own title, author and keywords.
+/// first part's (none for a document without sections), with the document's own title,
+/// author and keywords.
 pub fn assemble(
     doc: &Document,
     parts: &[(&Part, &[Page])],
-    info: &DocumentInfo,
+    info: Option<&DocumentInfo>,
     marks: &Marks,
 ) -> PagedDocument {
     let sheets = sheets(is_bound(doc), parts);
@@ -282,7 +283,7 @@ pub fn assemble(
             number: i as u64 + 1,
         }
     });
-    let mut info = info.clone();
+    let mut info = info.cloned().unwrap_or_default();
     info.title = Some(doc.meta.title.as_str().into());
     info.author = vec![doc.meta.author.as_str().into()];
     info.keywords = doc
@@ -381,5 +382,68 @@ mod tests {
         assert_eq!(separate.len(), 1);
         assert_eq!(separate[0].label, "西教〔2019〕12号附件1");
         assert_eq!(separate[0].sections, package[1].sections);
+    }
+
+    fn pages(n: usize, landscape: bool) -> Vec<Page> {
+        let size = if landscape {
+            Size::new(Abs::mm(SHEET_HEIGHT_MM), Abs::mm(SHEET_WIDTH_MM))
+        } else {
+            sheet_size()
+        };
+        (0..n)
+            .map(|_| Page {
+                frame: Frame::hard(size),
+                bleed: Default::default(),
+                fill: Smart::Auto,
+                numbering: None,
+                supplement: Default::default(),
+                number: 0,
+            })
+            .collect()
+    }
+
+    /// Numbers run through the body pages; the 版记 page of a package printed on both sides
+    /// is even, after a blank page when the body ends on an even page; neither is numbered.
+    /// Bound, a landscape page takes its label before it is turned and its number after.
+    #[test]
+    fn sheets_are_numbered_padded_and_turned() {
+        let part = |numbered, even, label: &str| Part {
+            sections: Vec::new(),
+            numbered,
+            even,
+            label: label.into(),
+        };
+        let (body, attachment, colophon) = (
+            part(true, false, ""),
+            part(true, false, "附件1"),
+            part(false, true, ""),
+        );
+        for (body_pages, blank) in [(3, false), (2, true)] {
+            let (b, a, c) = (pages(body_pages, false), pages(2, true), pages(1, false));
+            let parts = [(&body, &b[..]), (&attachment, &a[..]), (&colophon, &c[..])];
+            let sheets = sheets(true, &parts);
+            let numbers: Vec<_> = sheets.iter().map(|s| s.number).collect();
+            let mut expected: Vec<_> = (1..=body_pages + 2).map(Some).collect();
+            if blank {
+                expected.push(None);
+                assert!(sheets[body_pages + 2].page.is_none(), "the blank page");
+            }
+            expected.push(None);
+            assert_eq!(numbers, expected);
+            assert_eq!(sheets.len() % 2, 0, "the 版记 page is even");
+            let first = &sheets[body_pages];
+            assert!(first.turned && first.label == "附件1");
+            let (under, over) = sheet_marks(first);
+            assert_eq!(under.unwrap().orientation, Orientation::Landscape);
+            assert_eq!(over.unwrap().number, Some(body_pages + 1));
+        }
+        // Unbound, landscape pages stay as they are, their mark drawn on them.
+        let a = pages(2, true);
+        let sheets = sheets(false, &[(&attachment, &a[..])]);
+        assert!(sheets.iter().all(|s| !s.turned));
+        let (under, over) = sheet_marks(&sheets[0]);
+        let under = under.unwrap();
+        assert_eq!((under.number, under.label.as_str()), (Some(1), "附件1"));
+        assert!(over.is_none());
     }
 }

@@ -153,7 +153,8 @@ pub fn render_pdf(
     let mut marks = Marks::default();
     let wanted = marks.missing(impose::marks(&doc, &pieces));
     typst_warnings.extend(typeset_marks(world, &mut marks, wanted, doc.meta.date)?);
-    let paged = impose::assemble(&doc, &pieces, &laid[0].info, &marks);
+    let info = laid.first().map(|l| &l.info);
+    let paged = impose::assemble(&doc, &pieces, info, &marks);
     let bytes = export(world, &doc, &paged)?;
     Ok(PdfOutput {
         bytes,

@@ -250,7 +250,7 @@ impl Renderer {
         let marks = &self.marks;
         let export = |world: &GongwenWorld, i: usize| {
             let (doc, _, _) = &prepared[i];
-            let info = &laid[uses[i][0]].info;
+            let info = uses[i].first().map(|&u| &laid[u].info);
             let paged = impose::assemble(doc, &pieces[i], info, marks);
             (i, pdf::export(world, doc, &paged))
         };
