@@ -21,6 +21,7 @@ use gongwen::render::document::{
 };
 use gongwen::render::fonts::STAND_INS;
 use gongwen::render::pdf::{self, PdfOutput, PdfRenderOptions};
+use gongwen::render::renderer::{Formats, Renderer};
 use gongwen::render::world::{GongwenWorld, Templates};
 use typst::layout::{Frame, FrameItem};
 use typst_layout::PagedDocument;
@@ -889,18 +890,62 @@ fn side_number(path: &Path, page: usize) -> Option<(f64, f64, f64)> {
     (!cols.is_empty()).then(|| (cols.iter().sum::<f64>() / cols.len() as f64, top, bottom))
 }
 
+/// Page sizes from `pdfinfo`, in points.
+fn page_sizes(pdf: &Path) -> Vec<(f64, f64)> {
+    let out = Command::new("pdfinfo")
+        .args(["-f", "1", "-l", "9999"])
+        .arg(pdf)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("Page") && l.contains(" size:"))
+        .map(|l| {
+            let v: Vec<&str> = l.split_whitespace().collect();
+            (v[3].parse().unwrap(), v[5].parse().unwrap())
+        })
+        .collect()
+}
+
+/// Where the page number stands across a portrait page: (left of its ink, right of it).
+fn number_span(page: &Page) -> Option<(f64, f64)> {
+    let words: Vec<&Word> = page.words.iter().filter(|w| w.y0 > TOP + TYPE_H).collect();
+    let x0 = words.iter().map(|w| w.x0).reduce(f64::min)?;
+    let x1 = words.iter().map(|w| w.x1).reduce(f64::max)?;
+    Some((x0, x1))
+}
+
+/// A county of `schools` schools with three items each: a 附件1 of several pages.
+fn many_schools(schools: usize) -> Submission {
+    let schools = (0..schools)
+        .map(|s| School {
+            name: format!("杭州市第{}小学", s + 1),
+            items: (0..3)
+                .map(|i| {
+                    item(
+                        "每百名学生拥有网络多媒体教室数不足",
+                        "新建录播教室1间，改造普通教室为网络多媒体教室4间",
+                        "2020-08",
+                        5 + s * 3 + i,
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    submission(schools, Vec::new())
+}
+
 /// GB/T 9704-2012 7.3.7 and 7.5: the bound package — the report, 附件1 and 附件2 on new
 /// pages with 附件N at the top left, page numbers running on; the 版记 on the last page, an
-/// even one (a blank page before it when needed), neither carrying a number. Landscape pages
-/// keep the number where the portrait pages have it on the sheet: along the side, 28 mm from
-/// the edge (7 mm beyond the portrait type area), at the foot on odd pages and the head on
-/// even ones. With `duplex = false`, no blank page.
+/// even one (a blank page before it when needed), neither carrying a number. It is the
+/// printed product: every sheet is portrait A4, the landscape forms turned on them (below),
+/// every number at the portrait place. With `duplex = false`, no blank page.
 #[test]
 fn the_bound_package_runs_its_numbers_on_and_ends_on_an_even_page() {
     let sub = sample_submission();
     let docs = county_docs(&sub);
     let package = doc_of(&docs, DocKind::CountyPackage);
-    let parts: usize = [
+    let parts: Vec<usize> = [
         DocKind::CountyReport,
         DocKind::SchoolList,
         DocKind::CountyList,
@@ -911,9 +956,11 @@ fn the_bound_package_runs_its_numbers_on_and_ends_on_an_even_page() {
         let (_dir, path) = temp_pdf(&out.bytes);
         bbox(&path).len()
     })
-    .sum::<usize>();
+    .collect();
+    let report_pages = parts[0];
+    let parts: usize = parts.iter().sum();
     let Some(out) = render(package) else { return };
-    if !has_tool("pdftotext") || !has_tool("pdftoppm") {
+    if !has_tool("pdftotext") || !has_tool("pdftoppm") || !has_tool("pdfinfo") {
         return;
     }
     let (_dir, path) = temp_pdf(&out.bytes);
@@ -930,6 +977,15 @@ fn the_bound_package_runs_its_numbers_on_and_ends_on_an_even_page() {
         total, expected,
         "a blank page only when the text ends on an even page"
     );
+    let sizes = page_sizes(&path);
+    assert_eq!(sizes.len(), total);
+    for (i, (w, h)) in sizes.iter().enumerate() {
+        assert!(
+            (w - PAGE_W).abs() < 1.0 && (h - PAGE_H).abs() < 1.0,
+            "sheet {}: {w} × {h} pt, not portrait A4",
+            i + 1
+        );
+    }
     let last = &pages[total - 1];
     assert!(last.find("印发").is_some(), "the 版记 on the last page");
     assert!(
@@ -939,68 +995,49 @@ fn the_bound_package_runs_its_numbers_on_and_ends_on_an_even_page() {
     if total == parts + 2 {
         assert!(pages[total - 2].words.is_empty(), "the blank page is blank");
     }
-    // Numbers run on through every page of text, on portrait and landscape pages alike.
+    // Numbers run on through every page of text, at the portrait place: 7 mm below the
+    // type area, one character in from the right on odd pages, from the left on even ones.
     let mut starts = Vec::new();
     for (i, page) in pages.iter().take(parts).enumerate() {
         let n = i + 1;
-        let landscape = page.width > page.height;
-        // The number: below the type area, or (landscape) along the left side, read downwards.
-        let mut number: Vec<&Word> = page
-            .words
-            .iter()
-            .filter(|w| {
-                if landscape {
-                    w.x1 < 35.0 * MM
-                } else {
-                    w.y0 > TOP + TYPE_H
-                }
-            })
-            .collect();
-        number.sort_by(|a, b| (a.y0, a.x0).partial_cmp(&(b.y0, b.x0)).unwrap());
+        let mut number: Vec<&Word> = page.words.iter().filter(|w| w.y0 > TOP + TYPE_H).collect();
+        number.sort_by(|a, b| a.x0.total_cmp(&b.x0));
         let number: String = number.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(number, format!("—{n}—"), "page {n}");
+        let (x0, x1) = number_span(page).unwrap();
+        if n % 2 == 1 {
+            near(
+                x1,
+                PAGE_W - 26.0 * MM - 14.0,
+                "odd: one character from the right",
+            );
+        } else {
+            near(x0, LEFT + 14.0, "even: one character from the left");
+        }
+        let dash = dash_ink_y(&path, n);
+        assert!(
+            (dash - (TOP + TYPE_H + 7.0 * MM)).abs() <= 0.5 * MM,
+            "page {n}: dashes {:.2} mm below the type area",
+            (dash - TOP - TYPE_H) / MM
+        );
         let text: String = page.words.iter().map(|w| w.text.as_str()).collect();
         assert!(
             !text.contains("印发"),
             "page {n}: the 版记 is only on the last page"
         );
         for label in ["附件1", "附件2"] {
-            if let Some(w) = page
-                .lines()
-                .first()
-                .and_then(|l| l.first())
-                .filter(|w| w.text == label)
-            {
+            if let Some(w) = page.words.iter().find(|w| w.text == label) {
                 starts.push(label);
-                assert!(landscape, "{label} is a landscape form");
-                near(w.x0, 37.0 * MM, "附件N at the left of the type area");
-                near(w.y0, 28.0 * MM, "附件N on the first line");
-            }
-        }
-        if landscape {
-            let (x, top, bottom) = side_number(&path, n).expect("a number along the side");
-            // Where the portrait pages have it on the sheet: 7 mm beyond the portrait type
-            // area's lower edge, 35 mm from the sheet's foot, the turned page's left edge.
-            assert!(
-                (x - (35.0 - 7.0) * MM).abs() <= 0.5 * MM,
-                "page {n}: the dashes {:.2} mm from the edge, not 28 mm",
-                x / MM
-            );
-            if n % 2 == 1 {
+                assert!(n > report_pages, "{label} after the report");
+                // The landscape page's top left corner, turned: the sheet's left edge of the
+                // type area (28 mm), 37 mm above the sheet's foot, the label reading upwards.
+                near(w.x0, 28.0 * MM, "附件N along the sheet's left edge");
                 near(
-                    bottom,
-                    PAGE_W - 26.0 * MM - 14.0,
-                    "odd: one character from the foot",
+                    w.y1,
+                    PAGE_H - 37.0 * MM,
+                    "附件N from the turned page's left margin",
                 );
-            } else {
-                near(top, 28.0 * MM + 14.0, "even: one character from the head");
             }
-        } else {
-            let dash = dash_ink_y(&path, n);
-            assert!(
-                (dash - (TOP + TYPE_H + 7.0 * MM)).abs() <= 0.5 * MM,
-                "page {n}"
-            );
         }
     }
     assert_eq!(starts, ["附件1", "附件2"], "each attachment starts a page");
@@ -1014,6 +1051,103 @@ fn the_bound_package_runs_its_numbers_on_and_ends_on_an_even_page() {
     assert_eq!(pages.len(), parts + 1, "no blank page");
     assert!(pages[parts].find("印发").is_some());
     assert!(!pages[parts].words.iter().any(|w| w.text.contains('—')));
+}
+
+/// GB/T 9704-2012 表格横排: in the bound package a landscape form's page lies on a portrait
+/// sheet, turned so the table's head is on the sheet's left edge (the binding side of an odd
+/// page, the cutting side of an even one: the left edge of a left-bound booklet either way),
+/// its rules running down the sheet. The separate 附件1, read on screen, stays landscape.
+#[test]
+fn the_package_turns_landscape_pages_with_the_head_on_the_left() {
+    let sub = many_schools(12);
+    let docs = county_docs(&sub);
+    let Some(separate) = render(doc_of(&docs, DocKind::SchoolList)) else {
+        return;
+    };
+    if !has_tool("pdftotext") || !has_tool("pdftoppm") || !has_tool("pdfinfo") {
+        return;
+    }
+    let (_dir, separate) = temp_pdf(&separate.bytes);
+    let landscape = page_sizes(&separate);
+    assert!(landscape.len() >= 2, "附件1 runs over pages");
+    assert!(
+        landscape.iter().all(|(w, h)| w > h),
+        "the separate 附件1 is landscape"
+    );
+    // Its numbers where the portrait pages have them on the sheet: along the side, 28 mm from
+    // the edge (7 mm beyond the portrait type area), at the foot on odd pages, the head on
+    // even ones.
+    for n in 1..=landscape.len() {
+        let (x, top, bottom) = side_number(&separate, n).expect("a number along the side");
+        assert!(
+            (x - (35.0 - 7.0) * MM).abs() <= 0.5 * MM,
+            "page {n}: the dashes {:.2} mm from the edge, not 28 mm",
+            x / MM
+        );
+        if n % 2 == 1 {
+            near(
+                bottom,
+                PAGE_W - 26.0 * MM - 14.0,
+                "odd: one character from the foot",
+            );
+        } else {
+            near(top, 28.0 * MM + 14.0, "even: one character from the head");
+        }
+    }
+    let report = render(doc_of(&docs, DocKind::CountyReport)).unwrap();
+    let (_dir2, report) = temp_pdf(&report.bytes);
+    let first = bbox(&report).len() + 1;
+    let package = render(doc_of(&docs, DocKind::CountyPackage)).unwrap();
+    let (_dir3, path) = temp_pdf(&package.bytes);
+    let pages = bbox(&path);
+    for n in first..first + landscape.len() {
+        let page = &pages[n - 1];
+        // The head repeats on every page: on the sheet, its text lies left of every school.
+        let head = page.find("学校名称").expect("the table's head");
+        let schools: Vec<&Word> = page
+            .words
+            .iter()
+            .filter(|w| w.text.contains("小学"))
+            .collect();
+        assert!(!schools.is_empty(), "page {n}: rows of schools");
+        for w in schools {
+            assert!(
+                head.x1 <= w.x0 + 0.5,
+                "page {n}: the head left of {}",
+                w.text
+            );
+        }
+        // The table's rows run down the sheet: their rules as long as the landscape type
+        // area is wide (225 mm), longer than any line across a portrait page.
+        let r = raster(&path, n, 144);
+        let mut downs = Vec::new();
+        for x in 0..r.width {
+            let mut run = 0usize;
+            let mut longest = 0usize;
+            for y in 0..r.height {
+                run = if is_dark(r.pixel(x, y)) { run + 1 } else { 0 };
+                longest = longest.max(run);
+            }
+            if longest as f64 / r.scale >= 200.0 * MM {
+                downs.push(x as f64 / r.scale);
+            }
+        }
+        assert!(!downs.is_empty(), "page {n}: no rule runs down the sheet");
+        let leftmost = downs[0];
+        assert!(
+            leftmost < head.x0,
+            "page {n}: the head's rule left of its text"
+        );
+        if n > first {
+            // A page the table runs onto starts with the repeated head: its top rule on the
+            // turned page's top margin, the sheet's left edge of the type area.
+            near(
+                leftmost,
+                28.0 * MM,
+                "page {n}: the head's top rule at 28 mm",
+            );
+        }
+    }
 }
 
 /// GB/T 9704-2012 7.3.7: an attachment sent as a file of its own carries the document's
@@ -1389,6 +1523,40 @@ fn same_input_gives_the_same_bytes() {
         a.bytes == d.bytes,
         "the built-in templates differ from templates/"
     );
+}
+
+/// A county job assembles its files from parts typeset once and page numbers kept from
+/// earlier jobs: the bytes are those of each file rendered alone, whatever ran before.
+#[test]
+fn a_county_job_gives_each_file_the_bytes_it_has_alone() {
+    let Some(dirs) = font_dirs() else { return };
+    let world = GongwenWorld::new(&Templates::Dir(repo().join("templates")), &dirs).unwrap();
+    let config = Config::parse("[county.\"西湖区\"]\ndoc_number = \"西教〔2019〕12号\"\n").unwrap();
+    let mut renderer = Renderer::new(
+        world,
+        config.clone(),
+        Formats {
+            pdf: true,
+            docx: false,
+        },
+    );
+    let a = sample_submission();
+    let b = many_schools(12);
+    let first = renderer.county(&a).unwrap();
+    renderer.county(&b).unwrap();
+    let again = renderer.county(&a).unwrap();
+    let docs = compose::county_documents(&a, &config).unwrap();
+    assert_eq!(first.files.len(), docs.len());
+    for ((one, two), doc) in first.files.iter().zip(&again.files).zip(&docs) {
+        assert_eq!(one.name, format!("{}.pdf", doc.file_stem));
+        assert!(one.bytes == two.bytes, "{}: a warm job differs", one.name);
+        let alone = render(doc).unwrap();
+        assert!(
+            one.bytes == alone.bytes,
+            "{}: differs from the file alone",
+            one.name
+        );
+    }
 }
 
 #[test]
@@ -1984,4 +2152,140 @@ fn no_line_holds_one_or_two_characters() {
         .collect();
     assert!(runts.is_empty(), "runts {runts:?} in\n{text}");
     assert!(text.contains("时间表"), "{text}");
+}
+
+/// A county whose 附件1 has `schools` schools of one short item each: one line a row.
+fn one_line_rows(schools: usize) -> Submission {
+    let schools = (0..schools)
+        .map(|s| School {
+            name: format!("杭州市第{}小学", s + 1),
+            items: vec![item(
+                "美术专用教室面积不足",
+                "改建美术专用教室",
+                "2020-08",
+                5 + s,
+            )],
+        })
+        .collect();
+    submission(schools, Vec::new())
+}
+
+/// Regression: a 附件1 whose table ended at the foot of page 1 (12 one-line rows; 13 left
+/// one row) printed its 注 alone on page 2. The 注 keeps the table's last two rows, under
+/// the table's head repeated, and no row is lost or printed twice.
+#[test]
+fn notes_never_start_a_page_alone() {
+    for schools in [12, 13] {
+        let docs = county_docs(&one_line_rows(schools));
+        let Some(out) = render(doc_of(&docs, DocKind::SchoolList)) else {
+            return;
+        };
+        if !has_tool("pdftotext") {
+            return;
+        }
+        let (_dir, path) = temp_pdf(&out.bytes);
+        let pages = bbox(&path);
+        assert_eq!(
+            pages.len(),
+            2,
+            "{schools} schools: the table runs onto page 2"
+        );
+        let at = pages
+            .iter()
+            .position(|p| p.find("注：").is_some())
+            .expect("注");
+        let rows: Vec<&str> = pages[at]
+            .words
+            .iter()
+            .filter(|w| w.text.contains("小学"))
+            .map(|w| w.text.as_str())
+            .collect();
+        assert!(
+            rows.len() >= 2,
+            "{schools} schools: the page of 注 holds rows {rows:?}"
+        );
+        assert!(pages[at].find("学校名称").is_some(), "the head repeats");
+        let names: Vec<String> = pages
+            .iter()
+            .flat_map(|p| &p.words)
+            .filter(|w| w.text.contains("小学"))
+            .map(|w| w.text.clone())
+            .collect();
+        let expected: Vec<String> = (1..=schools)
+            .map(|s| format!("{s}.杭州市第{s}小学"))
+            .collect();
+        assert_eq!(names, expected, "each row once, in order");
+    }
+}
+
+/// GB/T 9704: no punctuation outside the type area. typst sets an opening bracket that
+/// starts a line without its blank half (its glyph box begins half a character left of the
+/// margin, typst-layout's line.rs): the ink must still lie right of the type area's left
+/// edge (28 mm). Measured for （, 《 and “ opening lines inside a paragraph and opening one.
+/// The tip of 《 lies on the centre of its em box, so once compressed it touches the edge:
+/// at 2400 dpi its ink begins 0.03 mm left of 28 mm (（ 0.70 mm right of it), less than a
+/// dot of a 600 dpi printer; the scan allows 0.1 mm, about one pixel at 288 dpi.
+#[test]
+fn opening_brackets_at_a_line_start_keep_their_ink_inside() {
+    // 26 characters fill the first line (two-character indent), 28 each further line.
+    let filler = |n: usize| "教育".repeat(n / 2) + if n % 2 == 1 { "学" } else { "" };
+    let mut text = filler(26);
+    for (i, open) in ["（", "《", "“"].iter().enumerate() {
+        let close = ["）", "》", "”"][i];
+        text.push_str(open);
+        text.push_str(&filler(25));
+        text.push_str(close);
+        text.push_str(&filler(1));
+    }
+    text.push_str(&filler(10));
+    let mut doc = long_document();
+    doc.sections[0].blocks = vec![
+        Block::Paragraph { text: text.clone() },
+        Block::Paragraph {
+            text: "（一）".to_owned() + &filler(40),
+        },
+    ];
+    let Some(out) = render(&doc) else { return };
+    if !has_tool("pdftotext") || !has_tool("pdftoppm") {
+        return;
+    }
+    let (_dir, path) = temp_pdf(&out.bytes);
+    let pages = bbox(&path);
+    let starts: Vec<String> = pages[0]
+        .lines()
+        .iter()
+        .filter_map(|l| l.first().and_then(|w| w.text.chars().next()))
+        .map(String::from)
+        .collect();
+    for open in ["（", "《", "“"] {
+        assert!(
+            starts.iter().filter(|s| *s == open).count() >= 1,
+            "{open} opens a line: line starts {starts:?}"
+        );
+    }
+    // The case measured: the glyph box of a compressed bracket starts left of the margin.
+    let boxes: Vec<f64> = pages[0]
+        .lines()
+        .iter()
+        .filter(|l| l[0].text.starts_with('（'))
+        .map(|l| l[0].x0)
+        .collect();
+    assert!(
+        boxes.iter().any(|&x| x < LEFT - 2.0 * MM),
+        "（ compressed: {boxes:?}"
+    );
+    for n in 1..=pages.len() {
+        let r = raster(&path, n, 288);
+        let edge = ((LEFT - 0.1 * MM) * r.scale) as usize;
+        let ink: Vec<(usize, usize)> = (0..r.height)
+            .flat_map(|y| (0..edge).map(move |x| (x, y)))
+            .filter(|&(x, y)| is_dark(r.pixel(x, y)))
+            .collect();
+        assert!(
+            ink.is_empty(),
+            "page {n}: ink left of the type area, first at {:?} pt",
+            ink.first()
+                .map(|&(x, y)| (x as f64 / r.scale, y as f64 / r.scale))
+        );
+    }
 }

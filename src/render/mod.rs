@@ -8,6 +8,7 @@ pub mod compose;
 pub mod document;
 pub mod docx;
 pub mod fonts;
+pub mod impose;
 pub mod pdf;
 pub mod progress;
 pub mod renderer;

@@ -4,9 +4,11 @@
 //! typesetting and reported, so a rare character in a school's name never fails the export.
 
 use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
 use typst::diag::Severity;
 use typst::foundations::{Datetime, Smart};
-use typst_layout::PagedDocument;
+use typst::model::{Document as _, DocumentInfo};
+use typst_layout::{Page, PagedDocument};
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::config::SealStyle;
@@ -14,6 +16,7 @@ use crate::diag::{Diagnostic, Location, Rule};
 
 use super::document::Document;
 use super::fonts::{CharCoverage, REPLACEMENT};
+use super::impose::{self, Mark, Marks};
 use super::world::GongwenWorld;
 
 /// Minutes east of UTC of the dates printed on the documents (China Standard Time).
@@ -125,31 +128,34 @@ pub fn replace_missing_glyphs(doc: &mut Document, coverage: &CharCoverage) -> Ve
     missing
 }
 
-/// Typesets `doc` with the templates and exports PDF/A-2b. The world keeps its caches for
+/// Typesets `doc` with the templates and exports PDF/A-2b: each part of it typeset once
+/// ([`impose`]), the file assembled from the parts' pages. The world keeps its caches for
 /// the next document; memoized results older than a few runs are evicted.
 pub fn render_pdf(
     world: &mut GongwenWorld,
     doc: &Document,
     options: &PdfRenderOptions,
 ) -> Result<PdfOutput, PdfError> {
-    let mut doc = doc.clone();
-    let missing = replace_missing_glyphs(&mut doc, world.coverage());
-    let data = serde_json::to_vec(&doc).map_err(|source| PdfError::Json {
-        file_stem: doc.file_stem.clone(),
-        source,
-    })?;
-    let options = serde_json::to_vec(options).map_err(|source| PdfError::Json {
-        file_stem: doc.file_stem.clone(),
-        source,
-    })?;
-    let today = to_datetime(doc.meta.date);
-    world.prepare(data, options, today);
-
-    let result = export(world, &doc, today);
-    // typst's watch loop does the same after every compilation: keep memory flat in a
-    // long-running process.
-    comemo::evict(10);
-    let (bytes, typst_warnings) = result?;
+    let (doc, missing) = prepare(doc, world.coverage());
+    let parts = impose::parts(&doc);
+    let mut typst_warnings = Vec::new();
+    let mut laid = Vec::new();
+    for part in &parts {
+        let out = typeset_part(world, &part.document(&doc), options)?;
+        typst_warnings.extend(out.warnings.iter().cloned());
+        laid.push(out);
+    }
+    let pieces: Vec<_> = parts
+        .iter()
+        .zip(&laid)
+        .map(|(p, l)| (p, &l.pages[..]))
+        .collect();
+    let mut marks = Marks::default();
+    let wanted = marks.missing(impose::marks(&doc, &pieces));
+    typst_warnings.extend(typeset_marks(world, &mut marks, wanted, doc.meta.date)?);
+    let info = laid.first().map(|l| &l.info);
+    let paged = impose::assemble(&doc, &pieces, info, &marks);
+    let bytes = export(world, &doc, &paged)?;
     Ok(PdfOutput {
         bytes,
         missing,
@@ -157,13 +163,89 @@ pub fn render_pdf(
     })
 }
 
-fn export(
-    world: &GongwenWorld,
-    doc: &Document,
-    today: Option<Datetime>,
-) -> Result<(Vec<u8>, Vec<String>), PdfError> {
-    let compiled = typst::compile::<PagedDocument>(world);
-    let typst_warnings: Vec<String> = compiled
+/// `doc` with every character no font covers replaced by 〓, and those characters.
+pub fn prepare(doc: &Document, coverage: &CharCoverage) -> (Document, Vec<MissingGlyph>) {
+    let mut doc = doc.clone();
+    let missing = replace_missing_glyphs(&mut doc, coverage);
+    (doc, missing)
+}
+
+/// A part typeset bare (no page numbers): its pages for [`impose::assemble`].
+#[derive(Debug, Clone)]
+pub struct Laid {
+    pub pages: Vec<Page>,
+    pub info: DocumentInfo,
+    /// typst's warnings about the templates.
+    pub warnings: Vec<String>,
+}
+
+/// What the template reads as `/options.json`.
+#[derive(Serialize)]
+struct TemplateOptions<'a> {
+    #[serde(flatten)]
+    render: &'a PdfRenderOptions,
+    /// `bare`: no page numbers; `marks`: the data is a list of [`Mark`]s.
+    mode: &'static str,
+}
+
+/// Typesets one part (a document of its sections, see [`impose::Part::document`]) bare.
+pub fn typeset_part(
+    world: &mut GongwenWorld,
+    part: &Document,
+    options: &PdfRenderOptions,
+) -> Result<Laid, PdfError> {
+    let json = |e| PdfError::Json {
+        file_stem: part.file_stem.clone(),
+        source: e,
+    };
+    let data = serde_json::to_vec(part).map_err(json)?;
+    let options = serde_json::to_vec(&TemplateOptions {
+        render: options,
+        mode: "bare",
+    })
+    .map_err(json)?;
+    let (paged, warnings) = compile(world, data, options, part.meta.date, &part.file_stem)?;
+    Ok(Laid {
+        pages: paged.pages().to_vec(),
+        info: paged.info().clone(),
+        warnings,
+    })
+}
+
+/// Typesets the marks not typeset yet into `marks`.
+pub fn typeset_marks(
+    world: &mut GongwenWorld,
+    marks: &mut Marks,
+    wanted: Vec<Mark>,
+    date: NaiveDate,
+) -> Result<Vec<String>, PdfError> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let json = |e| PdfError::Json {
+        file_stem: "marks".to_owned(),
+        source: e,
+    };
+    let data = serde_json::to_vec(&serde_json::json!({ "marks": wanted })).map_err(json)?;
+    let options = serde_json::to_vec(&serde_json::json!({ "mode": "marks" })).map_err(json)?;
+    let (paged, warnings) = compile(world, data, options, date, "marks")?;
+    marks.insert(wanted, paged.pages());
+    Ok(warnings)
+}
+
+fn compile(
+    world: &mut GongwenWorld,
+    data: Vec<u8>,
+    options: Vec<u8>,
+    date: NaiveDate,
+    file_stem: &str,
+) -> Result<(PagedDocument, Vec<String>), PdfError> {
+    world.prepare(data, options, to_datetime(date));
+    let compiled = typst::compile::<PagedDocument>(&*world);
+    // typst's watch loop does the same after every compilation: keep memory flat in a
+    // long-running process.
+    comemo::evict(10);
+    let warnings: Vec<String> = compiled
         .warnings
         .iter()
         .filter(|w| w.severity == Severity::Warning)
@@ -172,9 +254,18 @@ fn export(
         .map(|w| world.describe(w))
         .collect();
     let paged = compiled.output.map_err(|errors| PdfError::Compile {
-        file_stem: doc.file_stem.clone(),
+        file_stem: file_stem.to_owned(),
         errors: errors.iter().map(|e| world.describe(e)).collect(),
     })?;
+    Ok((paged, warnings))
+}
+
+/// Exports an assembled file as PDF/A-2b, tagged; `world` only describes errors.
+pub fn export(
+    world: &GongwenWorld,
+    doc: &Document,
+    paged: &PagedDocument,
+) -> Result<Vec<u8>, PdfError> {
     let standards = PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| PdfError::Export {
         file_stem: doc.file_stem.clone(),
         errors: vec![e.message().to_string()],
@@ -182,15 +273,15 @@ fn export(
     let options = PdfOptions {
         ident: Smart::Custom(format!("gongwen/{}", doc.file_stem)),
         creator: Smart::Custom(Some(format!("gongwen {}", env!("CARGO_PKG_VERSION")))),
-        timestamp: today.and_then(|d| Timestamp::new_local(d, UTC_OFFSET_MINUTES)),
+        timestamp: to_datetime(doc.meta.date)
+            .and_then(|d| Timestamp::new_local(d, UTC_OFFSET_MINUTES)),
         standards,
         ..PdfOptions::default()
     };
-    let bytes = typst_pdf::pdf(&paged, &options).map_err(|errors| PdfError::Export {
+    typst_pdf::pdf(paged, &options).map_err(|errors| PdfError::Export {
         file_stem: doc.file_stem.clone(),
         errors: errors.iter().map(|e| world.describe(e)).collect(),
-    })?;
-    Ok((bytes, typst_warnings))
+    })
 }
 
 fn to_datetime(date: NaiveDate) -> Option<Datetime> {

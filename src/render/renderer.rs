@@ -14,9 +14,10 @@ use crate::pipeline::RenderedFile;
 use crate::tracking::Ledger;
 
 use super::compose::{self, ComposeError};
-use super::document::{Block, Document};
+use super::document::Document;
 use super::docx::{self, DocxOptions};
-use super::pdf::{self, PdfError, PdfRenderOptions};
+use super::impose::{self, Marks};
+use super::pdf::{self, Laid, PdfError, PdfRenderOptions};
 use super::progress::{self, Placed};
 use super::world::GongwenWorld;
 
@@ -144,6 +145,8 @@ pub enum RenderError {
 pub struct Renderer {
     world: GongwenWorld,
     second: Option<GongwenWorld>,
+    /// Page numbers and labels already typeset, drawn over the pages of every file.
+    marks: Marks,
     config: Config,
     formats: Formats,
 }
@@ -153,6 +156,7 @@ impl Renderer {
         Renderer {
             world,
             second: None,
+            marks: Marks::default(),
             config,
             formats,
         }
@@ -163,6 +167,7 @@ impl Renderer {
         Renderer {
             world: self.world.fork(),
             second: None,
+            marks: Marks::default(),
             config: self.config.clone(),
             formats: self.formats,
         }
@@ -319,11 +324,14 @@ impl Renderer {
         Ok(PlacedRendered { rendered, folders })
     }
 
-    /// Renders each document to the configured formats, on two lanes: this thread typesets
-    /// the heaviest document's PDF (a county's 附件1, most of the work) while a second thread,
-    /// with a second world, typesets the other PDFs and writes every DOCX. The files and
-    /// diagnostics come out in document order, the same bytes as on one lane. `source` maps
-    /// characters no font covers back to the workbook cells they came from.
+    /// Renders each document to the configured formats, on two lanes. Each PDF is cut into
+    /// parts ([`impose`]) and each distinct part typeset once, however many files print it
+    /// (附件1 stands alone and in the bound package): this thread typesets the heaviest part
+    /// (a county's 附件1, most of the work) while a second thread, with a second world,
+    /// typesets the others and writes every DOCX; then the two lanes assemble and export the
+    /// PDFs, the longest first. The files and diagnostics come out in document order, the
+    /// same bytes as on one lane. `source` maps characters no font covers back to the
+    /// workbook cells they came from.
     pub fn documents(
         &mut self,
         docs: &[Document],
@@ -332,41 +340,145 @@ impl Renderer {
         let formats = self.formats;
         let seal = self.config.seal.style;
         let options = PdfRenderOptions { seal };
-        let heaviest = (0..docs.len()).max_by_key(|&i| (layout_weight(&docs[i]), usize::MAX - i));
         let world = &mut self.world;
         let second = self.second.get_or_insert_with(|| world.fork());
-        let (mut pdfs, docxs) = std::thread::scope(|scope| {
+
+        // Each PDF's parts, and the distinct parts to typeset.
+        let prepared: Vec<_> = docs
+            .iter()
+            .filter(|_| formats.pdf)
+            .map(|doc| {
+                let (doc, missing) = pdf::prepare(doc, world.coverage());
+                let parts = impose::parts(&doc);
+                (doc, missing, parts)
+            })
+            .collect();
+        let mut distinct: Vec<Document> = Vec::new();
+        let mut weights = Vec::new();
+        let uses: Vec<Vec<usize>> = prepared
+            .iter()
+            .map(|(doc, _, parts)| {
+                parts
+                    .iter()
+                    .map(|part| {
+                        let found = distinct.iter().position(|d| d.sections == part.sections);
+                        found.unwrap_or_else(|| {
+                            distinct.push(part.document(doc));
+                            weights.push(part.weight());
+                            distinct.len() - 1
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let heaviest = (0..distinct.len()).max_by_key(|&i| (weights[i], usize::MAX - i));
+
+        let (mut laid, docxs) = std::thread::scope(|scope| {
             let lane = scope.spawn(|| {
-                let mut pdfs = Vec::new();
-                for (i, doc) in docs.iter().enumerate() {
-                    if formats.pdf && Some(i) != heaviest {
-                        pdfs.push((i, pdf::render_pdf(second, doc, &options)));
-                    }
-                }
+                let laid: Vec<_> = distinct
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| Some(*i) != heaviest)
+                    .map(|(i, part)| (i, pdf::typeset_part(second, part, &options)))
+                    .collect();
                 let docxs: Vec<_> = docs
                     .iter()
                     .filter(|_| formats.docx)
                     .map(|doc| docx_bytes(doc, seal))
                     .collect();
-                (pdfs, docxs)
+                (laid, docxs)
             });
-            let first = heaviest
-                .filter(|_| formats.pdf)
-                .map(|i| (i, pdf::render_pdf(world, &docs[i], &options)));
-            let (mut pdfs, docxs) = lane
+            let first = heaviest.map(|i| (i, pdf::typeset_part(world, &distinct[i], &options)));
+            let (mut laid, docxs) = lane
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            pdfs.extend(first);
-            (pdfs, docxs)
+            laid.extend(first);
+            (laid, docxs)
+        });
+        laid.sort_by_key(|(i, _)| *i);
+        let laid: Vec<Laid> = laid.into_iter().map(|(_, l)| l).collect::<Result<_, _>>()?;
+
+        // The page numbers and labels the files need, typeset once and kept.
+        let pieces: Vec<Vec<_>> = prepared
+            .iter()
+            .zip(&uses)
+            .map(|((_, _, parts), used)| {
+                parts
+                    .iter()
+                    .zip(used)
+                    .map(|(part, &i)| (part, &laid[i].pages[..]))
+                    .collect()
+            })
+            .collect();
+        let mut typst_warnings: Vec<String> = laid
+            .iter()
+            .flat_map(|l| l.warnings.iter().cloned())
+            .collect();
+        if let Some((doc, _, _)) = prepared.first() {
+            let wanted = self.marks.missing(
+                prepared
+                    .iter()
+                    .zip(&pieces)
+                    .flat_map(|((doc, _, _), pieces)| impose::marks(doc, pieces)),
+            );
+            typst_warnings.extend(pdf::typeset_marks(
+                world,
+                &mut self.marks,
+                wanted,
+                doc.meta.date,
+            )?);
+        }
+
+        // Assembled and exported on two lanes, the longest file first on the emptier lane.
+        let pages = |i: usize| -> usize { pieces[i].iter().map(|(_, p)| p.len()).sum() };
+        let mut order: Vec<usize> = (0..prepared.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(pages(i)));
+        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+        let (mut my_load, mut their_load) = (0, 0);
+        for i in order {
+            if my_load <= their_load {
+                my_load += pages(i);
+                mine.push(i);
+            } else {
+                their_load += pages(i);
+                theirs.push(i);
+            }
+        }
+        let marks = &self.marks;
+        let export = |world: &GongwenWorld, i: usize| {
+            let (doc, _, _) = &prepared[i];
+            let info = uses[i].first().map(|&u| &laid[u].info);
+            let paged = impose::assemble(doc, &pieces[i], info, marks);
+            (i, pdf::export(world, doc, &paged))
+        };
+        let world = &self.world;
+        let second = self.second.as_ref().expect("the second world made above");
+        let mut pdfs = std::thread::scope(|scope| {
+            let lane = scope.spawn(|| {
+                theirs
+                    .iter()
+                    .map(|&i| export(second, i))
+                    .collect::<Vec<_>>()
+            });
+            let mut pdfs: Vec<_> = mine.iter().map(|&i| export(world, i)).collect();
+            pdfs.extend(
+                lane.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+            pdfs
         });
         pdfs.sort_by_key(|(i, _)| *i);
-        let mut pdfs = pdfs.into_iter().map(|(_, pdf)| pdf);
+
+        let mut pdfs = pdfs.into_iter().map(|(_, pdf)| pdf).zip(&prepared);
         let mut docxs = docxs.into_iter();
-        let mut out = Rendered::default();
+        let mut out = Rendered {
+            typst_warnings,
+            ..Rendered::default()
+        };
         for doc in docs {
             if formats.pdf {
-                let pdf = pdfs.next().expect("a PDF for each document")?;
-                for missing in &pdf.missing {
+                let (bytes, (_, missing, _)) = pdfs.next().expect("a PDF for each document");
+                for missing in missing {
                     let located = source.and_then(|s| compose::locate_char(s, missing.ch));
                     let diagnostic = match located {
                         Some((cell, column)) => missing.diagnostic(Some(cell), Some(column)),
@@ -377,10 +489,9 @@ impl Renderer {
                         out.diagnostics.push(diagnostic);
                     }
                 }
-                out.typst_warnings.extend(pdf.typst_warnings);
                 out.files.push(RenderedFile {
                     name: format!("{}.pdf", doc.file_stem),
-                    bytes: pdf.bytes,
+                    bytes: bytes?,
                 });
             }
             if formats.docx {
@@ -392,19 +503,6 @@ impl Renderer {
         }
         Ok(out)
     }
-}
-
-/// Roughly how much typesetting a document takes: its table rows, and one for each other
-/// block. Picks the document that gets a lane to itself.
-fn layout_weight(doc: &Document) -> usize {
-    doc.sections
-        .iter()
-        .flat_map(|s| &s.blocks)
-        .map(|b| match b {
-            Block::Table(t) => t.rows.len(),
-            _ => 1,
-        })
-        .sum()
 }
 
 /// The Word backend, with the same seal choice as the PDF.
