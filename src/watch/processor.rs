@@ -800,16 +800,15 @@ impl<O: Outputs> Processor<O> {
             (report.county.clone(), ledger, report.has_errors())
         else {
             drop(guard);
-            let kept = layout.rejected.join(names::rejected(name, &read.sha));
-            let receipt = Receipt::for_progress(
-                &claimed.original,
-                received_at,
-                Verdict::Rejected,
-                &report,
-                &layout.relative(&kept),
-            );
-            self.reject_with(claimed, &receipt, &read.sha, name, received_at, None)?;
-            return Ok(receipt);
+            return self.reject_returned(claimed, read, name, received_at, |kept| {
+                Receipt::for_progress(
+                    &claimed.original,
+                    received_at,
+                    Verdict::Rejected,
+                    &report,
+                    kept,
+                )
+            });
         };
         let (dir, stored) =
             self.archive_report(claimed, read, received_at, PROGRESS_JSON, &report)?;
@@ -883,16 +882,15 @@ impl<O: Outputs> Processor<O> {
         }
         if report.has_errors() {
             drop(guard);
-            let kept = layout.rejected.join(names::rejected(name, &read.sha));
-            let receipt = Receipt::for_review(
-                &claimed.original,
-                received_at,
-                Verdict::Rejected,
-                &report,
-                &layout.relative(&kept),
-            );
-            self.reject_with(claimed, &receipt, &read.sha, name, received_at, None)?;
-            return Ok(receipt);
+            return self.reject_returned(claimed, read, name, received_at, |kept| {
+                Receipt::for_review(
+                    &claimed.original,
+                    received_at,
+                    Verdict::Rejected,
+                    &report,
+                    kept,
+                )
+            });
         }
         let (dir, stored) =
             self.archive_report(claimed, read, received_at, REVIEW_JSON, &report)?;
@@ -1093,6 +1091,22 @@ impl<O: Outputs> Processor<O> {
             }
         }
         Ok(())
+    }
+
+    /// Rejects a returned 整改进展表 or 整改进展汇总 with the receipt `receipt` makes for the
+    /// place the file is kept in `rejected/`.
+    fn reject_returned(
+        &mut self,
+        claimed: &Claimed,
+        read: &ReadFile,
+        name: &str,
+        received_at: Timestamp,
+        receipt: impl FnOnce(&str) -> Receipt,
+    ) -> Result<Receipt, DaemonFault> {
+        let kept = self.layout.rejected.join(names::rejected(name, &read.sha));
+        let receipt = receipt(&self.layout.relative(&kept));
+        self.reject_with(claimed, &receipt, &read.sha, name, received_at, None)?;
+        Ok(receipt)
     }
 
     /// The city's 倒逼 documents and the province's follow a report's changes (an item 销号 is
