@@ -587,6 +587,22 @@ fn report_head(office: &Office, title: Vec<String>) -> Vec<Block> {
 
 /// Signature with the seal, 附注 and 版记.
 fn report_tail(office: &Office, date: NaiveDate) -> Vec<Block> {
+    notice_tail(
+        office,
+        date,
+        office.cc.clone(),
+        office.printed_on.unwrap_or(date),
+    )
+}
+
+/// The close of every notice gongwen issues: the signature with the seal dated `date`, the
+/// office's 附注, and the 版记 with `cc` and the 印发 date.
+pub(crate) fn notice_tail(
+    office: &Office,
+    date: NaiveDate,
+    cc: Vec<String>,
+    printed_on: NaiveDate,
+) -> Vec<Block> {
     let mut blocks = vec![Block::Signature {
         office: office.issuer.clone(),
         date: zh_date(date),
@@ -601,9 +617,9 @@ fn report_tail(office: &Office, date: NaiveDate) -> Vec<Block> {
         });
     }
     blocks.push(Block::Colophon {
-        cc: office.cc.clone(),
+        cc,
         printer: office.printer.clone(),
-        printed_on: zh_date(office.printed_on.unwrap_or(date)),
+        printed_on: zh_date(printed_on),
     });
     blocks
 }

@@ -18,9 +18,9 @@ use crate::notice::{
 };
 use crate::tracking::{Annual, Ledger, Status, TrackedItem};
 
-use super::compose::title_lines;
+use super::compose::{self, title_lines};
 use super::document::{
-    Align, Block, DOCUMENT_SCHEMA, DocKind, Document, FormField, Meta, Orientation, Seal, Section,
+    Align, Block, DOCUMENT_SCHEMA, DocKind, Document, FormField, Meta, Orientation, Section,
     SectionRole, Table, TableColumn,
 };
 
@@ -195,13 +195,6 @@ fn column(weight: f64, align: Align) -> TableColumn {
     TableColumn { weight, align }
 }
 
-fn seal(office: &Office) -> Option<Seal> {
-    Some(Seal {
-        diameter_mm: office.seal_diameter_mm,
-        label: office.seal_label.clone(),
-    })
-}
-
 fn strings<const N: usize>(cells: [&str; N]) -> Vec<String> {
     cells.iter().map(|c| (*c).to_owned()).collect()
 }
@@ -264,27 +257,9 @@ fn report_head(office: &Office, title: Vec<String>) -> Vec<Block> {
     ]
 }
 
-/// Signature with the seal on the as-of date, 附注, and the 版记 with `cc`.
+/// Signature with the seal on the as-of date, 附注, and the 版记 with `cc`, printed that day.
 fn tail(office: &Office, date: NaiveDate, cc: Vec<String>) -> Vec<Block> {
-    let mut blocks = vec![Block::Signature {
-        office: office.issuer.clone(),
-        date: zh_date(date),
-        seal: seal(office),
-    }];
-    if let Some(note) = &office.note {
-        blocks.push(Block::Note {
-            text: format!(
-                "（{}）",
-                note.trim_start_matches('（').trim_end_matches('）')
-            ),
-        });
-    }
-    blocks.push(Block::Colophon {
-        cc,
-        printer: office.printer.clone(),
-        printed_on: zh_date(date),
-    });
-    blocks
+    compose::notice_tail(office, date, cc, date)
 }
 
 /// The day a 督办通知 or 催报通知 asks the county to report by.
