@@ -295,7 +295,7 @@ fn list_document(
 }
 
 /// 我区 / 我县 / 我市, 全区 / 全县 / 全市, by the division's kind.
-fn place_word(county: &CountyRef) -> &'static str {
+pub(crate) fn place_word(county: &CountyRef) -> &'static str {
     let kind = domain::registry()
         .divisions
         .iter()

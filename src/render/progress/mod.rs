@@ -18,7 +18,7 @@ use crate::notice::{
 };
 use crate::tracking::{Annual, Ledger, Status, TrackedItem};
 
-use super::compose::{self, title_lines};
+use super::compose::{self, place_word, title_lines};
 use super::document::{
     Align, Block, DOCUMENT_SCHEMA, DocKind, Document, FormField, Meta, Orientation, Section,
     SectionRole, Table, TableColumn,
@@ -162,23 +162,6 @@ fn city_counties<'a>(
     }
     out.sort_by_key(|(c, _)| (registry_position(&c.code), c.code.clone()));
     out
-}
-
-/// 区 / 县 / 市 by the division's kind: 我区, 全县.
-fn place_word(county: &CountyRef) -> &'static str {
-    let kind = domain::registry()
-        .divisions
-        .iter()
-        .find(|d| d.code == county.code)
-        .map_or("", |d| d.kind.as_str());
-    match kind {
-        "区" => "区",
-        "县级市" => "市",
-        "县" | "自治县" => "县",
-        _ if county.name.ends_with('区') => "区",
-        _ if county.name.ends_with('市') => "市",
-        _ => "县",
-    }
 }
 
 /// The county government as a notice names it: a district's with its city (杭州市西湖区人民政府),
